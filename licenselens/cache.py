@@ -1,0 +1,67 @@
+"""On-disk cache of per-content Findings: SQLite in WAL mode, keyed by content and index version.
+
+A cache that cannot be opened or read is moved aside and rebuilt, never trusted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from .types import Findings, findings_from_dict, to_jsonable
+
+SCHEMA = "CREATE TABLE IF NOT EXISTS findings (key TEXT PRIMARY KEY, data TEXT NOT NULL)"
+
+
+class FindingsCache:
+    def __init__(self, path: Path):
+        self.path = path
+        self.conn = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            return self._connect()
+        except sqlite3.DatabaseError:
+            broken = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
+            os.replace(self.path, broken)
+            for suffix in ("-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            return self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(SCHEMA)
+        conn.execute("SELECT count(*) FROM (SELECT key FROM findings LIMIT 1)").fetchone()
+        return conn
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Findings]:
+        keys = list(keys)
+        found: dict[str, Findings] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            try:
+                rows = self.conn.execute(f"SELECT key, data FROM findings WHERE key IN ({marks})", chunk).fetchall()
+            except sqlite3.DatabaseError:
+                return found
+            for key, data in rows:
+                try:
+                    found[key] = findings_from_dict(json.loads(data))
+                except (ValueError, KeyError, TypeError):
+                    continue  # an unreadable entry is recomputed and overwritten
+        return found
+
+    def put_many(self, items: Iterable[tuple[str, Findings]]) -> None:
+        rows = [(k, json.dumps(to_jsonable(f), separators=(",", ":"))) for k, f in items]
+        if not rows:
+            return
+        with self.conn:
+            self.conn.executemany("INSERT OR REPLACE INTO findings (key, data) VALUES (?, ?)", rows)
+
+    def close(self) -> None:
+        self.conn.close()

@@ -1,0 +1,50 @@
+"""Turns ScanCode's result mappings into licenselens types, and runs ScanCode calls under a time limit."""
+
+from __future__ import annotations
+
+import time
+
+from ..licensedb import license_db
+from ..types import Detection, FileError, LicenseMatch
+
+
+def run_with_timeout(func, location: str, timeout: float, detector: str):
+    """Call a ScanCode API function with its deadline and a hard SIGALRM limit."""
+    from scancode.interrupt import interruptible
+
+    deadline = time.time() + timeout
+    error, value = interruptible(func, args=(location,), kwargs={"deadline": deadline}, timeout=timeout)
+    if error:
+        code = "timeout" if "timeout" in error.lower() else "detector-failed"
+        return None, FileError(code=code, message=error.strip().splitlines()[-1][:500], detector=detector)
+    return value, None
+
+
+def to_match(m: dict) -> LicenseMatch:
+    return LicenseMatch(
+        license_expression=m["license_expression"],
+        license_expression_spdx=m.get("license_expression_spdx") or "",
+        start_line=int(m.get("start_line") or 0),
+        end_line=int(m.get("end_line") or 0),
+        score=float(m.get("score") or 0.0),
+        matched_length=int(m.get("matched_length") or 0),
+        rule_identifier=m.get("rule_identifier") or "",
+        matcher=m.get("matcher") or "",
+    )
+
+
+def to_detection(d: dict, detector: str) -> Detection:
+    matches = tuple(to_match(m) for m in d.get("matches", []))
+    total = sum(m.matched_length for m in matches)
+    score = (sum(m.score * m.matched_length for m in matches) / total) if total else 100.0
+    expression = d["license_expression"]
+    return Detection(
+        detector=detector,
+        license_expression=expression,
+        license_expression_spdx=d.get("license_expression_spdx") or "",
+        category=license_db().category(expression),
+        score=round(score, 2),
+        start_line=min((m.start_line for m in matches), default=0),
+        end_line=max((m.end_line for m in matches), default=0),
+        matches=matches,
+    )

@@ -1,0 +1,79 @@
+"""``SPDX-License-Identifier`` and ``SPDX-FileCopyrightText`` tags, parsed with license-expression.
+
+Runs without ScanCode's index, so tagged files are classified even where the
+index is never loaded (pre-commit on small changes).
+"""
+
+from __future__ import annotations
+
+import re
+
+from license_expression import ExpressionError, LicenseSymbol, LicenseWithExceptionSymbol, get_spdx_licensing
+
+from ..licensedb import license_db
+from ..types import Detection, FileError, Findings, LicenseMatch, Statement
+from .base import Content, Detector
+
+TAG = re.compile(r"SPDX-(License-Identifier|FileCopyrightText)\s*:\s*(.*)", re.IGNORECASE)
+# comment closers and string quotes that trail a tag on the same line
+TRAILER = re.compile(r"\s*(\*/|-->|#\}|\"\"\"|'''|\"|'|\)|;|,)*\s*$")
+
+
+def clean_tag_value(raw: str) -> str:
+    return TRAILER.sub("", raw).strip()
+
+
+def parse_spdx_tag(value: str) -> tuple[str, str]:
+    """Parse an SPDX expression; returns (SPDX expression, ScanCode key expression).
+
+    Raises ExpressionError for syntax errors and for identifiers that are
+    neither on the SPDX list nor ``LicenseRef-``/``DocumentRef-`` references.
+    """
+    licensing = get_spdx_licensing()
+    parsed = licensing.parse(value, validate=False, strict=False)
+    if parsed is None:
+        raise ExpressionError("empty expression")
+    unknown = [k for k in licensing.unknown_license_keys(parsed)
+               if not k.lower().startswith(("licenseref-", "documentref-"))]
+    if unknown:
+        raise ExpressionError(f"unknown SPDX identifier(s): {', '.join(unknown)}")
+    db = license_db()
+
+    def key_symbol(sym):
+        return LicenseSymbol(db.key_for_spdx(sym.key) or "unknown-spdx")
+
+    keys = {}
+    for sym in licensing.license_symbols(parsed, unique=True, decompose=False):
+        if isinstance(sym, LicenseWithExceptionSymbol):
+            keys[sym] = LicenseWithExceptionSymbol(key_symbol(sym.license_symbol), key_symbol(sym.exception_symbol))
+        else:
+            keys[sym] = key_symbol(sym)
+    return parsed.render("{symbol.key}"), parsed.subs(keys).render("{symbol.key}")
+
+
+class SpdxTagDetector(Detector):
+    name = "spdx-tag"
+
+    def wants(self, content: Content) -> bool:
+        return bool(content.text) and "spdx-" in content.text.lower()
+
+    def detect(self, content: Content) -> Findings:
+        detections, statements, errors = [], [], []
+        db = license_db()
+        for number, line in enumerate(content.lines, start=1):
+            found = TAG.search(line)
+            if not found:
+                continue
+            kind, value = found.group(1).lower(), clean_tag_value(found.group(2))
+            if kind == "filecopyrighttext":
+                if value:
+                    statements.append(Statement("copyright", value, number, number, self.name))
+                continue
+            try:
+                spdx, key_expression = parse_spdx_tag(value)
+            except ExpressionError as exc:
+                errors.append(FileError("invalid-spdx-tag", f"line {number}: {value!r}: {exc}", self.name))
+                continue
+            match = LicenseMatch(key_expression, spdx, number, number, 100.0, len(value.split()), "spdx-license-identifier", "spdx-tag")
+            detections.append(Detection(self.name, key_expression, spdx, db.category(key_expression), 100.0, number, number, (match,)))
+        return Findings(detections=tuple(detections), statements=tuple(statements), errors=tuple(errors))

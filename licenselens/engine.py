@@ -1,0 +1,161 @@
+"""The scan runner: sources -> detectors (in worker processes, through the cache) -> results."""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import version
+
+from .analyse import analyse_file
+from .cache import FindingsCache
+from .cachedir import cache_dir, index_version
+from .detectors import DETECTORS
+from .detectors.reuse import apply_reuse
+from .expressions import combine_spdx
+from .sources.base import Entry
+from .sources.tree import TreeSource
+from .summary import summarise
+from .types import FileError, FileResult, Findings, RunStats, ScanResult, SourceFile
+
+Progress = Callable[[int, int], None]
+# errors that depend on the run (time, load), not the content: never cached
+TRANSIENT_ERRORS = frozenset({"timeout", "detector-failed", "unreadable"})
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    max_file_size: int = 50 * 1024 * 1024
+    timeout: float = 120.0
+    use_cache: bool = True
+    cache_dir: str | None = None
+    detectors: tuple[str, ...] = tuple(DETECTORS)
+
+
+def collect_entries(paths: Sequence[str]) -> list[Entry]:
+    prefixed = len(paths) > 1
+    entries: list[Entry] = []
+    for root in paths:
+        prefix = os.path.normpath(root).replace(os.sep, "/") if prefixed else ""
+        entries.extend(TreeSource(root, display_prefix=prefix).entries())
+    return entries
+
+
+def fingerprint(entry: Entry, max_size: int) -> SourceFile | FileError:
+    try:
+        size = os.stat(entry.location).st_size
+        if size > max_size:
+            return FileError("too-large", f"{size} bytes is over the {max_size}-byte limit (--max-file-size)")
+        digest = hashlib.sha256()
+        with open(entry.location, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+    except OSError as exc:
+        return FileError("unreadable", exc.strerror or str(exc))
+    return SourceFile(entry.location, entry.path, size, digest.hexdigest())
+
+
+def content_key(source: SourceFile, stack: str) -> str:
+    """What a result depends on: the bytes, the file name (ScanCode reads it) and the detector stack."""
+    name = os.path.basename(source.path)
+    locale = "locale" in source.location  # ScanCode splits long lines of such files
+    return f"{source.sha256}:{name}:{int(locale)}:{stack}"
+
+
+def stack_version(options: ScanOptions) -> str:
+    raw = f"{version('licenselens')}|{index_version()}|{','.join(options.detectors)}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def _work(args: tuple[str, str, float, tuple[str, ...]]) -> tuple[str, Findings]:
+    location, name, timeout, detectors = args
+    return location, analyse_file(location, name, timeout, detectors)
+
+
+def run_detectors(work: list[SourceFile], options: ScanOptions, progress: Progress | None) -> dict[str, Findings]:
+    """Findings by location for each file in ``work``, computed on ``options.jobs`` processes."""
+    tasks = [(s.location, s.path, options.timeout, options.detectors) for s in work]
+    results: dict[str, Findings] = {}
+    if options.jobs <= 1 or len(tasks) < 2:
+        for task in tasks:
+            location, findings = _work(task)
+            results[location] = findings
+            if progress:
+                progress(len(results), len(tasks))
+        return results
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(processes=min(options.jobs, len(tasks)), maxtasksperchild=2000) as pool:
+        for location, findings in pool.imap_unordered(_work, tasks, chunksize=4):
+            results[location] = findings
+            if progress:
+                progress(len(results), len(tasks))
+    return results
+
+
+def to_file_result(source: SourceFile, findings: Findings) -> FileResult:
+    statements = {"copyright": [], "holder": [], "author": []}
+    for st in findings.statements:
+        statements[st.kind].append(st)
+    return FileResult(
+        path=source.path, sha256=source.sha256, size=source.size, file_type=findings.file_type,
+        license_expression_spdx=combine_spdx(d.license_expression_spdx for d in findings.detections),
+        detections=findings.detections, clues=findings.clues,
+        copyrights=tuple(statements["copyright"]), holders=tuple(statements["holder"]),
+        authors=tuple(statements["author"]), errors=findings.errors, warnings=findings.warnings,
+        skipped=findings.skipped,
+    )
+
+
+def failed_result(path: str, error: FileError, size: int = 0) -> FileResult:
+    return FileResult(path=path, sha256=None, size=size, file_type="error", license_expression_spdx=None,
+                      detections=(), clues=(), copyrights=(), holders=(), authors=(), errors=(error,))
+
+
+def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(),
+         progress: Progress | None = None) -> tuple[ScanResult, RunStats]:
+    started = time.monotonic()
+    entries = collect_entries(paths)
+    results: list[FileResult] = []
+    sources: list[SourceFile] = []
+    for entry in entries:
+        if entry.problem:
+            results.append(failed_result(entry.path, FileError(*entry.problem)))
+            continue
+        fp = fingerprint(entry, options.max_file_size)
+        if isinstance(fp, FileError):
+            results.append(failed_result(entry.path, fp))
+        else:
+            sources.append(fp)
+
+    stack = stack_version(options)
+    keys = {s.location: content_key(s, stack) for s in sources}
+    cache = FindingsCache(cache_dir(options.cache_dir) / "findings.sqlite3") if options.use_cache else None
+    known = cache.get_many(set(keys.values())) if cache else {}
+    representative: dict[str, SourceFile] = {}
+    for s in sources:
+        if keys[s.location] not in known:
+            representative.setdefault(keys[s.location], s)
+
+    computed = run_detectors(list(representative.values()), options, progress)
+    fresh = {keys[loc]: f for loc, f in computed.items()}
+    if cache:
+        cache.put_many((k, f) for k, f in fresh.items()
+                       if not any(e.code in TRANSIENT_ERRORS for e in f.errors))
+        cache.close()
+
+    for s in sources:
+        key = keys[s.location]
+        results.append(to_file_result(s, known[key] if key in known else fresh[key]))
+
+    results = apply_reuse(sorted(results, key=lambda r: r.path), entries)
+    tool = {"name": "licenselens", "version": version("licenselens"), "scancode_index": index_version()}
+    result = ScanResult(tool=tool, roots=tuple(paths), files=tuple(results), summary=summarise(results))
+    from_cache = sum(1 for s in sources if keys[s.location] in known)
+    stats = RunStats(files=len(results), analysed=len(computed), from_cache=from_cache,
+                     deduplicated=len(sources) - from_cache - len(computed),
+                     seconds=round(time.monotonic() - started, 3))
+    return result, stats

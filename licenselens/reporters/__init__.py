@@ -1,0 +1,17 @@
+"""Output formats. Each reporter writes a ScanResult; the registry maps format names to them."""
+
+from __future__ import annotations
+
+from .base import Reporter
+from .json_reporter import JsonLinesReporter, JsonReporter
+from .parquet_reporter import ParquetReporter
+from .table import TableReporter
+
+REPORTERS: dict[str, type[Reporter]] = {
+    "table": TableReporter,
+    "json": JsonReporter,
+    "jsonl": JsonLinesReporter,
+    "parquet": ParquetReporter,
+}
+
+__all__ = ["REPORTERS", "Reporter"]

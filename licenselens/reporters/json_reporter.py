@@ -1,0 +1,35 @@
+"""JSON and JSON Lines: the documented contract (docs/scan-schema.md)."""
+
+from __future__ import annotations
+
+import json
+from typing import IO
+
+from ..types import ScanResult, to_jsonable
+from .base import Reporter
+
+SCHEMA_VERSION = "1.0"
+
+
+def header(result: ScanResult) -> dict:
+    return {"schema_version": SCHEMA_VERSION, "tool": result.tool, "roots": list(result.roots)}
+
+
+class JsonReporter(Reporter):
+    def write(self, result: ScanResult, out: IO) -> None:
+        doc = {**header(result), "summary": to_jsonable(result.summary), "files": to_jsonable(result.files)}
+        json.dump(doc, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+
+
+class JsonLinesReporter(Reporter):
+    """One record a line: a header, one per file, the summary last."""
+
+    def write(self, result: ScanResult, out: IO) -> None:
+        def line(record: dict) -> None:
+            out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+        line({"type": "header", **header(result)})
+        for f in result.files:
+            line({"type": "file", **to_jsonable(f)})
+        line({"type": "summary", **to_jsonable(result.summary)})

@@ -1,0 +1,23 @@
+"""Loads the editable data files in ``rules/`` (shipped inside the wheel)."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+
+def rules_dir() -> Path:
+    """``rules/`` of a source checkout, or the copy packaged in the wheel."""
+    checkout = Path(__file__).resolve().parent.parent / "rules"
+    if checkout.is_dir():
+        return checkout
+    return Path(str(resources.files("licenselens") / "_data" / "rules"))
+
+
+@cache
+def load_yaml(name: str) -> dict:
+    with open(rules_dir() / name, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)

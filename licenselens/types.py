@@ -1,0 +1,173 @@
+"""Domain types shared by every layer. Frozen so results can be cached and compared."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LicenseMatch:
+    license_expression: str
+    license_expression_spdx: str
+    start_line: int
+    end_line: int
+    score: float
+    matched_length: int
+    rule_identifier: str
+    matcher: str
+
+
+@dataclass(frozen=True)
+class Detection:
+    detector: str
+    license_expression: str
+    license_expression_spdx: str
+    category: str
+    score: float
+    start_line: int
+    end_line: int
+    matches: tuple[LicenseMatch, ...] = ()
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A copyright statement, holder or author found in a file."""
+
+    kind: str  # "copyright" | "holder" | "author"
+    value: str
+    start_line: int
+    end_line: int
+    detector: str
+
+
+@dataclass(frozen=True)
+class FileError:
+    code: str  # e.g. "unreadable", "too-large", "timeout", "detector-failed"
+    message: str
+    detector: str | None = None
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What the detectors found in one file's content; path-independent, so cacheable."""
+
+    detections: tuple[Detection, ...] = ()
+    clues: tuple[LicenseMatch, ...] = ()
+    statements: tuple[Statement, ...] = ()
+    errors: tuple[FileError, ...] = ()
+    warnings: tuple[FileError, ...] = ()
+    file_type: str = "text"  # "text" | "binary" | "empty" | "error"
+    skipped: str | None = None  # why no detector ran, e.g. "binary file"
+
+    def merged(self, other: "Findings") -> "Findings":
+        return Findings(
+            detections=self.detections + other.detections,
+            clues=self.clues + other.clues,
+            statements=self.statements + other.statements,
+            errors=self.errors + other.errors,
+            warnings=self.warnings + other.warnings,
+            file_type=self.file_type,
+            skipped=self.skipped,
+        )
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to scan: where it is, what it is called in the results, its content key."""
+
+    location: str
+    path: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: str
+    sha256: str | None
+    size: int
+    file_type: str
+    license_expression_spdx: str | None
+    detections: tuple[Detection, ...]
+    clues: tuple[LicenseMatch, ...]
+    copyrights: tuple[Statement, ...]
+    holders: tuple[Statement, ...]
+    authors: tuple[Statement, ...]
+    errors: tuple[FileError, ...]
+    warnings: tuple[FileError, ...] = ()
+    skipped: str | None = None
+
+
+@dataclass(frozen=True)
+class LicenseCount:
+    license_expression_spdx: str
+    category: str
+    files: int
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    files: int
+    scanned: int
+    binary: int
+    failed: int
+    declared_license_expression_spdx: str | None
+    declared_license_sources: tuple[str, ...]
+    licenses: tuple[LicenseCount, ...]
+    categories: dict[str, int]
+    files_without_license: tuple[str, ...]
+    copyleft: tuple[str, ...]
+    non_commercial: tuple[str, ...]
+    holders: dict[str, int]
+
+
+@dataclass(frozen=True)
+class RunStats:
+    """How a run went; kept out of the results so equal inputs give equal results."""
+
+    files: int
+    analysed: int
+    from_cache: int
+    deduplicated: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    tool: dict[str, str]
+    roots: tuple[str, ...]
+    files: tuple[FileResult, ...]
+    summary: ScanSummary
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable(self)
+
+
+def to_jsonable(obj: Any) -> Any:
+    """asdict with tuples as lists, for JSON and Parquet writers."""
+    if hasattr(obj, "__dataclass_fields__"):
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in fields(obj)}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: to_jsonable(v) for k, v in obj.items()}
+    return obj
+
+
+def findings_from_dict(data: dict[str, Any]) -> Findings:
+    """Inverse of ``to_jsonable`` for cached Findings."""
+    def det(d):
+        return Detection(**{**d, "matches": tuple(LicenseMatch(**m) for m in d["matches"])})
+    return Findings(
+        detections=tuple(det(d) for d in data["detections"]),
+        clues=tuple(LicenseMatch(**m) for m in data["clues"]),
+        statements=tuple(Statement(**s) for s in data["statements"]),
+        errors=tuple(FileError(**e) for e in data["errors"]),
+        warnings=tuple(FileError(**e) for e in data["warnings"]),
+        file_type=data["file_type"],
+        skipped=data["skipped"],
+    )
+
+
+__all__ = [n for n in dir() if n[0].isupper()] + ["to_jsonable", "findings_from_dict", "asdict"]
