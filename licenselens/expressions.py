@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from license_expression import combine_expressions, get_spdx_licensing
+from license_expression import get_spdx_licensing
 
 
 def combine_spdx(expressions: Iterable[str | None]) -> str | None:
-    """AND of the distinct expressions, simplified the way ScanCode does; None when there are none."""
+    """The AND of the distinct expressions, flattened and simplified; None when there are none.
+
+    Simplification is boolean: ``MIT AND (MIT OR Apache-2.0)`` is ``MIT``.
+    """
     unique = sorted({e for e in expressions if e})
     if not unique:
         return None
     if len(unique) == 1:
         return unique[0]
+    licensing = get_spdx_licensing()
     try:
-        return str(combine_expressions(unique, relation="AND", unique=True, licensing=get_spdx_licensing()))
-    except Exception:
-        return " AND ".join(f"({e})" if " " in e else e for e in unique)
+        return str(licensing.parse(" AND ".join(f"({e})" for e in unique), validate=False).simplify())
+    except Exception:  # an expression license-expression cannot parse: keep them side by side
+        return " AND ".join(f"({e})" for e in unique)

@@ -1,0 +1,28 @@
+# Everything a fresh machine needs is installed from here (see README "Quick start").
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test bench clean
+
+$(BIN)/licenselens: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+setup: $(BIN)/licenselens
+
+demo: setup
+	$(BIN)/licenselens scan samples/repo
+	$(BIN)/licenselens scan samples/repo --format json -o samples-scan.json
+	@echo "JSON results: samples-scan.json"
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python bench/scan_vs_scancode.py --jobs 2
+
+clean:
+	rm -rf $(VENV) samples-scan.json .pytest_cache

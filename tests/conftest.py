@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import os
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "samples" / "repo"
+SITE_PACKAGES = Path(sysconfig.get_paths()["purelib"])
+STDLIB = Path(sysconfig.get_paths()["stdlib"])
+
+
+def scancode_licence_text(key: str) -> Path:
+    """A licence text as shipped in ScanCode's own data (real, not written here)."""
+    import licensedcode
+
+    return Path(licensedcode.__file__).parent / "data" / "licenses" / f"{key}.LICENSE"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache_dir(tmp_path_factory):
+    """One cache folder for the whole session, never the user's real cache."""
+    path = tmp_path_factory.mktemp("licenselens-cache")
+    os.environ["LICENSELENS_CACHE_DIR"] = str(path)
+    yield path
+
+
+def strip_front_matter(text: str) -> str:
+    if text.startswith("---"):
+        end = text.find("\n---", 3)
+        return text[end + 4:].lstrip("\n")
+    return text

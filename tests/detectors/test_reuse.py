@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from licenselens.detectors.reuse import reuse_glob
+from licenselens.engine import ScanOptions, scan
+
+
+def by_path(result):
+    return {f.path: f for f in result.files}
+
+
+def test_glob_semantics():
+    assert reuse_glob("data/*.csv").match("data/a.csv")
+    assert not reuse_glob("data/*.csv").match("data/sub/a.csv")
+    assert reuse_glob("data/**").match("data/sub/a.csv")
+    assert reuse_glob("a\\*b").match("a*b") and not reuse_glob("a\\*b").match("axb")
+
+
+def test_sidecar_and_reuse_toml(tmp_path):
+    (tmp_path / "img.bin").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0")
+    (tmp_path / "img.bin.license").write_text("SPDX-FileCopyrightText: 2024 Ann\nSPDX-License-Identifier: CC0-1.0\n")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.csv").write_text("x,y\n1,2\n")
+    (tmp_path / "data" / "tagged.txt").write_text("SPDX-License-Identifier: MIT\n")
+    (tmp_path / "data" / "both.txt").write_text("SPDX-License-Identifier: MIT\n")
+    (tmp_path / "REUSE.toml").write_text(
+        'version = 1\n[[annotations]]\npath = "data/**"\nSPDX-License-Identifier = "CC-BY-4.0"\n'
+        'SPDX-FileCopyrightText = "2024 Data People"\n'
+        '[[annotations]]\npath = "data/both.txt"\nprecedence = "aggregate"\nSPDX-License-Identifier = "CC-BY-4.0"\n')
+    result, _ = scan([str(tmp_path)], ScanOptions(jobs=1, use_cache=False))
+    files = by_path(result)
+    assert files["img.bin"].file_type == "binary"
+    assert files["img.bin"].license_expression_spdx == "CC0-1.0"
+    assert [c.value for c in files["img.bin"].copyrights] == ["2024 Ann"]
+    assert files["data/a.csv"].license_expression_spdx == "CC-BY-4.0"
+    assert files["data/a.csv"].detections[0].detector == "reuse"
+    # "closest": the file's own tag wins; "aggregate": both apply
+    assert files["data/tagged.txt"].license_expression_spdx == "MIT"
+    assert files["data/both.txt"].license_expression_spdx == "CC-BY-4.0 AND MIT"
+
+
+def test_invalid_reuse_toml_is_an_error_on_that_file(tmp_path):
+    (tmp_path / "REUSE.toml").write_text("version = 1\n[[annotations]]\npath = 'x'\nSPDX-License-Identifier = 'Not-A-Licence'\n")
+    (tmp_path / "x").write_text("hello\n")
+    result, _ = scan([str(tmp_path)], ScanOptions(jobs=1, use_cache=False))
+    files = by_path(result)
+    assert [e.code for e in files["REUSE.toml"].errors] == ["invalid-reuse-toml"]
+    assert files["x"].errors == ()
