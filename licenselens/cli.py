@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import sys
 
@@ -9,9 +11,13 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from .config import ConfigError, load_project_config
 from .engine import ScanOptions, scan
-from .reporters import REPORTERS
+from .policy.baseline import BaselineError, baseline_document, mark_accepted, read_baseline
+from .policy.loading import PolicyError, builtin_policies, load_policy
+from .reporters import CHECK_REPORTERS, REPORTERS
 from .reporters.base import atomic_output
+from .types import PolicyReport
 
 
 @click.group()
@@ -20,55 +26,128 @@ def main() -> None:
     """licenselens: licence and copyright evidence for repositories and training corpora."""
 
 
-def _progress(stderr: Console):
-    if not stderr.is_terminal:
-        return None, None
-    bar = Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=stderr, transient=True)
-    task = bar.add_task("scan", total=None)
-    return bar, lambda done, total: bar.update(task, completed=done, total=total)
+def engine_options(func):
+    """Options shared by every command that scans files."""
+    options = [
+        click.option("-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
+                     help="Worker processes."),
+        click.option("--no-cache", is_flag=True, help="Neither read nor write the on-disk result cache."),
+        click.option("--cache-dir", type=click.Path(file_okay=False), help="Cache folder (default: the user cache dir)."),
+        click.option("--max-file-size", type=click.IntRange(min=1), default=None,
+                     help=f"Bytes; larger files get a 'too-large' error [default: {ScanOptions.max_file_size}]."),
+        click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
+                     help=f"Seconds per file and detector [default: {ScanOptions.timeout:g}]."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
-@main.command("scan")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, file_okay=True, dir_okay=True))
-@click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="table", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here instead of standard output.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
-              help="Worker processes.")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the on-disk result cache.")
-@click.option("--cache-dir", type=click.Path(file_okay=False), help="Cache folder (default: the user cache dir).")
-@click.option("--max-file-size", type=click.IntRange(min=1), default=ScanOptions.max_file_size, show_default=True,
-              help="Bytes; larger files get a 'too-large' error.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=ScanOptions.timeout, show_default=True,
-              help="Seconds per file and detector.")
-def scan_command(paths, fmt, output, jobs, no_cache, cache_dir, max_file_size, timeout) -> None:
-    """Detect licences and copyrights in files, directories and repositories."""
-    reporter = REPORTERS[fmt]()
-    if reporter.needs_file and not output:
-        raise click.UsageError(f"--format {fmt} needs -o FILE")
+def build_options(config, jobs, no_cache, cache_dir, max_file_size, timeout, **extra) -> ScanOptions:
+    return ScanOptions(
+        jobs=jobs, use_cache=not no_cache, cache_dir=cache_dir,
+        max_file_size=max_file_size or config.max_file_size or ScanOptions.max_file_size,
+        timeout=timeout or config.timeout or ScanOptions.timeout,
+        exclude=config.exclude, **extra,
+    )
+
+
+def run_scan(paths, options, policy):
     stderr = Console(stderr=True)
-    options = ScanOptions(jobs=jobs, max_file_size=max_file_size, timeout=timeout,
-                          use_cache=not no_cache, cache_dir=cache_dir)
-    bar, callback = _progress(stderr)
-    if bar:
-        with bar:
-            result, stats = scan(paths, options, callback)
-    else:
-        result, stats = scan(paths, options, callback)
+    if not stderr.is_terminal:
+        return scan(paths, options, None, policy)
+    with Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=stderr, transient=True) as bar:
+        task = bar.add_task("scan", total=None)
+        return scan(paths, options, lambda done, total: bar.update(task, completed=done, total=total), policy)
 
+
+def emit(reporter, result, output) -> None:
     if output:
         with atomic_output(output, reporter.binary) as fh:
             reporter.write(result, fh)
     else:
         reporter.write(result, sys.stdout)
 
+
+def load_or_fail(loader, *args):
+    try:
+        return loader(*args)
+    except (PolicyError, ConfigError, BaselineError) as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+policy_option = click.option(
+    "--policy", help=f"A built-in policy ({', '.join(builtin_policies())}) or a policy YAML file.")
+
+
+@main.command("scan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="table", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
+@policy_option
+@engine_options
+def scan_command(paths, fmt, output, policy, **engine) -> None:
+    """Detect licences and copyrights in files, directories and repositories."""
+    reporter = REPORTERS[fmt]()
+    if reporter.needs_file and not output:
+        raise click.UsageError(f"--format {fmt} needs -o FILE")
+    config = load_or_fail(load_project_config, ".")
+    chosen = load_or_fail(load_policy, policy) if policy else None
+    result, stats = run_scan(paths, build_options(config, **engine), chosen)
+    emit(reporter, result, output)
+
+    stderr = Console(stderr=True, highlight=False)
     s = result.summary
     stderr.print(f"{s.files} files: {s.scanned} text, {s.binary} binary, {s.failed} failed; "
                  f"{stats.analysed} analysed, {stats.from_cache} from cache, {stats.deduplicated} duplicates; "
-                 f"{stats.seconds:.1f}s", highlight=False)
+                 f"{stats.seconds:.1f}s")
     for f in result.files:
         for e in f.errors:
-            stderr.print(f"[yellow]{f.path}[/]: {e.code}: {e.message}", highlight=False, markup=True)
+            stderr.print(f"[yellow]{f.path}[/]: {e.code}: {e.message}")
     if s.files and s.failed == s.files:
         stderr.print("[red]nothing could be scanned[/]")
         sys.exit(2)
+
+
+@main.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@policy_option
+@click.option("--format", "fmt", type=click.Choice(sorted(CHECK_REPORTERS)), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
+@click.option("--baseline", type=click.Path(dir_okay=False), help="Accepted findings; only others fail.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False),
+              help="Write every current finding to this baseline file and exit 0.")
+@engine_options
+def check_command(paths, policy, fmt, output, baseline, write_baseline, **engine) -> None:
+    """Evaluate the licence policy; exit 1 when a finding is denied (the whole tree without PATHs)."""
+    config = load_or_fail(load_project_config, ".")
+    chosen = load_or_fail(load_policy, policy or config.policy)
+    baseline_path = baseline or config.baseline
+    options = build_options(config, **engine, paths_as_given=True)
+    # the baseline and reports name licences; they must not become findings themselves
+    own_files = [p for p in (baseline_path, write_baseline, output) if p]
+    options = dataclasses.replace(options, exclude=options.exclude + tuple(
+        "/" + os.path.relpath(p).replace(os.sep, "/") for p in own_files))
+    result, _ = run_scan(list(paths) or ["."], options, chosen)
+
+    if write_baseline:
+        with atomic_output(write_baseline, binary=False) as fh:
+            json.dump(baseline_document(result.policy), fh, indent=2)
+            fh.write("\n")
+        click.echo(f"wrote {write_baseline}: {len(baseline_document(result.policy)['findings'])} accepted findings", err=True)
+        return
+
+    accepted = load_or_fail(read_baseline, baseline_path) if baseline_path else set()
+    findings = mark_accepted(result.policy.findings, accepted, _read_lines)
+    result = dataclasses.replace(result, policy=PolicyReport(result.policy.policy, tuple(findings)))
+    emit(CHECK_REPORTERS[fmt](), result, output)
+    sys.exit(1 if result.policy.failing else 0)
+
+
+def _read_lines(path: str) -> list[str]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read().splitlines()
+    except OSError:
+        return []

@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
 
+import pathspec
+
 from .analyse import analyse_file
 from .cache import FindingsCache
 from .cachedir import cache_dir, index_version
@@ -18,11 +20,12 @@ from .detectors.reuse import apply_reuse
 from .expressions import combine_spdx
 from .sources.base import Entry
 from .sources.tree import TreeSource
+from .policy.evaluate import evaluate_files
 from .summary import summarise
-from .types import FileError, FileResult, Findings, RunStats, ScanResult, SourceFile
+from .types import FileError, FileResult, Findings, Policy, PolicyReport, RunStats, ScanResult, SourceFile
 
 Progress = Callable[[int, int], None]
-# errors that depend on the run (time, load), not the content: never cached
+# errors that depend on the run, not the content: not cached as results (timeouts: see ``store``)
 TRANSIENT_ERRORS = frozenset({"timeout", "detector-failed", "unreadable"})
 
 
@@ -34,14 +37,25 @@ class ScanOptions:
     use_cache: bool = True
     cache_dir: str | None = None
     detectors: tuple[str, ...] = tuple(DETECTORS)
+    exclude: tuple[str, ...] = ()  # gitignore-style patterns on result paths
+    paths_as_given: bool = False  # result paths are the arguments' own (relative to cwd), as pre-commit wants
 
 
-def collect_entries(paths: Sequence[str]) -> list[Entry]:
-    prefixed = len(paths) > 1
+def collect_entries(paths: Sequence[str], options: ScanOptions) -> list[Entry]:
+    prefixed = options.paths_as_given or len(paths) > 1
     entries: list[Entry] = []
     for root in paths:
         prefix = os.path.normpath(root).replace(os.sep, "/") if prefixed else ""
-        entries.extend(TreeSource(root, display_prefix=prefix).entries())
+        if prefix == ".":
+            prefix = ""
+        source = TreeSource(root, display_prefix=prefix)
+        if prefixed and os.path.isfile(root):
+            entries.append(Entry(str(root), prefix))
+        else:
+            entries.extend(source.entries())
+    if options.exclude:
+        spec = pathspec.PathSpec.from_lines("gitwildmatch", options.exclude)
+        entries = [e for e in entries if not spec.match_file(e.path)]
     return entries
 
 
@@ -78,7 +92,9 @@ def _work(args: tuple[str, str, float, tuple[str, ...]]) -> tuple[str, Findings]
 
 def run_detectors(work: list[SourceFile], options: ScanOptions, progress: Progress | None) -> dict[str, Findings]:
     """Findings by location for each file in ``work``, computed on ``options.jobs`` processes."""
-    tasks = [(s.location, s.path, options.timeout, options.detectors) for s in work]
+    # largest first, so one slow file does not leave the other workers idle at the end
+    ordered = sorted(work, key=lambda s: (-s.size, s.path))
+    tasks = [(s.location, s.path, options.timeout, options.detectors) for s in ordered]
     results: dict[str, Findings] = {}
     if options.jobs <= 1 or len(tasks) < 2:
         for task in tasks:
@@ -89,11 +105,34 @@ def run_detectors(work: list[SourceFile], options: ScanOptions, progress: Progre
         return results
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(processes=min(options.jobs, len(tasks)), maxtasksperchild=2000) as pool:
-        for location, findings in pool.imap_unordered(_work, tasks, chunksize=4):
+        for location, findings in pool.imap_unordered(_work, tasks, chunksize=1):
             results[location] = findings
             if progress:
                 progress(len(results), len(tasks))
     return results
+
+
+def _timeout_key(key: str, timeout: float) -> str:
+    return f"{key}|timeout={timeout:g}"
+
+
+def lookup(cache: FindingsCache, keys: set[str], timeout: float) -> dict[str, Findings]:
+    """Cached findings; a file that timed out is only taken as timed out again under the same limit."""
+    known = cache.get_many(keys)
+    missing = {_timeout_key(k, timeout): k for k in keys - known.keys()}
+    known.update({missing[k]: f for k, f in cache.get_many(missing).items()})
+    return known
+
+
+def store(cache: FindingsCache, fresh: dict[str, Findings], timeout: float) -> None:
+    items = []
+    for key, findings in fresh.items():
+        codes = {e.code for e in findings.errors}
+        if not codes & TRANSIENT_ERRORS:
+            items.append((key, findings))
+        elif codes & TRANSIENT_ERRORS == {"timeout"}:
+            items.append((_timeout_key(key, timeout), findings))
+    cache.put_many(items)
 
 
 def to_file_result(source: SourceFile, findings: Findings) -> FileResult:
@@ -115,10 +154,10 @@ def failed_result(path: str, error: FileError, size: int = 0) -> FileResult:
                       detections=(), clues=(), copyrights=(), holders=(), authors=(), errors=(error,))
 
 
-def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(),
-         progress: Progress | None = None) -> tuple[ScanResult, RunStats]:
+def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: Progress | None = None,
+         policy: Policy | None = None) -> tuple[ScanResult, RunStats]:
     started = time.monotonic()
-    entries = collect_entries(paths)
+    entries = collect_entries(paths, options)
     results: list[FileResult] = []
     sources: list[SourceFile] = []
     for entry in entries:
@@ -134,7 +173,7 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(),
     stack = stack_version(options)
     keys = {s.location: content_key(s, stack) for s in sources}
     cache = FindingsCache(cache_dir(options.cache_dir) / "findings.sqlite3") if options.use_cache else None
-    known = cache.get_many(set(keys.values())) if cache else {}
+    known = lookup(cache, set(keys.values()), options.timeout) if cache else {}
     representative: dict[str, SourceFile] = {}
     for s in sources:
         if keys[s.location] not in known:
@@ -143,8 +182,7 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(),
     computed = run_detectors(list(representative.values()), options, progress)
     fresh = {keys[loc]: f for loc, f in computed.items()}
     if cache:
-        cache.put_many((k, f) for k, f in fresh.items()
-                       if not any(e.code in TRANSIENT_ERRORS for e in f.errors))
+        store(cache, fresh, options.timeout)
         cache.close()
 
     for s in sources:
@@ -153,7 +191,8 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(),
 
     results = apply_reuse(sorted(results, key=lambda r: r.path), entries)
     tool = {"name": "licenselens", "version": version("licenselens"), "scancode_index": index_version()}
-    result = ScanResult(tool=tool, roots=tuple(paths), files=tuple(results), summary=summarise(results))
+    report = PolicyReport(policy.name, tuple(evaluate_files(policy, results))) if policy else None
+    result = ScanResult(tool=tool, roots=tuple(paths), files=tuple(results), summary=summarise(results), policy=report)
     from_cache = sum(1 for s in sources if keys[s.location] in known)
     stats = RunStats(files=len(results), analysed=len(computed), from_cache=from_cache,
                      deduplicated=len(sources) - from_cache - len(computed),

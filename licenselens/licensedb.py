@@ -89,6 +89,7 @@ class LicenseDB:
         self.unknown_category = ranking["unknown_category"]
         self.copyleft_categories = frozenset(ranking["copyleft"])
         self.non_commercial_patterns = tuple(ranking["non_commercial_keys"])
+        self.unknown_patterns = tuple(ranking["unknown_keys"])
 
     def category_of_key(self, key: str) -> str:
         info = self.by_key.get(key)
@@ -116,6 +117,9 @@ class LicenseDB:
 
     def is_non_commercial(self, key: str) -> bool:
         return any(fnmatch.fnmatchcase(key, p) for p in self.non_commercial_patterns)
+
+    def is_unknown(self, key: str) -> bool:
+        return key not in self.by_key or any(fnmatch.fnmatchcase(key, p) for p in self.unknown_patterns)
 
     def keys_in(self, scancode_expression: str) -> list[str]:
         try:

@@ -10,10 +10,7 @@ import yaml
 
 
 def rules_dir() -> Path:
-    """``rules/`` of a source checkout, or the copy packaged in the wheel."""
-    checkout = Path(__file__).resolve().parent.parent / "rules"
-    if checkout.is_dir():
-        return checkout
+    """``rules/``: in a checkout ``licenselens/_data/rules`` links to it; a wheel carries a copy."""
     return Path(str(resources.files("licenselens") / "_data" / "rules"))
 
 

@@ -133,12 +133,73 @@ class RunStats:
     seconds: float
 
 
+VERDICTS = ("allow", "review", "deny")  # in increasing severity
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    """What a policy rule applies to; every set field must hold."""
+
+    licenses: tuple[str, ...] = ()  # SPDX ids or "ID WITH EXCEPTION", case-insensitive
+    categories: tuple[str, ...] = ()
+    unknown: bool | None = None
+    non_commercial: bool | None = None
+    missing: bool | None = None
+    tdm_opt_out: bool | None = None
+    personal_information: bool | None = None
+    overlap_verdicts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    id: str
+    match: RuleMatch
+    verdict: str
+    message: str = ""
+    obligation: str | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    description: str
+    default: str
+    rules: tuple[PolicyRule, ...]
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class PolicyFinding:
+    path: str
+    verdict: str
+    rule: str | None
+    message: str
+    obligation: str | None
+    license_expression_spdx: str | None
+    detector: str | None
+    start_line: int
+    end_line: int
+    fingerprint: str
+    status: str = "new"  # "new" | "baseline" (accepted) | "ignored" (pragma)
+
+
+@dataclass(frozen=True)
+class PolicyReport:
+    policy: str
+    findings: tuple[PolicyFinding, ...]
+
+    @property
+    def failing(self) -> tuple[PolicyFinding, ...]:
+        return tuple(f for f in self.findings if f.verdict == "deny" and f.status == "new")
+
+
 @dataclass(frozen=True)
 class ScanResult:
     tool: dict[str, str]
     roots: tuple[str, ...]
     files: tuple[FileResult, ...]
     summary: ScanSummary
+    policy: PolicyReport | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)

@@ -103,3 +103,16 @@ def test_multiple_roots_are_prefixed(tmp_path):
     result, _ = scan([str(a), str(b)], ScanOptions(jobs=1, use_cache=False))
     paths = [f.path for f in result.files]
     assert len(paths) == 2 and paths[0].endswith("a/x.py") and paths[1].endswith("b/x.py")
+
+
+def test_a_timed_out_file_is_not_retried_under_the_same_limit(tmp_path):
+    big = "\n".join((SAMPLES / "vendor/fastjson/LICENSE").read_text().splitlines() * 40)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "huge-licence.txt").write_text(big)
+    cache = str(tmp_path / "cache")
+    first, s1 = scan([str(tree)], ScanOptions(jobs=1, cache_dir=cache, timeout=0.1))
+    again, s2 = scan([str(tree)], ScanOptions(jobs=1, cache_dir=cache, timeout=0.1))
+    assert s1.analysed == 1 and s2.analysed == 0 and again.to_dict() == first.to_dict()
+    _, s3 = scan([str(tree)], ScanOptions(jobs=1, cache_dir=cache, timeout=0.2))
+    assert s3.analysed == 1, "a different limit must try again"

@@ -40,13 +40,6 @@ def match_trigger() -> MatchTrigger:
     return MatchTrigger(facts["legalese"], facts["weak_rule_tokens"])
 
 
-@cache
-def _accelerate_scancode() -> None:
-    from . import candidates
-
-    candidates.install()
-
-
 class LicensedcodeDetector(Detector):
     name = "licensedcode"
 
@@ -56,7 +49,6 @@ class LicensedcodeDetector(Detector):
     def detect(self, content: Content) -> Findings:
         from scancode.api import get_licenses
 
-        _accelerate_scancode()
         value, error = run_with_timeout(get_licenses, content.location, content.timeout, self.name)
         if error:
             return Findings(errors=(error,))

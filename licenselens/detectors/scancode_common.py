@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
+import gc
 import time
+from functools import cache
 
 from ..licensedb import license_db
 from ..types import Detection, FileError, LicenseMatch
+
+
+@cache
+def _accelerate_scancode() -> None:
+    from . import candidates
+
+    candidates.install()
+
+
+_index_frozen = False
+
+
+def _freeze_after_index_load() -> None:
+    """Keep the garbage collector from walking ScanCode's index (millions of objects) again and again."""
+    global _index_frozen
+    import licensedcode.cache
+
+    if not _index_frozen and licensedcode.cache._LICENSE_CACHE is not None:
+        gc.freeze()
+        _index_frozen = True
 
 
 def run_with_timeout(func, location: str, timeout: float, detector: str):
     """Call a ScanCode API function with its deadline and a hard SIGALRM limit."""
     from scancode.interrupt import interruptible
 
+    _accelerate_scancode()
     deadline = time.time() + timeout
     error, value = interruptible(func, args=(location,), kwargs={"deadline": deadline}, timeout=timeout)
+    _freeze_after_index_load()
     if error:
         code = "timeout" if "timeout" in error.lower() else "detector-failed"
         return None, FileError(code=code, message=error.strip().splitlines()[-1][:500], detector=detector)

@@ -58,7 +58,7 @@ class SpdxTagDetector(Detector):
         return bool(content.text) and "spdx-" in content.text.lower()
 
     def detect(self, content: Content) -> Findings:
-        detections, statements, errors = [], [], []
+        detections, statements, warnings = [], [], []
         db = license_db()
         for number, line in enumerate(content.lines, start=1):
             found = TAG.search(line)
@@ -69,11 +69,14 @@ class SpdxTagDetector(Detector):
                 if value:
                     statements.append(Statement("copyright", value, number, number, self.name))
                 continue
+            if not value:
+                continue
             try:
                 spdx, key_expression = parse_spdx_tag(value)
             except ExpressionError as exc:
-                errors.append(FileError("invalid-spdx-tag", f"line {number}: {value!r}: {exc}", self.name))
+                # the file was read fine; its tag is what is wrong (or it is code that mentions tags)
+                warnings.append(FileError("invalid-spdx-tag", f"line {number}: {value!r}: {exc}", self.name))
                 continue
             match = LicenseMatch(key_expression, spdx, number, number, 100.0, len(value.split()), "spdx-license-identifier", "spdx-tag")
             detections.append(Detection(self.name, key_expression, spdx, db.category(key_expression), 100.0, number, number, (match,)))
-        return Findings(detections=tuple(detections), statements=tuple(statements), errors=tuple(errors))
+        return Findings(detections=tuple(detections), statements=tuple(statements), warnings=tuple(warnings))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .base import Reporter
+from .check_reporters import CheckJsonReporter, CheckTextReporter, SarifReporter
 from .json_reporter import JsonLinesReporter, JsonReporter
 from .parquet_reporter import ParquetReporter
 from .table import TableReporter
@@ -14,4 +15,10 @@ REPORTERS: dict[str, type[Reporter]] = {
     "parquet": ParquetReporter,
 }
 
-__all__ = ["REPORTERS", "Reporter"]
+CHECK_REPORTERS: dict[str, type[Reporter]] = {
+    "text": CheckTextReporter,
+    "json": CheckJsonReporter,
+    "sarif": SarifReporter,
+}
+
+__all__ = ["CHECK_REPORTERS", "REPORTERS", "Reporter"]

@@ -18,6 +18,8 @@ def header(result: ScanResult) -> dict:
 class JsonReporter(Reporter):
     def write(self, result: ScanResult, out: IO) -> None:
         doc = {**header(result), "summary": to_jsonable(result.summary), "files": to_jsonable(result.files)}
+        if result.policy:
+            doc["policy"] = to_jsonable(result.policy)
         json.dump(doc, out, indent=2, ensure_ascii=False)
         out.write("\n")
 
@@ -32,4 +34,7 @@ class JsonLinesReporter(Reporter):
         line({"type": "header", **header(result)})
         for f in result.files:
             line({"type": "file", **to_jsonable(f)})
+        if result.policy:
+            for finding in result.policy.findings:
+                line({"type": "policy-finding", "policy": result.policy.policy, **to_jsonable(finding)})
         line({"type": "summary", **to_jsonable(result.summary)})

@@ -40,6 +40,6 @@ class ParquetReporter(Reporter):
 
     def write(self, result: ScanResult, out: IO) -> None:
         table = pa.Table.from_pylist([to_jsonable(f) for f in result.files], schema=SCHEMA)
-        meta = {**header(result), "summary": to_jsonable(result.summary)}
+        meta = {**header(result), "summary": to_jsonable(result.summary), "policy": to_jsonable(result.policy)}
         table = table.replace_schema_metadata({b"licenselens": json.dumps(meta).encode()})
         pq.write_table(table, out)

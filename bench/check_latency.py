@@ -1,0 +1,106 @@
+"""Pre-commit latency: `licenselens check` on 10 changed ordinary source files, beside ScanCode.
+
+Run: .venv/bin/python bench/check_latency.py [--repeat 5]
+
+Prints, for the same 10 real files (from the Python standard library, chosen
+to hold nothing licence-like, as most changed files in a commit do):
+- licenselens, first run on a machine (no derived facts yet: loads ScanCode's index once);
+- licenselens, cold result cache (facts present, results not cached);
+- licenselens, warm (the files were seen before);
+- `scancode -l -c` on the same files, the peer a hook would otherwise call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def ordinary_files(count: int) -> list[Path]:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from licenselens.detectors.licensedcode import match_trigger
+
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    picked = []
+    for path in sorted(stdlib.glob("*.py")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if 2000 < len(text) < 40000 and not match_trigger().can_match(text) and "copyright" not in text.lower():
+            picked.append(path)
+        if len(picked) == count:
+            return picked
+    raise SystemExit("not enough ordinary stdlib files")
+
+
+def timed(cmd: list[str], cwd: Path, env: dict) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--files", type=int, default=10)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="licenselens-check-bench-"))
+    try:
+        project = work / "project"
+        project.mkdir()
+        names = []
+        for src in ordinary_files(args.files):
+            shutil.copy(src, project / src.name)
+            names.append(src.name)
+        check = [str(BIN / "licenselens"), "check", "--policy", "permissive-only", *names]
+        results: dict[str, list[float]] = {"first_run": [], "cold": [], "warm": [], "scancode": []}
+
+        for i in range(args.repeat):
+            env = {**os.environ, "LICENSELENS_CACHE_DIR": str(work / f"fresh-{i}")}
+            results["first_run"].append(timed(check, project, env))
+            # same facts, empty result cache
+            (work / f"fresh-{i}" / "findings.sqlite3").unlink()
+            for suffix in ("-wal", "-shm"):
+                (work / f"fresh-{i}" / f"findings.sqlite3{suffix}").unlink(missing_ok=True)
+            results["cold"].append(timed(check, project, env))
+            results["warm"].append(timed(check, project, env))
+        for _ in range(min(args.repeat, 3)):
+            out = work / "sc.json"
+            results["scancode"].append(timed([str(BIN / "scancode"), "-l", "-c", "-n", "1", "--json", str(out),
+                                              *names, "--quiet"], project, dict(os.environ)))
+
+        print(f"{args.files} ordinary stdlib files; median of {args.repeat} runs (scancode: {min(args.repeat, 3)})")
+        print(f"{'run':<34}{'median s':>10}{'min s':>9}{'vs scancode':>13}")
+        sc = statistics.median(results["scancode"])
+        labels = {"first_run": "licenselens, first run on machine", "cold": "licenselens, cold result cache",
+                  "warm": "licenselens, warm", "scancode": "scancode -l -c"}
+        summary = {}
+        for key, label in labels.items():
+            med = statistics.median(results[key])
+            summary[key] = {"median_s": round(med, 3), "min_s": round(min(results[key]), 3)}
+            print(f"{label:<34}{med:>10.3f}{min(results[key]):>9.3f}{sc / med:>12.1f}x")
+        print("files:", ", ".join(names))
+        print("command:", " ".join([sys.executable, *sys.argv]))
+        out_dir = Path(__file__).resolve().parent / "results"
+        out_dir.mkdir(exist_ok=True)
+        (out_dir / f"check_latency-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(
+            json.dumps({"summary": summary, "raw": results, "files": names}, indent=2))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

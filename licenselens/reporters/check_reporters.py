@@ -1,0 +1,89 @@
+"""Outputs of ``licenselens check``: the policy findings that are not plainly allowed."""
+
+from __future__ import annotations
+
+import json
+from typing import IO
+
+from ..types import PolicyFinding, ScanResult, to_jsonable
+from .base import Reporter
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_LEVEL = {"deny": "error", "review": "warning", "allow": "note"}
+
+
+def reported(result: ScanResult) -> list[PolicyFinding]:
+    return [f for f in (result.policy.findings if result.policy else ()) if f.verdict != "allow"]
+
+
+def file_errors(result: ScanResult) -> list[tuple[str, str, str]]:
+    return [(f.path, e.code, e.message) for f in result.files for e in f.errors]
+
+
+class CheckTextReporter(Reporter):
+    def write(self, result: ScanResult, out: IO) -> None:
+        findings = reported(result)
+        for f in findings:
+            where = f"{f.path}:{f.start_line}" if f.start_line else f.path
+            status = "" if f.status == "new" else f" ({f.status})"
+            licence = f.license_expression_spdx or "no licence"
+            out.write(f"{where}: {f.verdict.upper()}{status} [{f.rule or 'default'}] {licence}: {f.message}\n")
+        for path, code, message in file_errors(result):
+            out.write(f"{path}: ERROR {code}: {message}\n")
+        failing = result.policy.failing if result.policy else ()
+        new_reviews = sum(1 for f in findings if f.verdict == "review" and f.status == "new")
+        out.write(f"licenselens check ({result.policy.policy if result.policy else 'no policy'}): "
+                  f"{len(result.files)} files, {len(failing)} denied, {new_reviews} to review, "
+                  f"{sum(1 for f in findings if f.status != 'new')} accepted\n")
+
+
+class CheckJsonReporter(Reporter):
+    def write(self, result: ScanResult, out: IO) -> None:
+        doc = {
+            "policy": result.policy.policy if result.policy else None,
+            "files": len(result.files),
+            "failing": len(result.policy.failing) if result.policy else 0,
+            "findings": to_jsonable(reported(result)),
+            "errors": [{"path": p, "code": c, "message": m} for p, c, m in file_errors(result)],
+        }
+        json.dump(doc, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+
+
+class SarifReporter(Reporter):
+    """SARIF 2.1.0 for code-scanning dashboards; suppressed findings carry a suppression."""
+
+    def write(self, result: ScanResult, out: IO) -> None:
+        findings = reported(result)
+        rule_ids = sorted({f.rule or "default" for f in findings})
+        messages = {f.rule or "default": f.message for f in findings}
+        sarif = {
+            "$schema": SARIF_SCHEMA,
+            "version": "2.1.0",
+            "runs": [{
+                "tool": {"driver": {
+                    "name": "licenselens", "version": result.tool.get("version", ""),
+                    "informationUri": "https://pypi.org/project/licenselens/",
+                    "rules": [{"id": r, "shortDescription": {"text": messages[r] or r}} for r in rule_ids],
+                }},
+                "results": [self._result(f) for f in findings],
+            }],
+        }
+        json.dump(sarif, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+
+    @staticmethod
+    def _result(f: PolicyFinding) -> dict:
+        location = {"artifactLocation": {"uri": f.path}}
+        if f.start_line:
+            location["region"] = {"startLine": f.start_line, "endLine": max(f.end_line, f.start_line)}
+        item = {
+            "ruleId": f.rule or "default",
+            "level": SARIF_LEVEL[f.verdict],
+            "message": {"text": f"{f.license_expression_spdx or 'no licence'}: {f.message}"},
+            "locations": [{"physicalLocation": location}],
+            "partialFingerprints": {"licenselens/v1": f.fingerprint},
+        }
+        if f.status != "new":
+            item["suppressions"] = [{"kind": "inSource" if f.status == "ignored" else "external"}]
+        return item
