@@ -116,3 +116,15 @@ def test_a_timed_out_file_is_not_retried_under_the_same_limit(tmp_path):
     assert s1.analysed == 1 and s2.analysed == 0 and again.to_dict() == first.to_dict()
     _, s3 = scan([str(tree)], ScanOptions(jobs=1, cache_dir=cache, timeout=0.2))
     assert s3.analysed == 1, "a different limit must try again"
+
+
+def test_odd_file_names_are_scanned_and_reported(tmp_path):
+    weird = os.fsencode(tmp_path) + b"/caf\xe9-latin1.py"
+    with open(weird, "wb") as fh:
+        fh.write(b"# SPDX-License-Identifier: MIT\n")
+    (tmp_path / "new\nline.py").write_text("# SPDX-License-Identifier: Apache-2.0\n")
+    result, _ = scan([str(tmp_path)], ScanOptions(jobs=1, use_cache=False))
+    files = {f.path: f.license_expression_spdx for f in result.files}
+    assert files == {"caf\ufffd-latin1.py": "MIT", "new\nline.py": "Apache-2.0"}
+    import json
+    json.dumps(result.to_dict(), ensure_ascii=False).encode("utf-8")  # serialisable as UTF-8

@@ -2,7 +2,7 @@
 
 Inside a git work tree, git itself says which files are not ignored (every
 .gitignore level, info/exclude and the global excludes are honoured exactly);
-elsewhere every file is taken. ``.git/`` is never entered and symbolic links
+elsewhere, and for a root that git ignores as a whole, every file is taken. ``.git/`` is never entered and symbolic links
 are never followed out of the scanned root.
 """
 
@@ -24,6 +24,10 @@ def _git_listing(root: Path) -> list[str] | None:
             capture_output=True, text=True, timeout=30,
         )
         if inside.returncode != 0 or inside.stdout.strip() != "true":
+            return None
+        # a root that git itself ignores (a virtualenv, a build folder) was asked for explicitly
+        ignored = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", "."], capture_output=True, timeout=30)
+        if ignored.returncode == 0:
             return None
         listing = subprocess.run(
             ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
@@ -60,7 +64,8 @@ class TreeSource(Source):
         self.prefix = display_prefix
 
     def _display(self, rel: str) -> str:
-        rel = rel.replace(os.sep, "/")
+        # names that are not valid UTF-8 keep their bytes in ``location``; results show U+FFFD
+        rel = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace").replace(os.sep, "/")
         return f"{self.prefix}/{rel}" if self.prefix else rel
 
     def entries(self) -> Iterator[Entry]:

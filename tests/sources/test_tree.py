@@ -55,3 +55,12 @@ def test_single_file(tmp_path):
     f = tmp_path / "one.py"
     f.write_text("x\n")
     assert list(entries(f)) == ["one.py"]
+
+
+def test_a_root_that_git_ignores_is_scanned_whole(tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text(".venv/\n")
+    site = tmp_path / ".venv" / "site-packages"
+    site.mkdir(parents=True)
+    (site / "mod.py").write_text("x = 1\n")
+    assert set(entries(site)) == {"mod.py"}
