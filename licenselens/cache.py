@@ -9,10 +9,19 @@ import json
 import os
 import sqlite3
 import time
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
 from .types import Findings, findings_from_dict, to_jsonable
+
+class CacheUnavailable(RuntimeError):
+    """The cache cannot be used now (locked, read-only); the run goes on without it."""
+
+
+class CacheWarning(UserWarning):
+    pass
+
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS findings (key TEXT PRIMARY KEY, data TEXT NOT NULL)"
 
@@ -25,18 +34,27 @@ class FindingsCache:
     def _open(self) -> sqlite3.Connection:
         try:
             return self._connect()
-        except sqlite3.DatabaseError:
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) or not self.path.exists():
+                raise CacheUnavailable(f"{self.path}: {exc}") from exc  # locked, read-only, ...: not corrupt
             broken = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
             os.replace(self.path, broken)
             for suffix in ("-wal", "-shm"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-            return self._connect()
+            try:
+                return self._connect()
+            except sqlite3.DatabaseError as again:
+                raise CacheUnavailable(f"{self.path}: {again}") from again
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(SCHEMA)
-        conn.execute("SELECT count(*) FROM (SELECT key FROM findings LIMIT 1)").fetchone()
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(SCHEMA)
+            conn.execute("SELECT count(*) FROM (SELECT key FROM findings LIMIT 1)").fetchone()
+        except sqlite3.DatabaseError:
+            conn.close()
+            raise
         return conn
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Findings]:
@@ -60,8 +78,11 @@ class FindingsCache:
         rows = [(k, json.dumps(to_jsonable(f), separators=(",", ":"))) for k, f in items]
         if not rows:
             return
-        with self.conn:
-            self.conn.executemany("INSERT OR REPLACE INTO findings (key, data) VALUES (?, ?)", rows)
+        try:
+            with self.conn:
+                self.conn.executemany("INSERT OR REPLACE INTO findings (key, data) VALUES (?, ?)", rows)
+        except sqlite3.DatabaseError as exc:  # disk full, locked: the scan's results stand without caching
+            warnings.warn(f"licenselens cache not updated: {self.path}: {exc}", CacheWarning, stacklevel=2)
 
     def close(self) -> None:
         self.conn.close()

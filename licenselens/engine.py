@@ -6,6 +6,7 @@ import hashlib
 import multiprocessing
 import os
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -13,9 +14,10 @@ from importlib.metadata import version
 import pathspec
 
 from .analyse import analyse_file
-from .cache import FindingsCache
+from .cache import CacheUnavailable, CacheWarning, FindingsCache
 from .cachedir import cache_dir, index_version
 from .detectors import DETECTORS
+from .detectors.references import follow_references
 from .detectors.reuse import apply_reuse
 from .expressions import combine_spdx
 from .sources.base import Entry
@@ -112,6 +114,16 @@ def run_detectors(work: list[SourceFile], options: ScanOptions, progress: Progre
     return results
 
 
+def open_cache(options: ScanOptions) -> FindingsCache | None:
+    if not options.use_cache:
+        return None
+    try:
+        return FindingsCache(cache_dir(options.cache_dir) / "findings.sqlite3")
+    except CacheUnavailable as exc:
+        warnings.warn(f"licenselens runs without its cache: {exc}", CacheWarning, stacklevel=2)
+        return None
+
+
 def _timeout_key(key: str, timeout: float) -> str:
     return f"{key}|timeout={timeout:g}"
 
@@ -172,7 +184,7 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: P
 
     stack = stack_version(options)
     keys = {s.location: content_key(s, stack) for s in sources}
-    cache = FindingsCache(cache_dir(options.cache_dir) / "findings.sqlite3") if options.use_cache else None
+    cache = open_cache(options)
     known = lookup(cache, set(keys.values()), options.timeout) if cache else {}
     representative: dict[str, SourceFile] = {}
     for s in sources:
@@ -189,7 +201,8 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: P
         key = keys[s.location]
         results.append(to_file_result(s, known[key] if key in known else fresh[key]))
 
-    results = apply_reuse(sorted(results, key=lambda r: r.path), entries)
+    results = follow_references(sorted(results, key=lambda r: r.path))
+    results = apply_reuse(results, entries)
     tool = {"name": "licenselens", "version": version("licenselens"), "scancode_index": index_version()}
     report = PolicyReport(policy.name, tuple(evaluate_files(policy, results))) if policy else None
     result = ScanResult(tool=tool, roots=tuple(paths), files=tuple(results), summary=summarise(results), policy=report)

@@ -16,6 +16,10 @@ class LicenseMatch:
     matched_length: int
     rule_identifier: str
     matcher: str
+    # from the matched ScanCode rule: files it points to ("see LICENSE") and whether it is a bare intro
+    referenced_filenames: tuple[str, ...] = ()
+    is_license_intro: bool = False
+    from_file: str | None = None  # set when the match was taken from a referenced file
 
 
 @dataclass(frozen=True)
@@ -218,11 +222,14 @@ def to_jsonable(obj: Any) -> Any:
 
 def findings_from_dict(data: dict[str, Any]) -> Findings:
     """Inverse of ``to_jsonable`` for cached Findings."""
+    def match(m):
+        return LicenseMatch(**{**m, "referenced_filenames": tuple(m.get("referenced_filenames", ()))})
+
     def det(d):
-        return Detection(**{**d, "matches": tuple(LicenseMatch(**m) for m in d["matches"])})
+        return Detection(**{**d, "matches": tuple(match(m) for m in d["matches"])})
     return Findings(
         detections=tuple(det(d) for d in data["detections"]),
-        clues=tuple(LicenseMatch(**m) for m in data["clues"]),
+        clues=tuple(match(m) for m in data["clues"]),
         statements=tuple(Statement(**s) for s in data["statements"]),
         errors=tuple(FileError(**e) for e in data["errors"]),
         warnings=tuple(FileError(**e) for e in data["warnings"]),

@@ -69,14 +69,17 @@ class RulePostings:
         return survivors, matched[survivors]
 
 
-_postings_by_index: dict[int, RulePostings] = {}
+# LicenseIndex has __slots__ and no weak references: keep the index itself beside its
+# postings, so its id cannot be reused by another index while the entry exists.
+_postings: dict[int, tuple[object, RulePostings]] = {}
 
 
 def postings_for(idx) -> RulePostings:
-    key = id(idx)
-    if key not in _postings_by_index:
-        _postings_by_index[key] = RulePostings(idx)
-    return _postings_by_index[key]
+    """The postings of this index object, built on first use."""
+    entry = _postings.get(id(idx))
+    if entry is None or entry[0] is not idx:
+        entry = _postings[id(idx)] = (idx, RulePostings(idx))
+    return entry[1]
 
 
 def compute_candidates(query_run, idx, matchable_rids, top=50,

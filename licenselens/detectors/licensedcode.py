@@ -7,7 +7,7 @@ from functools import cache
 from ..licensedb import load_facts
 from ..types import Findings
 from .base import Content, Detector
-from .scancode_common import run_with_timeout, to_detection, to_match
+from .scancode_common import load_index, run_with_timeout, to_detection, to_match
 
 
 class MatchTrigger:
@@ -49,6 +49,7 @@ class LicensedcodeDetector(Detector):
     def detect(self, content: Content) -> Findings:
         from scancode.api import get_licenses
 
+        load_index()
         value, error = run_with_timeout(get_licenses, content.location, content.timeout, self.name)
         if error:
             return Findings(errors=(error,))

@@ -8,7 +8,7 @@ from functools import cache
 from ..rules import load_yaml
 from ..types import Detection, FileError, Findings
 from .base import Content, Detector
-from .scancode_common import run_with_timeout, to_detection
+from .scancode_common import load_index, run_with_timeout, to_detection
 
 
 @cache
@@ -29,6 +29,7 @@ class ManifestDetector(Detector):
         return bool(content.text) and any(fnmatch.fnmatchcase(content.name, p) for p in _patterns())
 
     def detect(self, content: Content) -> Findings:
+        load_index()  # packagedcode matches declared licence statements with it
         value, error = run_with_timeout(_get_package_data, content.location, content.timeout, self.name)
         if error:
             return Findings(errors=(error,))

@@ -50,12 +50,19 @@ def _detection(expression: str, where: str) -> Detection:
     return Detection(NAME, keys, spdx, license_db().category(keys), 100.0, 0, 0, (match,))
 
 
-def _with(result: FileResult, detections: list[Detection], statements: list[Statement]) -> FileResult:
-    all_detections = result.detections + tuple(detections)
+REUSE_INFO = ("spdx-tag", NAME)
+
+
+def _with(result: FileResult, detections: list[Detection], statements: list[Statement],
+          replace: bool = False) -> FileResult:
+    """``result`` with REUSE information added, or replacing the file's own tags when ``replace``."""
+    kept = tuple(d for d in result.detections if not (replace and d.detector in REUSE_INFO))
+    kept_statements = tuple(s for s in result.copyrights if not (replace and s.detector in REUSE_INFO))
+    all_detections = kept + tuple(detections)
     return dataclasses.replace(
         result,
         detections=all_detections,
-        copyrights=result.copyrights + tuple(statements),
+        copyrights=kept_statements + tuple(statements),
         license_expression_spdx=combine_spdx(d.license_expression_spdx for d in all_detections),
     )
 
@@ -87,24 +94,32 @@ def apply_reuse(results: Sequence[FileResult], entries: Sequence[Entry]) -> list
     by_path = {r.path: i for i, r in enumerate(results)}
     location = {e.path: e.location for e in entries}
     out = list(results)
+    has_own = {r.path: any(d.detector == "spdx-tag" for d in r.detections) for r in results}
 
+    # a sidecar's tags replace the tags of the file it describes
     for r in results:
-        if r.path.endswith(".license") and r.path[: -len(".license")] in by_path:
-            target = by_path[r.path[: -len(".license")]]
+        target = r.path[: -len(".license")] if r.path.endswith(".license") else None
+        if target in by_path:
             tags = [dataclasses.replace(d, detector=NAME) for d in r.detections if d.detector == "spdx-tag"]
             notes = [dataclasses.replace(s, detector=NAME) for s in r.copyrights if s.detector == "spdx-tag"]
             if tags or notes:
-                out[target] = _with(out[target], tags, notes)
+                out[by_path[target]] = _with(out[by_path[target]], tags, notes, replace=True)
+                has_own[target] = True
 
+    tomls = {}
     for r in results:
-        if posixpath.basename(r.path) != "REUSE.toml" or r.path not in location:
-            continue
-        annotations, error = _annotations(r, location[r.path])
-        if error:
-            out[by_path[r.path]] = dataclasses.replace(out[by_path[r.path]], errors=r.errors + (error,))
-            continue
-        base = posixpath.dirname(r.path)
-        for i, candidate in enumerate(out):
+        if posixpath.basename(r.path) == "REUSE.toml" and r.path in location:
+            annotations, error = _annotations(r, location[r.path])
+            if error:
+                out[by_path[r.path]] = dataclasses.replace(out[by_path[r.path]], errors=r.errors + (error,))
+            else:
+                tomls[posixpath.dirname(r.path)] = annotations
+    if not tomls:
+        return out
+
+    for i, candidate in enumerate(out):
+        applicable = []  # (depth, precedence, detections, statements), one per REUSE.toml
+        for base, annotations in tomls.items():
             if base and not candidate.path.startswith(base + "/"):
                 continue
             rel = candidate.path[len(base) + 1:] if base else candidate.path
@@ -112,11 +127,17 @@ def apply_reuse(results: Sequence[FileResult], entries: Sequence[Entry]) -> list
             for globs, precedence, detections, statements in annotations:
                 if any(g.match(rel) for g in globs):
                     chosen = (precedence, detections, statements)  # the last matching annotation wins
-            if chosen is None:
-                continue
-            precedence, detections, statements = chosen
-            has_own = any(d.detector in ("spdx-tag", NAME) for d in candidate.detections)
-            if precedence == "closest" and has_own:
-                continue
-            out[i] = _with(candidate, detections, statements)
+            if chosen:
+                applicable.append((base.count("/") + 1 if base else 0, *chosen))
+        if not applicable:
+            continue
+        overrides = sorted((a for a in applicable if a[1] == "override"), key=lambda a: a[0])
+        if overrides:  # the outermost override wins over everything below it
+            _, _, detections, statements = overrides[0]
+            out[i] = _with(candidate, detections, statements, replace=True)
+            continue
+        _, precedence, detections, statements = max(applicable, key=lambda a: a[0])  # the closest REUSE.toml
+        if precedence == "closest" and has_own[candidate.path]:
+            continue
+        out[i] = _with(candidate, detections, statements)
     return out

@@ -30,6 +30,14 @@ def _freeze_after_index_load() -> None:
         _index_frozen = True
 
 
+def load_index() -> None:
+    """Load ScanCode's licence index outside any per-file time limit, so the limit measures the file alone."""
+    from licensedcode.cache import get_index
+
+    get_index()
+    _freeze_after_index_load()
+
+
 def run_with_timeout(func, location: str, timeout: float, detector: str):
     """Call a ScanCode API function with its deadline and a hard SIGALRM limit."""
     from scancode.interrupt import interruptible
@@ -44,6 +52,20 @@ def run_with_timeout(func, location: str, timeout: float, detector: str):
     return value, None
 
 
+def rule_facts(m: dict) -> dict:
+    """What ScanCode's reference following needs from a match's rule (the index is loaded here)."""
+    import licensedcode.cache
+
+    index = licensedcode.cache._LICENSE_CACHE and licensedcode.cache.get_index()
+    rule = index.rules_by_id.get(m.get("rule_identifier")) if index else None
+    if rule is None:
+        return {}
+    # ScanCode's detection.is_license_intro, from the match mapping
+    intro_rule = rule.is_license_intro or rule.is_license_clue or rule.license_expression == "free-unknown"
+    exact = m.get("matcher") == "2-aho" or float(m.get("match_coverage") or 0) == 100
+    return {"referenced_filenames": tuple(rule.referenced_filenames or ()), "is_license_intro": bool(intro_rule and exact)}
+
+
 def to_match(m: dict) -> LicenseMatch:
     return LicenseMatch(
         license_expression=m["license_expression"],
@@ -54,6 +76,7 @@ def to_match(m: dict) -> LicenseMatch:
         matched_length=int(m.get("matched_length") or 0),
         rule_identifier=m.get("rule_identifier") or "",
         matcher=m.get("matcher") or "",
+        **rule_facts(m),
     )
 
 

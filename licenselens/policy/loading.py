@@ -75,6 +75,21 @@ def parse_policy(data, source: str = "<policy>") -> Policy:
                   default=default, rules=tuple(rules), source=source)
 
 
+def _canonical_id(value: str, source: str, where: str) -> str:
+    """The form scanned expressions take (``GPL-2.0+`` is ``GPL-2.0-or-later``), so rules match them."""
+    from license_expression import ExpressionError, get_spdx_licensing
+
+    try:
+        parsed = get_spdx_licensing().parse(value, validate=False)
+        unknown = [k for k in get_spdx_licensing().unknown_license_keys(parsed)
+                   if not k.lower().startswith(("licenseref-", "documentref-"))]
+    except ExpressionError as exc:
+        _fail(source, where, f"{value!r}: {exc}")
+    if unknown:
+        _fail(source, where, f"{value!r}: unknown SPDX identifier(s) {', '.join(unknown)}")
+    return parsed.render("{symbol.key}")
+
+
 def _parse_match(match, source: str, where: str) -> RuleMatch:
     if not isinstance(match, dict) or not match:
         _fail(source, where, "must be a non-empty mapping")
@@ -88,6 +103,8 @@ def _parse_match(match, source: str, where: str) -> RuleMatch:
                 _fail(source, f"{where}.{key}", "must be a list of strings")
             if key == "overlap_verdicts" and set(value) - OVERLAP_VERDICTS:
                 _fail(source, f"{where}.{key}", f"unknown verdict(s) {', '.join(sorted(set(value) - OVERLAP_VERDICTS))}")
+            if key == "licenses":
+                value = [_canonical_id(v, source, f"{where}.{key}") for v in value]
             values[key] = tuple(value)
         else:
             if not isinstance(value, bool):

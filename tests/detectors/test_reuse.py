@@ -45,3 +45,31 @@ def test_invalid_reuse_toml_is_an_error_on_that_file(tmp_path):
     files = by_path(result)
     assert [e.code for e in files["REUSE.toml"].errors] == ["invalid-reuse-toml"]
     assert files["x"].errors == ()
+
+
+def test_nested_reuse_toml_closest_and_override(tmp_path):
+    def toml(folder, path, licence, precedence="closest"):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "REUSE.toml").write_text(
+            f'version = 1\n[[annotations]]\npath = "{path}"\nprecedence = "{precedence}"\n'
+            f'SPDX-License-Identifier = "{licence}"\n')
+    toml(tmp_path, "**", "MIT")
+    toml(tmp_path / "sub", "**", "GPL-3.0-only")
+    toml(tmp_path / "o", "*.c", "Apache-2.0", "override")
+    (tmp_path / "sub" / "x.txt").write_text("x\n")
+    (tmp_path / "top.txt").write_text("t\n")
+    (tmp_path / "o" / "f.c").write_text("// SPDX-License-Identifier: GPL-2.0-only\nint f;\n")
+    (tmp_path / "tagged.txt").write_text("SPDX-License-Identifier: BSD-3-Clause\n")
+    (tmp_path / "pic.txt").write_text("SPDX-License-Identifier: BSD-3-Clause\n")
+    (tmp_path / "pic.txt.license").write_text("SPDX-License-Identifier: CC0-1.0\n")
+    result, _ = scan([str(tmp_path)], ScanOptions(jobs=1, use_cache=False))
+    files = {f.path: f.license_expression_spdx for f in result.files}
+    by = {f.path: f for f in result.files}
+    assert files["sub/x.txt"] == "GPL-3.0-only"       # the closest REUSE.toml decides
+    assert files["top.txt"] == "MIT"
+    # override replaces the file's own REUSE tag; ScanCode's reading of the text is still reported
+    assert [(d.detector, d.license_expression_spdx) for d in by["o/f.c"].detections] == [
+        ("licensedcode", "GPL-2.0-only"), ("reuse", "Apache-2.0")]
+    assert files["tagged.txt"] == "BSD-3-Clause"     # closest: the file's own tag stands
+    assert {(d.detector, d.license_expression_spdx) for d in by["pic.txt"].detections} == {
+        ("licensedcode", "BSD-3-Clause"), ("reuse", "CC0-1.0")}  # a sidecar replaces the file's tags

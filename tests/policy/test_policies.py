@@ -74,3 +74,13 @@ def test_invalid_policies_have_clear_errors(data, where):
 def test_unknown_policy_name():
     with pytest.raises(PolicyError, match="no policy 'nope'"):
         load_policy("nope")
+
+
+def test_licence_ids_in_rules_are_normalised_like_scanned_expressions():
+    policy = parse_policy({"default": "allow", "rules": [
+        {"id": "no-gpl2", "match": {"licenses": ["GPL-2.0+"]}, "verdict": "deny"}]})
+    judge = PolicyEvaluator(policy).judge
+    assert judge(Subject(license_expression_spdx="GPL-2.0-or-later"))[0] == "deny"
+    assert judge(Subject(license_expression_spdx="GPL-2.0+"))[0] == "deny"
+    with pytest.raises(PolicyError, match="unknown SPDX identifier"):
+        parse_policy({"rules": [{"id": "x", "match": {"licenses": ["Not-A-Licence"]}, "verdict": "deny"}]})
