@@ -76,7 +76,7 @@ def _find(name: str, path: str, by_path: dict[str, int]) -> int | None:
     name = posixpath.normpath(name.replace("\\", "/").rstrip("/"))
     for base in (posixpath.dirname(path), ""):
         candidate = posixpath.join(base, name) if base else name
-        if candidate in by_path and candidate != path:
+        if candidate in by_path:  # ScanCode follows a file's reference to itself too
             return by_path[candidate]
     return None
 
