@@ -47,8 +47,7 @@ def build_options(config, jobs, no_cache, cache_dir, max_file_size, timeout, **e
     return ScanOptions(
         jobs=jobs, use_cache=not no_cache, cache_dir=cache_dir,
         max_file_size=max_file_size or config.max_file_size or ScanOptions.max_file_size,
-        timeout=timeout or config.timeout or ScanOptions.timeout,
-        exclude=config.exclude, **extra,
+        timeout=timeout or config.timeout or ScanOptions.timeout, **extra,
     )
 
 
@@ -124,7 +123,8 @@ def check_command(paths, policy, fmt, output, baseline, write_baseline, **engine
     config = load_or_fail(load_project_config, ".")
     chosen = load_or_fail(load_policy, policy or config.policy)
     baseline_path = baseline or config.baseline
-    options = build_options(config, **engine, paths_as_given=True)
+    # excludes are paths of this project, relative to where check runs (its root)
+    options = build_options(config, **engine, paths_as_given=True, exclude=config.exclude)
     # the baseline and reports name licences; they must not become findings themselves
     own_files = [p for p in (baseline_path, write_baseline, output) if p]
     options = dataclasses.replace(options, exclude=options.exclude + tuple(
