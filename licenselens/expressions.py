@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from license_expression import get_spdx_licensing
+from license_expression import LicenseSymbol, LicenseWithExceptionSymbol, get_spdx_licensing
 
 
 def combine_spdx(expressions: Iterable[str | None]) -> str | None:
@@ -22,3 +22,15 @@ def combine_spdx(expressions: Iterable[str | None]) -> str | None:
         return str(licensing.parse(" AND ".join(f"({e})" for e in unique), validate=False).simplify())
     except Exception:  # an expression license-expression cannot parse: keep them side by side
         return " AND ".join(f"({e})" for e in unique)
+
+
+def rename_keys(licensing, parsed, key_for: Callable[[str], str]) -> str:
+    """Render a parsed expression with every licence and exception key replaced by ``key_for(key)``."""
+    subs = {}
+    for sym in licensing.license_symbols(parsed, unique=True, decompose=False):
+        if isinstance(sym, LicenseWithExceptionSymbol):
+            subs[sym] = LicenseWithExceptionSymbol(LicenseSymbol(key_for(sym.license_symbol.key)),
+                                                   LicenseSymbol(key_for(sym.exception_symbol.key)))
+        else:
+            subs[sym] = LicenseSymbol(key_for(sym.key))
+    return parsed.subs(subs).render("{symbol.key}")

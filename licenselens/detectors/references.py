@@ -14,9 +14,9 @@ import dataclasses
 import posixpath
 from collections.abc import Sequence
 
-from license_expression import Licensing, LicenseSymbol, LicenseWithExceptionSymbol, combine_expressions
+from license_expression import Licensing, combine_expressions
 
-from ..expressions import combine_spdx
+from ..expressions import combine_spdx, rename_keys
 from ..licensedb import license_db
 from ..types import Detection, FileResult, LicenseMatch
 
@@ -58,18 +58,11 @@ def expression_after_reference(matches: Sequence[LicenseMatch]) -> str | None:
 def _to_spdx(expression: str) -> str:
     db = license_db()
 
-    def symbol(sym):
-        info = db.by_key.get(sym.key)
-        return LicenseSymbol(info.spdx if info else f"LicenseRef-scancode-{sym.key}")
+    def spdx(key: str) -> str:
+        info = db.by_key.get(key)
+        return info.spdx if info else f"LicenseRef-scancode-{key}"
 
-    parsed = _KEYS.parse(expression)
-    subs = {}
-    for sym in _KEYS.license_symbols(parsed, unique=True, decompose=False):
-        if isinstance(sym, LicenseWithExceptionSymbol):
-            subs[sym] = LicenseWithExceptionSymbol(symbol(sym.license_symbol), symbol(sym.exception_symbol))
-        else:
-            subs[sym] = symbol(sym)
-    return parsed.subs(subs).render("{symbol.key}")
+    return rename_keys(_KEYS, _KEYS.parse(expression), spdx)
 
 
 def _find(name: str, path: str, by_path: dict[str, int]) -> int | None:

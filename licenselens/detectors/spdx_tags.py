@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 
-from license_expression import ExpressionError, LicenseSymbol, LicenseWithExceptionSymbol, get_spdx_licensing
+from license_expression import ExpressionError, get_spdx_licensing
+
+from ..expressions import rename_keys
 
 from ..licensedb import license_db
 from ..types import Detection, FileError, Findings, LicenseMatch, Statement
@@ -38,17 +40,8 @@ def parse_spdx_tag(value: str) -> tuple[str, str]:
     if unknown:
         raise ExpressionError(f"unknown SPDX identifier(s): {', '.join(unknown)}")
     db = license_db()
-
-    def key_symbol(sym):
-        return LicenseSymbol(db.key_for_spdx(sym.key) or "unknown-spdx")
-
-    keys = {}
-    for sym in licensing.license_symbols(parsed, unique=True, decompose=False):
-        if isinstance(sym, LicenseWithExceptionSymbol):
-            keys[sym] = LicenseWithExceptionSymbol(key_symbol(sym.license_symbol), key_symbol(sym.exception_symbol))
-        else:
-            keys[sym] = key_symbol(sym)
-    return parsed.render("{symbol.key}"), parsed.subs(keys).render("{symbol.key}")
+    keys = rename_keys(licensing, parsed, lambda key: db.key_for_spdx(key) or "unknown-spdx")
+    return parsed.render("{symbol.key}"), keys
 
 
 class SpdxTagDetector(Detector):
