@@ -12,11 +12,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .config import ConfigError, load_project_config
+from .corpus.executors import ENGINES
+from .corpus.runner import RESULTS_FILE, SUMMARY_FILE, WORK_DIR, CorpusError, CorpusOptions, run_corpus
 from .engine import ScanOptions, scan
+from .manifest import ManifestError, manifest_for
 from .policy.baseline import BaselineError, baseline_document, mark_accepted, read_baseline
 from .policy.loading import PolicyError, builtin_policies, load_policy
 from .reporters import CHECK_REPORTERS, REPORTERS
-from .reporters.base import atomic_output
+from .reporters.corpus_table import render_corpus_summary
+from .atomic import atomic_output
 from .types import PolicyReport
 
 
@@ -151,3 +155,47 @@ def _read_lines(path: str) -> list[str]:
             return fh.read().splitlines()
     except OSError:
         return []
+
+
+@main.command("corpus")
+@click.argument("manifest_or_path", type=click.Path(exists=True))
+@click.option("-o", "--output-dir", default="licenselens-out", show_default=True, type=click.Path(file_okay=False),
+              help=f"Where {RESULTS_FILE} and {SUMMARY_FILE} are written (work files in {WORK_DIR}/ make runs resumable).")
+@click.option("--engine", type=click.Choice(sorted(ENGINES)), default="local", show_default=True)
+@click.option("--ray-address", help="Join this Ray cluster (default with --engine ray: start a local one).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
+              help="Worker processes (local) or concurrent tasks (Ray).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=CorpusOptions.timeout, show_default=True,
+              help="Seconds per licence/copyright region.")
+@click.option("--shard-size", type=click.IntRange(min=1), default=CorpusOptions.shard_bytes // 2**20,
+              show_default=True, help="MiB of input per shard (the unit of parallelism and resumption).")
+@click.option("--fresh", is_flag=True, help="Ignore finished shards of an earlier run.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="What goes to standard output: the summary table or the summary JSON.")
+def corpus_command(manifest_or_path, output_dir, engine, ray_address, jobs, timeout, shard_size, fresh, fmt) -> None:
+    """Per-document licence, opt-out and personal-information signals of training datasets."""
+    try:
+        manifest = manifest_for(manifest_or_path)
+    except ManifestError as exc:
+        raise click.UsageError(str(exc)) from exc
+    options = CorpusOptions(output_dir=output_dir, engine=engine, jobs=jobs, ray_address=ray_address,
+                            timeout=timeout, shard_bytes=shard_size * 2**20, fresh=fresh)
+    stderr = Console(stderr=True, highlight=False)
+    try:
+        if stderr.is_terminal:
+            with Progress(TextColumn("shards"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=stderr, transient=True) as bar:
+                task = bar.add_task("corpus", total=None)
+                run = run_corpus(manifest, options, lambda _: bar.advance(task),
+                                 lambda total: bar.update(task, total=total))
+        else:
+            run = run_corpus(manifest, options)
+    except CorpusError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if fmt == "json":
+        click.echo(json.dumps(run.summary, indent=2, ensure_ascii=False))
+    else:
+        render_corpus_summary(run.summary, Console())
+    stderr.print(f"wrote {run.results_path} and {run.summary_path} "
+                 f"({run.shards} shards, {run.shards_reused} from an earlier run)")
+    sys.exit(2 if run.summary["totals"]["errors"] else 0)

@@ -209,6 +209,69 @@ class ScanResult:
         return to_jsonable(self)
 
 
+STAGES = ("pretraining", "sft", "rlhf", "domain")
+KINDS = ("web", "books", "encyclopedia", "code", "qa", "legal", "medical", "other")
+METADATA_FIELDS = ("url", "license", "source", "repo", "path")
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """One dataset of a manifest: what it is, where its files are and how to read them."""
+
+    name: str
+    stage: str
+    kind: str
+    paths: tuple[str, ...]  # absolute, globs expanded at planning time
+    format: str
+    text_field: tuple[str, ...] = ("text", "content")  # several fields are joined with a blank line
+    id_field: str = "id"
+    fields: tuple[tuple[str, str], ...] = ()  # (metadata name, record field)
+    license: str | None = None  # declared SPDX expression
+    source: str | None = None
+    notes: str | None = None
+    text_field_given: bool = False  # a given field is required; the defaults are alternatives
+
+
+@dataclass(frozen=True)
+class Manifest:
+    model: str | None
+    description: str | None
+    datasets: tuple[DatasetSpec, ...]
+    outputs: tuple[DatasetSpec, ...]  # model outputs, read like datasets
+    source: str  # file it came from, or the path given
+
+
+@dataclass(frozen=True)
+class Document:
+    dataset: str
+    doc_id: str
+    text: str
+    origin: str  # "file:line" or "file#row": where the record is
+    metadata: tuple[tuple[str, str], ...] = ()  # url, license, source, repo, path when present
+    location: str | None = None  # a real file, for documents that are files of a source tree
+
+
+@dataclass(frozen=True)
+class DocumentError:
+    dataset: str
+    origin: str
+    code: str  # "malformed-json" | "missing-field" | "bad-field" | "unreadable" | "corrupt-file" | ...
+    message: str
+
+
+@dataclass(frozen=True)
+class Shard:
+    """A unit of corpus work: part of one input file. ``key`` changes when the input changes."""
+
+    dataset: str
+    reader: str
+    location: str
+    start: int
+    stop: int
+    key: str
+    first_record: int = 1  # line or row number of the shard's first record, for error messages
+
+
 def to_jsonable(obj: Any) -> Any:
     """asdict with tuples as lists, for JSON and Parquet writers."""
     if hasattr(obj, "__dataclass_fields__"):

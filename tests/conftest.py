@@ -32,3 +32,17 @@ def strip_front_matter(text: str) -> str:
         end = text.find("\n---", 3)
         return text[end + 4:].lstrip("\n")
     return text
+
+
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def shakespeare() -> str:
+    return (SHARED_DATA / "tinyshakespeare.txt").read_text(encoding="utf-8")
+
+
+def mencius_paragraphs() -> list[str]:
+    import json
+
+    chapters = json.loads((SHARED_DATA / "sishu_mengzi.json").read_text(encoding="utf-8"))
+    return [p for chapter in chapters for p in chapter["paragraphs"]]

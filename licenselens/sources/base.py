@@ -5,6 +5,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..types import DatasetSpec, Document, DocumentError, Shard
 
 
 @dataclass(frozen=True)
@@ -20,3 +24,17 @@ class Source(ABC):
     @abstractmethod
     def entries(self) -> Iterator[Entry]:
         """Yield entries in a deterministic order."""
+
+
+class DocumentReader(ABC):
+    """Reads one input format as documents, in shards that can be processed and resumed independently."""
+
+    name: str
+
+    @abstractmethod
+    def plan(self, spec: DatasetSpec, location: str, shard_bytes: int) -> Iterator[Shard | DocumentError]:
+        """Split one input (file or folder) into shards; an unreadable input yields a DocumentError."""
+
+    @abstractmethod
+    def read(self, spec: DatasetSpec, shard: "Shard") -> Iterator[Document | DocumentError]:
+        """Stream a shard's documents in order; a bad record yields a DocumentError and reading goes on."""

@@ -1,0 +1,170 @@
+"""Licence and copyright statements in corpus documents, found by ScanCode in the regions that can hold them.
+
+A document is searched (Aho-Corasick, one pass) for the anchors of
+``rules/corpus_anchors.yaml``; the lines around each anchor form regions, and
+only those go through ScanCode's licence index and copyright parser. Regions
+repeat across documents (footers, headers, licence files), so each distinct
+region is matched once per worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import OrderedDict
+from functools import cache
+
+from ..rules import load_yaml
+from ..types import Detection, FileError, Findings, LicenseMatch, Statement
+from .scancode_common import load_index, to_detection, to_match
+
+DETECTOR_LICENSE, DETECTOR_COPYRIGHT = "licensedcode", "copyright"
+
+
+@cache
+def anchor_groups() -> dict[str, dict]:
+    table = load_yaml("corpus_anchors.yaml")
+    return {"license": table["license"], "copyright": table["copyright"]}
+
+
+@cache
+def _context() -> dict:
+    return load_yaml("corpus_anchors.yaml")["context"]
+
+
+def regions(text: str, positions: list[int], context: dict) -> list[tuple[int, int]]:
+    """Character spans around anchor positions, merged; whole lines unless a line is very long."""
+    spans = []
+    around, long_line = context["lines_around"], context["long_line_chars"]
+    for pos in sorted(set(positions)):
+        line_start = text.rfind("\n", 0, pos) + 1
+        line_end = text.find("\n", pos)
+        line_end = len(text) if line_end < 0 else line_end
+        if line_end - line_start > 2 * long_line:
+            start, end = max(line_start, pos - long_line), min(line_end, pos + long_line)
+            start = text.find(" ", start, pos) + 1 if start > line_start and " " in text[start:pos] else start
+            cut = text.rfind(" ", pos, end)
+            end = cut if end < line_end and cut > pos else end
+        else:
+            start, end = line_start, line_end
+            for _ in range(around):
+                if start == 0:
+                    break
+                start = text.rfind("\n", 0, start - 1) + 1
+            for _ in range(around):
+                if end >= len(text):
+                    break
+                nxt = text.find("\n", end + 1)
+                end = len(text) if nxt < 0 else nxt
+        if spans and start <= spans[-1][1] + 1:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((start, end))
+    limit = context["max_region_chars"]
+    return [(s, min(s + limit, e)) for start, e in spans for s in range(start, e, limit)]
+
+
+class RegionMatcher:
+    """Per-worker state: the region cache. ScanCode's index is loaded on the first region only."""
+
+    def __init__(self, timeout: float):
+        self.timeout = timeout
+        self.context = _context()
+        self.cache: OrderedDict[tuple[str, bytes], Findings] = OrderedDict()
+        self.matched = self.reused = 0
+
+    def findings(self, text: str, anchors: dict[str, list[int]]) -> Findings:
+        """Statements in ``text``, given the positions of its "license" and "copyright" anchors."""
+        result = Findings()
+        for kind in ("license", "copyright"):
+            positions = anchors.get(kind)
+            for start, end in regions(text, positions, self.context) if positions else ():
+                first_line = text.count("\n", 0, start) + 1
+                found = self._region(kind, text[start:end])
+                result = result.merged(_shifted(found, first_line - 1))
+        return result
+
+    def _region(self, kind: str, region: str) -> Findings:
+        key = (kind, hashlib.blake2b(region.encode("utf-8", "surrogatepass"), digest_size=16).digest())
+        if key in self.cache:
+            self.cache.move_to_end(key)
+            self.reused += 1
+            return self.cache[key]
+        self.matched += 1
+        found = _match_license(region, self.timeout) if kind == "license" else _match_copyright(region, self.timeout)
+        self.cache[key] = found
+        if len(self.cache) > self.context["cache_entries"]:
+            self.cache.popitem(last=False)
+        return found
+
+
+def _interruptible(func, timeout: float, detector: str, **kwargs):
+    from scancode.interrupt import interruptible
+
+    from .scancode_common import _accelerate_scancode
+
+    _accelerate_scancode()
+    kwargs["deadline"] = time.time() + timeout
+    error, value = interruptible(func, kwargs=kwargs, timeout=timeout)
+    if error:
+        code = "timeout" if "timeout" in error.lower() else "detector-failed"
+        return None, FileError(code, error.strip().splitlines()[-1][:500], detector)
+    return value, None
+
+
+def _license_mappings(query_string: str, deadline: float) -> list[dict]:
+    from licensedcode.detection import detect_licenses
+
+    return [d.to_dict(include_text=False, license_text_diagnostics=False, license_diagnostics=False)
+            | {"clue": d.license_expression is None}
+            for d in detect_licenses(query_string=query_string, deadline=deadline)]
+
+
+def _match_license(region: str, timeout: float) -> Findings:
+    load_index()
+    value, error = _interruptible(_license_mappings, timeout, DETECTOR_LICENSE, query_string=region)
+    if error:
+        return Findings(errors=(error,))
+    return Findings(
+        detections=tuple(to_detection(d, DETECTOR_LICENSE) for d in value if not d["clue"]),
+        clues=tuple(to_match(m) for d in value if d["clue"] for m in d["matches"]),
+    )
+
+
+def _copyright_statements(lines: list[tuple[int, str]], deadline: float) -> list[tuple[str, str, int, int]]:
+    from cluecode.copyrights import detect_copyrights_from_lines
+
+    found = []
+    for detection in detect_copyrights_from_lines(lines, deadline=deadline):
+        for kind in ("copyright", "holder", "author"):
+            value = getattr(detection, kind, None)
+            if value:
+                found.append((kind, value, detection.start_line, detection.end_line))
+    return found
+
+
+def _match_copyright(region: str, timeout: float) -> Findings:
+    lines = list(enumerate(region.splitlines(), 1))
+    value, error = _interruptible(_copyright_statements, timeout, DETECTOR_COPYRIGHT, lines=lines)
+    if error:
+        return Findings(errors=(error,))
+    return Findings(statements=tuple(Statement(k, v, s, e, DETECTOR_COPYRIGHT) for k, v, s, e in value))
+
+
+def _shifted(findings: Findings, offset: int) -> Findings:
+    if not offset:
+        return findings
+
+    def match(m: LicenseMatch) -> LicenseMatch:
+        return LicenseMatch(**{**m.__dict__, "start_line": m.start_line + offset, "end_line": m.end_line + offset})
+
+    def detection(d: Detection) -> Detection:
+        return Detection(**{**d.__dict__, "start_line": d.start_line + offset, "end_line": d.end_line + offset,
+                            "matches": tuple(match(m) for m in d.matches)})
+    return Findings(
+        detections=tuple(detection(d) for d in findings.detections),
+        clues=tuple(match(m) for m in findings.clues),
+        statements=tuple(Statement(s.kind, s.value, s.start_line + offset, s.end_line + offset, s.detector)
+                         for s in findings.statements),
+        errors=findings.errors, warnings=findings.warnings,
+    )

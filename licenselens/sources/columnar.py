@@ -1,0 +1,142 @@
+"""Parquet files (by row groups) and Hugging Face ``save_to_disk`` folders (Arrow IPC files, by record batches)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..types import DatasetSpec, Document, DocumentError, Shard
+from .base import DocumentReader
+from .records import make_shard, record_to_document
+
+
+def _wanted_columns(spec: DatasetSpec, names: list[str]) -> tuple[list[str], str | None]:
+    """Columns to read, or a problem when the text column is not there."""
+    texts = [f for f in spec.text_field if f in names]
+    if spec.text_field_given and len(texts) < len(spec.text_field):
+        missing = [f for f in spec.text_field if f not in names]
+        return [], f"no column {', '.join(map(repr, missing))} (columns: {', '.join(names)})"
+    if not texts:
+        return [], f"no text column {' or '.join(map(repr, spec.text_field))} (columns: {', '.join(names)})"
+    wanted = texts[:len(spec.text_field)] if spec.text_field_given else texts[:1]
+    extra = [spec.id_field] + [field for _, field in spec.fields]
+    return wanted + [c for c in dict.fromkeys(extra) if c in names and c not in wanted], None
+
+
+def _rows(spec: DatasetSpec, batches, location: str, first_row: int, sep: str) -> Iterator[Document | DocumentError]:
+    row = first_row
+    for batch in batches:
+        for record in batch.to_pylist():
+            yield record_to_document(spec, record, f"{location}{sep}{row}", f"{spec.name}#{row}")
+            row += 1
+
+
+class ParquetReader(DocumentReader):
+    name = "parquet"
+
+    def plan(self, spec: DatasetSpec, location: str, shard_bytes: int) -> Iterator[Shard | DocumentError]:
+        try:
+            meta = pq.ParquetFile(location).metadata
+        except (OSError, pa.ArrowException) as exc:
+            yield DocumentError(spec.name, location, "corrupt-file", f"not a readable Parquet file: {exc}")
+            return
+        _, problem = _wanted_columns(spec, meta.schema.to_arrow_schema().names)
+        if problem:
+            yield DocumentError(spec.name, location, "missing-field", problem)
+            return
+        start, size, row, first_row = 0, 0, 0, 0
+        for group in range(meta.num_row_groups):
+            size += meta.row_group(group).total_byte_size
+            row += meta.row_group(group).num_rows
+            if size >= shard_bytes or group == meta.num_row_groups - 1:
+                yield make_shard(spec, self.name, location, start, group + 1, first_row)
+                start, size, first_row = group + 1, 0, row
+
+    def read(self, spec: DatasetSpec, shard: Shard) -> Iterator[Document | DocumentError]:
+        row = shard.first_record
+        try:
+            pf = pq.ParquetFile(shard.location)
+            columns, _ = _wanted_columns(spec, pf.schema_arrow.names)
+            for batch in pf.iter_batches(batch_size=512, row_groups=range(shard.start, shard.stop), columns=columns):
+                for document in _rows(spec, [batch], shard.location, row, "#"):
+                    yield document
+                row += batch.num_rows
+        except (OSError, pa.ArrowException) as exc:
+            yield DocumentError(spec.name, f"{shard.location}#{row}", "corrupt-file", f"cannot read past row {row}: {exc}")
+
+
+def _arrow_files(folder: str) -> list[str]:
+    state = os.path.join(folder, "state.json")
+    if os.path.isfile(state):
+        with open(state, encoding="utf-8") as fh:
+            files = [f["filename"] for f in json.load(fh).get("_data_files", [])]
+        if files:
+            return [os.path.join(folder, f) for f in files]
+    return sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".arrow"))
+
+
+def _open_ipc(location: str):
+    """Hugging Face writes the IPC stream format; plain Arrow files are accepted too."""
+    source = pa.memory_map(location)
+    try:
+        return pa.ipc.open_stream(source)
+    except pa.ArrowInvalid:
+        return pa.ipc.open_file(pa.memory_map(location))
+
+
+def _batches(reader):
+    if isinstance(reader, pa.ipc.RecordBatchFileReader):
+        return (reader.get_batch(i) for i in range(reader.num_record_batches))
+    return iter(reader)
+
+
+class ArrowReader(DocumentReader):
+    """A ``datasets.Dataset.save_to_disk`` folder: state.json names the Arrow files, in order."""
+
+    name = "arrow"
+
+    def plan(self, spec: DatasetSpec, location: str, shard_bytes: int) -> Iterator[Shard | DocumentError]:
+        try:
+            files = _arrow_files(location) if os.path.isdir(location) else [location]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            yield DocumentError(spec.name, location, "corrupt-file", f"unreadable dataset folder: {exc}")
+            return
+        if not files:
+            yield DocumentError(spec.name, location, "missing-input", "no .arrow files in the folder")
+        for path in files:
+            try:
+                reader = _open_ipc(path)
+                _, problem = _wanted_columns(spec, reader.schema.names)
+                if problem:
+                    yield DocumentError(spec.name, path, "missing-field", problem)
+                    continue
+                start, size, row, first_row, index = 0, 0, 0, 0, 0
+                for index, batch in enumerate(_batches(reader)):
+                    size += batch.nbytes
+                    row += batch.num_rows
+                    if size >= shard_bytes:
+                        yield make_shard(spec, self.name, path, start, index + 1, first_row)
+                        start, size, first_row = index + 1, 0, row
+                if size or start == 0:
+                    yield make_shard(spec, self.name, path, start, index + 1, first_row)
+            except (OSError, pa.ArrowException) as exc:
+                yield DocumentError(spec.name, path, "corrupt-file", f"not a readable Arrow file: {exc}")
+
+    def read(self, spec: DatasetSpec, shard: Shard) -> Iterator[Document | DocumentError]:
+        row = shard.first_record
+        try:
+            reader = _open_ipc(shard.location)
+            columns, _ = _wanted_columns(spec, reader.schema.names)
+            for index, batch in enumerate(_batches(reader)):
+                if index < shard.start:
+                    continue
+                if index >= shard.stop:
+                    break
+                yield from _rows(spec, [batch.select(columns)], shard.location, row, "#")
+                row += batch.num_rows
+        except (OSError, pa.ArrowException) as exc:
+            yield DocumentError(spec.name, f"{shard.location}#{row}", "corrupt-file", f"cannot read past row {row}: {exc}")

@@ -1,0 +1,108 @@
+"""Documents that are whole files: JSON record files, folders of text files, and source trees."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from functools import lru_cache
+
+from ..types import DatasetSpec, Document, DocumentError, Shard
+from .base import DocumentReader, Entry
+from .reading import classify, decode
+from .records import make_shard, record_to_document
+from .tree import TreeSource
+
+FILES_PER_SHARD = 256
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+class JsonRecordsReader(DocumentReader):
+    """A file holding one JSON array of records, or one record. Read whole: meant for small files."""
+
+    name = "json"
+
+    def plan(self, spec: DatasetSpec, location: str, shard_bytes: int) -> Iterator[Shard | DocumentError]:
+        yield make_shard(spec, self.name, location, 0, -1)
+
+    def read(self, spec: DatasetSpec, shard: Shard) -> Iterator[Document | DocumentError]:
+        try:
+            with open(shard.location, "rb") as fh:
+                data = json.load(fh)
+        except OSError as exc:
+            yield DocumentError(spec.name, shard.location, "unreadable", exc.strerror or str(exc))
+            return
+        except (ValueError, RecursionError) as exc:
+            yield DocumentError(spec.name, shard.location, "malformed-json", str(exc) or "nested too deeply")
+            return
+        records = data if isinstance(data, list) else [data]
+        for row, record in enumerate(records):
+            yield record_to_document(spec, record, f"{shard.location}#{row}", f"{spec.name}#{row}")
+
+
+@lru_cache(maxsize=8)
+def _listing(root: str) -> tuple[Entry, ...]:
+    return tuple(TreeSource(root).entries())
+
+
+def _stamp(entries) -> str:
+    digest = hashlib.sha256()
+    for entry in entries:
+        try:
+            st = os.lstat(entry.location)
+            digest.update(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "replace"))
+        except OSError:
+            digest.update(f"{entry.path}\0gone\n".encode("utf-8", "replace"))
+    return digest.hexdigest()
+
+
+class TextFilesReader(DocumentReader):
+    """One document per text file of a folder (git-aware walk, as ``scan``); binary files are skipped."""
+
+    name = "text"
+
+    def plan(self, spec: DatasetSpec, location: str, shard_bytes: int) -> Iterator[Shard | DocumentError]:
+        _listing.cache_clear()  # plan sees the tree as it is now
+        entries = _listing(location)
+        start, size = 0, 0
+        for index, entry in enumerate(entries):
+            try:
+                size += os.lstat(entry.location).st_size
+            except OSError:
+                pass
+            if index + 1 - start >= FILES_PER_SHARD or size >= shard_bytes or index == len(entries) - 1:
+                yield make_shard(spec, self.name, location, start, index + 1, start + 1,
+                                 _stamp(entries[start:index + 1]))
+                start, size = index + 1, 0
+        if not entries:
+            yield DocumentError(spec.name, location, "missing-input", "no files")
+
+    def read(self, spec: DatasetSpec, shard: Shard) -> Iterator[Document | DocumentError]:
+        prefix = os.path.basename(os.path.normpath(shard.location)) if os.path.isdir(shard.location) else ""
+        for entry in _listing(shard.location)[shard.start:shard.stop]:
+            origin = entry.path if not prefix else f"{prefix}/{entry.path}"
+            if entry.problem:
+                yield DocumentError(spec.name, origin, *entry.problem)
+                continue
+            try:
+                if os.path.getsize(entry.location) > MAX_FILE_BYTES:
+                    yield DocumentError(spec.name, origin, "too-large", f"larger than {MAX_FILE_BYTES} bytes")
+                    continue
+                with open(entry.location, "rb") as fh:
+                    data = fh.read()
+            except OSError as exc:
+                yield DocumentError(spec.name, origin, "unreadable", exc.strerror or str(exc))
+                continue
+            kind = classify(data)
+            if kind != "text":
+                yield DocumentError(spec.name, origin, f"skipped-{kind}", f"{kind} file: not a text document")
+                continue
+            text, _ = decode(data)
+            yield Document(spec.name, entry.path, text, origin, (("path", entry.path),), entry.location)
+
+
+class SourceTreeReader(TextFilesReader):
+    """Files of a repository; documents keep their location so the file-level detectors run as in ``scan``."""
+
+    name = "tree"
