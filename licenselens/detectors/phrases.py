@@ -29,7 +29,8 @@ class PhraseRules:
         signals = []
         for item in table["signals"]:
             try:
-                patterns = tuple(re.compile(p, re.IGNORECASE | re.DOTALL) for p in item["patterns"])
+                patterns = tuple(re.compile(_spaces_match_whitespace(p), re.IGNORECASE | re.DOTALL)
+                                 for p in item["patterns"])
             except (re.error, KeyError, TypeError) as exc:
                 raise ValueError(f"{source}: signal {item.get('id')!r}: bad pattern: {exc}") from exc
             signals.append(PhraseSignal(item["id"], item.get("category", ""), item.get("description", ""), patterns))
@@ -55,6 +56,25 @@ class PhraseRules:
                     found.append((signal.id, text.count("\n", 0, match.start()) + 1))
                     break
         return found
+
+
+def _spaces_match_whitespace(pattern: str) -> str:
+    """A space outside a character class matches any whitespace run: texts wrap lines anywhere."""
+    out, in_class, escaped = [], False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == " " and not in_class:
+            out.append(r"\s+")
+            continue
+        out.append(char)
+    return "".join(out)
 
 
 @cache

@@ -35,7 +35,7 @@ def _context() -> dict:
 def regions(text: str, positions: list[int], context: dict) -> list[tuple[int, int]]:
     """Character spans around anchor positions, merged; whole lines unless a line is very long."""
     spans = []
-    around, long_line = context["lines_around"], context["long_line_chars"]
+    around, long_line, budget = context["lines_around"], context["long_line_chars"], context["context_chars"]
     for pos in sorted(set(positions)):
         line_start = text.rfind("\n", 0, pos) + 1
         line_end = text.find("\n", pos)
@@ -47,15 +47,19 @@ def regions(text: str, positions: list[int], context: dict) -> list[tuple[int, i
             end = cut if end < line_end and cut > pos else end
         else:
             start, end = line_start, line_end
+            # neighbouring lines, while they are short: a licence is set in short lines, prose in long
+            # paragraphs, and prose around a notice only makes ScanCode find fragments of other rules
             for _ in range(around):
-                if start == 0:
+                before = text.rfind("\n", 0, start - 1) + 1 if start else 0
+                if start == 0 or start - before > budget:
                     break
-                start = text.rfind("\n", 0, start - 1) + 1
+                start = before
             for _ in range(around):
-                if end >= len(text):
+                after = text.find("\n", end + 1)
+                after = len(text) if after < 0 else after
+                if end >= len(text) or after - end > budget:
                     break
-                nxt = text.find("\n", end + 1)
-                end = len(text) if nxt < 0 else nxt
+                end = after
         if spans and start <= spans[-1][1] + 1:
             spans[-1] = (spans[-1][0], max(spans[-1][1], end))
         else:
