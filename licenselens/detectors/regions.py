@@ -36,6 +36,7 @@ def regions(text: str, positions: list[int], context: dict) -> list[tuple[int, i
     """Character spans around anchor positions, merged; whole lines unless a line is very long."""
     spans = []
     around, long_line, budget = context["lines_around"], context["long_line_chars"], context["context_chars"]
+    merge_gap = context["merge_gap_chars"]
     for pos in sorted(set(positions)):
         line_start = text.rfind("\n", 0, pos) + 1
         line_end = text.find("\n", pos)
@@ -49,18 +50,19 @@ def regions(text: str, positions: list[int], context: dict) -> list[tuple[int, i
             start, end = line_start, line_end
             # neighbouring lines, while they are short: a licence is set in short lines, prose in long
             # paragraphs, and prose around a notice only makes ScanCode find fragments of other rules
+            # (a blank line ends a paragraph: a footer's region stays the same on every page, so it is cached)
             for _ in range(around):
                 before = text.rfind("\n", 0, start - 1) + 1 if start else 0
-                if start == 0 or start - before > budget:
+                if start == 0 or start - before > budget or not text[before:start].strip():
                     break
                 start = before
             for _ in range(around):
                 after = text.find("\n", end + 1)
                 after = len(text) if after < 0 else after
-                if end >= len(text) or after - end > budget:
+                if end >= len(text) or after - end > budget or not text[end:after].strip():
                     break
                 end = after
-        if spans and start <= spans[-1][1] + 1:
+        if spans and start <= spans[-1][1] + merge_gap:  # e.g. a licence paragraph without anchors
             spans[-1] = (spans[-1][0], max(spans[-1][1], end))
         else:
             spans.append((start, end))
