@@ -167,7 +167,7 @@ def _read_lines(path: str) -> list[str]:
               help="Worker processes (local) or concurrent tasks (Ray).")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=CorpusOptions.timeout, show_default=True,
               help="Seconds per licence/copyright region.")
-@click.option("--shard-size", type=click.IntRange(min=1), default=CorpusOptions.shard_bytes // 2**20,
+@click.option("--shard-size", type=click.FloatRange(min=0.01), default=CorpusOptions.shard_bytes // 2**20,
               show_default=True, help="MiB of input per shard (the unit of parallelism and resumption).")
 @click.option("--fresh", is_flag=True, help="Ignore finished shards of an earlier run.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
@@ -179,7 +179,7 @@ def corpus_command(manifest_or_path, output_dir, engine, ray_address, jobs, time
     except ManifestError as exc:
         raise click.UsageError(str(exc)) from exc
     options = CorpusOptions(output_dir=output_dir, engine=engine, jobs=jobs, ray_address=ray_address,
-                            timeout=timeout, shard_bytes=shard_size * 2**20, fresh=fresh)
+                            timeout=timeout, shard_bytes=int(shard_size * 2**20), fresh=fresh)
     stderr = Console(stderr=True, highlight=False)
     try:
         if stderr.is_terminal:
@@ -195,7 +195,8 @@ def corpus_command(manifest_or_path, output_dir, engine, ray_address, jobs, time
     if fmt == "json":
         click.echo(json.dumps(run.summary, indent=2, ensure_ascii=False))
     else:
-        render_corpus_summary(run.summary, Console())
+        # a pipe or file gets the whole table rather than 80 folded columns
+        render_corpus_summary(run.summary, Console() if sys.stdout.isatty() else Console(width=160))
     stderr.print(f"wrote {run.results_path} and {run.summary_path} "
                  f"({run.shards} shards, {run.shards_reused} from an earlier run)")
     sys.exit(2 if run.summary["totals"]["errors"] else 0)

@@ -16,14 +16,14 @@ def _top(counts: dict, n: int = 2) -> str:
 
 def render_corpus_summary(summary: dict, console: Console) -> None:
     table = Table(title=f"licenselens corpus — {summary['model']['name'] or summary['manifest']}", show_lines=False)
-    for column, justify in (("dataset", "left"), ("stage", "left"), ("kind", "left"), ("docs", "right"),
-                            ("MB", "right"), ("tokens", "right"), ("declared", "left"), ("detected (docs)", "left"),
+    for column, justify in (("dataset", "left"), ("stage/kind", "left"), ("docs", "right"),
+                            ("MB", "right"), ("declared", "left"), ("detected (docs)", "left"),
                             ("mismatch", "right"), ("opt-out", "right"), ("PII", "right"), ("dup", "right"),
                             ("errors", "right")):
         table.add_column(column, justify=justify, overflow="fold")
     for d in summary["datasets"]:
         table.add_row(
-            d["name"], d["stage"], d["kind"], f"{d['documents']:,}", f"{d['bytes'] / 1e6:.2f}", f"{d['tokens']:,}",
+            d["name"], f"{d['stage']}/{d['kind']}", f"{d['documents']:,}", f"{d['bytes'] / 1e6:.2f}",
             d["declared_license"] or ", ".join(k for k in d["declared_licenses"] if k != "none") or "—",
             _top({k: v for k, v in d["licenses"].items() if k != "none"}) or "—",
             _pct(d["license_mismatch"]["share"]), _pct(d["tdm_opt_out"]["share"]),
