@@ -17,12 +17,14 @@ demo: setup
 	$(BIN)/licenselens scan samples/repo
 	$(BIN)/licenselens scan samples/repo --format json -o samples-scan.json
 	@echo "JSON results: samples-scan.json"
+	$(BIN)/licenselens corpus samples/licenselens.toml -o samples-corpus
 
 test: setup
 	$(BIN)/python -m pytest -q
 
 bench: setup
 	$(BIN)/python bench/scan_vs_scancode.py --jobs 2
+	$(BIN)/python bench/corpus_throughput.py
 
 clean:
-	rm -rf $(VENV) samples-scan.json .pytest_cache
+	rm -rf $(VENV) samples-scan.json samples-corpus .pytest_cache
