@@ -155,6 +155,16 @@ def main() -> None:
             print(f"{engine} engine, {jobs} worker(s): {seconds:.1f}s, {mb / seconds:.2f} MB/s, "
                   f"{docs / seconds:.0f} docs/s", flush=True)
             outs[(engine, jobs)] = rows(out)
+            if (engine, jobs) == ("local", 1):
+                dataset = json.loads((out / "corpus-summary.json").read_text(encoding="utf-8"))["datasets"][0]
+                results["signals"] = {
+                    "documents_with_license": dataset["documents_with_license"],
+                    "licenses": dict(list(dataset["licenses"].items())[:6]),
+                    "documents_with_personal_information": dataset["personal_information"]["documents"],
+                    "tdm_opt_out": dataset["tdm_opt_out"]["documents"],
+                    "duplicates": dataset["duplicates"]["documents"],
+                }
+                print(f"signals found: {results['signals']}", flush=True)
         reference = outs[("local", 1)]
         results["identical_results"] = {f"{e}-{j}": outs[(e, j)] == reference for e, j in outs}
         print(f"identical results across engines and workers: {results['identical_results']}")
