@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from .cli_overlap import index_group, overlap_command
 from .config import ConfigError, load_project_config
 from .corpus.executors import ENGINES
 from .corpus.runner import RESULTS_FILE, SUMMARY_FILE, WORK_DIR, CorpusError, CorpusOptions, run_corpus
@@ -200,3 +201,7 @@ def corpus_command(manifest_or_path, output_dir, engine, ray_address, jobs, time
     stderr.print(f"wrote {run.results_path} and {run.summary_path} "
                  f"({run.shards} shards, {run.shards_reused} from an earlier run)")
     sys.exit(2 if run.summary["totals"]["errors"] else 0)
+
+
+main.add_command(index_group)
+main.add_command(overlap_command)

@@ -3,7 +3,7 @@
 A token is a maximal run of letters and digits (Unicode ``[^\\W_]``), except that
 each CJK letter is a token of its own: Chinese and Japanese have no spaces,
 so a run of them is not a word. Tokens keep their offsets in the original text
-(Python string indices); normalisation (case folding) applies to the token
+(Python string indices); normalisation (lowercase) applies to the token
 strings only. ``TOKEN_PATTERN`` is the definition; ``token_spans`` computes the
 same tokens with numpy, which is what makes gigabyte corpora affordable.
 """
@@ -23,7 +23,7 @@ CJK_RANGES = (
 _CJK_CLASS = "".join(f"{chr(a)}-{chr(b)}" for a, b in CJK_RANGES)
 TOKEN_PATTERN = re.compile(f"(?=[{_CJK_CLASS}])[^\\W_]|[^\\W_{_CJK_CLASS}]+")
 
-SETTINGS = {"tokeniser": "unicode-words-cjk-chars", "version": 1, "case": "casefold"}
+SETTINGS = {"tokeniser": "unicode-words-cjk-chars", "version": 1, "case": "lower"}
 
 OTHER, WORD, CJK = 0, 1, 2
 
@@ -68,7 +68,7 @@ def count_tokens(text: str) -> int:
 
 
 def normalise(token: str) -> str:
-    return token.casefold()
+    return token.lower()
 
 
 def tokens(text: str) -> list[str]:

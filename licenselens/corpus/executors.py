@@ -1,7 +1,8 @@
 """Engines that run shard tasks: a local process pool, or Ray Data on a local or existing Ray cluster.
 
-Both call the same ``process_shard``; results land in the shard store, so the
-engine cannot change what is produced, only where it runs.
+Both call the same per-shard function (corpus signals, index building), which
+writes its results itself; so the engine cannot change what is produced, only
+where it runs.
 """
 
 from __future__ import annotations
@@ -9,29 +10,32 @@ from __future__ import annotations
 import multiprocessing
 import pickle
 from collections.abc import Callable, Sequence
-
-from .process import ShardTask, process_shard
+from typing import Any
 
 Progress = Callable[[dict], None]
+ShardFunction = Callable[[Any], dict]
 
 
-def run_local(tasks: Sequence[ShardTask], jobs: int, progress: Progress, ray_address: str | None = None) -> None:
+def run_local(func: ShardFunction, tasks: Sequence, jobs: int, progress: Progress,
+              ray_address: str | None = None) -> None:
     if jobs <= 1 or len(tasks) <= 1:
         for task in tasks:
-            progress(process_shard(task))
+            progress(func(task))
         return
     # fork: workers inherit loaded modules; each loads ScanCode's index itself, lazily, if it needs it
     context = multiprocessing.get_context("fork")
     with context.Pool(min(jobs, len(tasks)), maxtasksperchild=None) as pool:
-        for outcome in pool.imap_unordered(process_shard, tasks):
+        for outcome in pool.imap_unordered(func, tasks):
             progress(outcome)
 
 
 def _ray_row(row: dict) -> dict:
-    return process_shard(pickle.loads(row["task"]))
+    func, task = pickle.loads(row["task"])
+    return func(task)
 
 
-def run_ray(tasks: Sequence[ShardTask], jobs: int, progress: Progress, ray_address: str | None = None) -> None:
+def run_ray(func: ShardFunction, tasks: Sequence, jobs: int, progress: Progress,
+            ray_address: str | None = None) -> None:
     import ray
 
     started_here = not ray.is_initialized()
@@ -43,7 +47,7 @@ def run_ray(tasks: Sequence[ShardTask], jobs: int, progress: Progress, ray_addre
                      configure_logging=False, _system_config={"metrics_report_interval_ms": 10**8})
     try:
         ray.data.DataContext.get_current().enable_progress_bars = False
-        items = [{"task": pickle.dumps(task)} for task in tasks]
+        items = [{"task": pickle.dumps((func, task))} for task in tasks]
         dataset = ray.data.from_items(items, override_num_blocks=max(1, len(items)))
         for outcome in dataset.map(_ray_row, num_cpus=1, concurrency=max(1, jobs)).iter_rows():
             progress(dict(outcome))

@@ -19,7 +19,7 @@ from ..rules import rules_dir
 from ..sources.readers import plan_dataset
 from ..types import DatasetSpec, DocumentError, Manifest, Shard
 from .executors import ENGINES
-from .process import ShardTask
+from .process import ShardTask, process_shard
 from .schema import RESULT_SCHEMA
 from .shards import ShardStore
 from .summary import DatasetTally, totals
@@ -93,7 +93,7 @@ def run_corpus(manifest: Manifest, options: CorpusOptions, progress: Callable[[d
     progress = progress or (lambda outcome: None)
     for _ in range(len(all_shards) - len(tasks)):
         progress({"reused": True})
-    ENGINES[options.engine](tasks, options.jobs, progress, options.ray_address)
+    ENGINES[options.engine](process_shard, tasks, options.jobs, progress, options.ray_address)
     summary = _merge(manifest, plan, store, options.output_dir)
     store.prune(all_shards)
     return CorpusRun(summary, os.path.join(options.output_dir, RESULTS_FILE),

@@ -1,0 +1,184 @@
+"""Building an overlap index: corpus shards to sorted, memory-mappable postings and compressed texts.
+
+Layout of INDEX_DIR::
+
+    manifest.json              settings (tokeniser, n, gram, window), counts, sources, shards in order
+    shards/<key>/postings.npy  kept n-grams: (hash, doc, pos) sorted by hash; doc is local to the shard
+    shards/<key>/texts.bin     each document's text, zstd-compressed, one frame per document
+    shards/<key>/offsets.npy   where each document's frame starts and ends in texts.bin
+    shards/<key>/docs.parquet  document metadata: dataset, doc_id, origin, url, path, license
+    shards/<key>/done.json     written last: the shard is complete
+
+A shard directory appears whole (written under a temporary name, then renamed),
+so a killed build restarts with the shards it has.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib.metadata import version
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..atomic import atomic_output
+from ..detectors.anchors import lowered
+from ..sources.readers import READERS, plan_dataset
+from ..tokens import SETTINGS as TOKENISER
+from ..types import DatasetSpec, DocumentError, Manifest, Shard
+from .hashing import ngram_hashes, token_hashes, winnow
+
+POSTING = np.dtype([("hash", "<u8"), ("doc", "<u4"), ("pos", "<u4")])
+FORMAT_VERSION = 1
+
+
+class IndexError_(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """``n``: every shared span of at least n tokens is found. gram + window - 1 = n."""
+
+    n: int = 13
+    gram: int = 8
+
+    @property
+    def window(self) -> int:
+        return self.n - self.gram + 1
+
+    def check(self) -> None:
+        if self.gram < 1 or self.window < 1:
+            raise IndexError_(f"n ({self.n}) must be at least the n-gram length ({self.gram})")
+
+
+@dataclass(frozen=True)
+class IndexShardTask:
+    shard: Shard
+    spec: DatasetSpec
+    directory: str
+    settings: IndexSettings
+
+
+def shard_name(task: IndexShardTask) -> str:
+    return f"{task.shard.key}-n{task.settings.n}g{task.settings.gram}"
+
+
+def index_shard(task: IndexShardTask) -> dict:
+    final = os.path.join(task.directory, shard_name(task))
+    if os.path.exists(os.path.join(final, "done.json")):
+        return {"key": task.shard.key, "reused": True}
+    import zstandard
+
+    started = time.perf_counter()
+    compressor = zstandard.ZstdCompressor(level=3)
+    postings, frames, offsets, rows, errors = [], [], [0], [], []
+    tokens_total = 0
+    for item in READERS[task.shard.reader]().read(task.spec, task.shard):
+        if isinstance(item, DocumentError):
+            errors.append(item.__dict__)
+            continue
+        doc = len(rows)
+        _, _, token_hash = token_hashes(lowered(item.text))
+        tokens_total += len(token_hash)
+        grams = ngram_hashes(token_hash, task.settings.gram)
+        if len(grams):
+            kept = winnow(grams, task.settings.window)
+            block = np.empty(len(kept), dtype=POSTING)
+            block["hash"], block["doc"], block["pos"] = grams[kept], doc, kept
+            postings.append(block)
+        frame = compressor.compress(item.text.encode("utf-8", "surrogatepass"))
+        frames.append(frame)
+        offsets.append(offsets[-1] + len(frame))
+        meta = dict(item.metadata)
+        rows.append({"dataset": item.dataset, "doc_id": item.doc_id, "origin": item.origin, "url": meta.get("url"),
+                     "path": meta.get("path"), "license": meta.get("license") or task.spec.license,
+                     "tokens": len(token_hash)})
+    table = np.concatenate(postings) if postings else np.zeros(0, dtype=POSTING)
+    table = table[np.argsort(table["hash"], kind="stable")]
+    tmp = tempfile.mkdtemp(dir=task.directory, prefix=".building-")
+    np.save(os.path.join(tmp, "postings.npy"), table)
+    with open(os.path.join(tmp, "texts.bin"), "wb") as fh:
+        for frame in frames:
+            fh.write(frame)
+    np.save(os.path.join(tmp, "offsets.npy"), np.array(offsets, dtype=np.int64))
+    pq.write_table(pa.Table.from_pylist(rows, schema=DOC_SCHEMA), os.path.join(tmp, "docs.parquet"))
+    stats = {"documents": len(rows), "tokens": tokens_total, "postings": len(table),
+             "seconds": round(time.perf_counter() - started, 3)}
+    with open(os.path.join(tmp, "done.json"), "w", encoding="utf-8") as fh:
+        json.dump({"shard": task.shard.__dict__, "errors": errors, "stats": stats}, fh, sort_keys=True)
+    if os.path.exists(final):
+        shutil.rmtree(final)  # an incomplete earlier attempt
+    os.replace(tmp, final)
+    return {"key": task.shard.key, "reused": False, **stats}
+
+
+DOC_SCHEMA = pa.schema([("dataset", pa.string()), ("doc_id", pa.string()), ("origin", pa.string()),
+                        ("url", pa.string()), ("path", pa.string()), ("license", pa.string()),
+                        ("tokens", pa.int64())])
+
+
+def build_index(manifest: Manifest, out_dir: str, settings: IndexSettings = IndexSettings(), engine: str = "local",
+                jobs: int = 1, shard_bytes: int = 16 * 2**20, ray_address: str | None = None,
+                corpus_results: str | None = None, progress=None) -> dict:
+    from ..corpus.executors import ENGINES
+
+    settings.check()
+    shards_dir = os.path.join(out_dir, "shards")
+    os.makedirs(shards_dir, exist_ok=True)
+    plan, errors = [], []
+    for spec in manifest.datasets:
+        shards, plan_errors = plan_dataset(spec, shard_bytes)
+        plan.extend(IndexShardTask(s, spec, shards_dir, settings) for s in shards)
+        errors.extend(e.__dict__ for e in plan_errors)
+    pending = [t for t in plan if not os.path.exists(os.path.join(shards_dir, shard_name(t), "done.json"))]
+    ENGINES[engine](index_shard, pending, jobs, progress or (lambda outcome: None), ray_address)
+    wanted = {shard_name(t) for t in plan}
+    for name in os.listdir(shards_dir):  # shards of inputs that changed, and interrupted attempts
+        if name not in wanted:
+            shutil.rmtree(os.path.join(shards_dir, name), ignore_errors=True)
+    totals = {"documents": 0, "tokens": 0, "postings": 0}
+    shard_entries = []
+    for task in plan:
+        with open(os.path.join(shards_dir, shard_name(task), "done.json"), encoding="utf-8") as fh:
+            done = json.load(fh)
+        errors.extend(done["errors"])
+        for key in totals:
+            totals[key] += done["stats"][key]
+        shard_entries.append({"name": shard_name(task), "dataset": task.spec.name, "input": task.shard.location,
+                              "documents": done["stats"]["documents"], "tokens": done["stats"]["tokens"]})
+    if corpus_results:
+        _attach_corpus_licences(corpus_results, out_dir)
+    index_bytes = sum(os.path.getsize(os.path.join(dirpath, f))
+                      for dirpath, _, files in os.walk(out_dir) for f in files)
+    manifest_data = {
+        "format_version": FORMAT_VERSION,
+        "tool": {"name": "licenselens", "version": version("licenselens")},
+        "tokeniser": TOKENISER,
+        "n": settings.n, "gram": settings.gram, "window": settings.window,
+        "source": manifest.source,
+        "sources": sorted({(t.shard.location, t.shard.key) for t in plan}),
+        "counts": {**totals, "bytes": index_bytes,
+                   "bytes_per_token": round(index_bytes / totals["tokens"], 3) if totals["tokens"] else None},
+        "shards": shard_entries,
+        "errors": errors,
+        "corpus_results": corpus_results,
+    }
+    with atomic_output(os.path.join(out_dir, "manifest.json"), binary=False) as fh:
+        json.dump(manifest_data, fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
+    return manifest_data
+
+
+def _attach_corpus_licences(corpus_results: str, out_dir: str) -> None:
+    """Licences detected by ``licenselens corpus``, by (dataset, doc_id), for the sources of spans."""
+    table = pq.read_table(corpus_results, columns=["dataset", "doc_id", "license_expression_spdx",
+                                                   "declared_license"])
+    with atomic_output(os.path.join(out_dir, "licenses.parquet"), binary=True) as fh:
+        pq.write_table(table, fh)

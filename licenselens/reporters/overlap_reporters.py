@@ -1,0 +1,77 @@
+"""Output formats of ``licenselens overlap``: table, json, jsonl, parquet (one row per output)."""
+
+from __future__ import annotations
+
+import json
+from typing import IO
+
+from rich.console import Console
+from rich.table import Table
+
+from ..types import OutputResult, to_jsonable
+
+
+class OverlapTable:
+    binary = False
+
+    def write(self, header: dict, outputs: list[OutputResult], out: IO) -> None:
+        console = Console(file=out, width=None if out.isatty() else 140)
+        table = Table(title=f"licenselens overlap — index of {header['index']['documents']:,} documents, "
+                            f"{header['index']['tokens']:,} tokens (n = {header['index']['n']})")
+        for column in ("output", "verdict", "tokens", "longest span (tokens / chars)", "coverage",
+                       "closest source", "similarity", "licence"):
+            table.add_column(column, overflow="fold")
+        for r in outputs:
+            top = r.spans[0].sources[0] if r.spans and r.spans[0].sources else None
+            near = r.near[0] if r.near else None
+            source = top or near
+            table.add_row(
+                r.id, r.verdict, str(r.tokens), f"{r.longest_span_tokens} / {r.longest_span_chars}",
+                f"{r.coverage * 100:.1f}%", f"{source.dataset}:{source.doc_id}" if source else "—",
+                f"{near.similarity:.2f}" if near else "—", (source.license if source else None) or "—",
+            )
+        console.print(table)
+
+
+class OverlapJson:
+    binary = False
+
+    def write(self, header: dict, outputs: list[OutputResult], out: IO) -> None:
+        json.dump({**header, "outputs": to_jsonable(outputs)}, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+
+
+class OverlapJsonLines:
+    binary = False
+
+    def write(self, header: dict, outputs: list[OutputResult], out: IO) -> None:
+        out.write(json.dumps({"type": "header", **header}, ensure_ascii=False) + "\n")
+        for r in outputs:
+            out.write(json.dumps({"type": "output", **to_jsonable(r)}, ensure_ascii=False) + "\n")
+
+
+class OverlapParquet:
+    """Scalar fields as columns; ``spans``, ``near`` and ``precision`` as JSON text."""
+
+    binary = True
+
+    def write(self, header: dict, outputs: list[OutputResult], out: IO) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        rows = []
+        for r in outputs:
+            data = to_jsonable(r)
+            for key in ("spans", "near", "precision"):
+                data[key] = json.dumps(data[key], ensure_ascii=False)
+            rows.append(data)
+        schema = pa.schema([("id", pa.string()), ("verdict", pa.string()), ("tokens", pa.int64()),
+                            ("chars", pa.int64()), ("longest_span_tokens", pa.int64()),
+                            ("longest_span_chars", pa.int64()), ("coverage", pa.float64()),
+                            ("precision", pa.string()), ("spans", pa.string()), ("near", pa.string())],
+                           metadata={"licenselens": json.dumps(header)})
+        pq.write_table(pa.Table.from_pylist(rows, schema=schema), out)
+
+
+OVERLAP_REPORTERS = {"table": OverlapTable, "json": OverlapJson, "jsonl": OverlapJsonLines,
+                     "parquet": OverlapParquet}
