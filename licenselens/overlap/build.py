@@ -155,8 +155,10 @@ def build_index(manifest: Manifest, out_dir: str, settings: IndexSettings = Inde
                               "documents": done["stats"]["documents"], "tokens": done["stats"]["tokens"]})
     if corpus_results:
         _attach_corpus_licences(corpus_results, out_dir)
+    # the data a query reads (done.json holds timings, so it would make equal builds differ)
     index_bytes = sum(os.path.getsize(os.path.join(dirpath, f))
-                      for dirpath, _, files in os.walk(out_dir) for f in files)
+                      for dirpath, _, files in os.walk(out_dir) for f in files
+                      if f not in ("done.json", "manifest.json"))
     manifest_data = {
         "format_version": FORMAT_VERSION,
         "tool": {"name": "licenselens", "version": version("licenselens")},
