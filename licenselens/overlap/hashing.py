@@ -27,11 +27,20 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> U64(31))
 
 
+_POWERS: dict[int, np.ndarray] = {}
+
+
 def _powers(base: np.uint64, count: int) -> np.ndarray:
-    powers = np.full(count, base, dtype=U64)
-    powers[0] = 1
-    with np.errstate(over="ignore"):
-        return np.cumprod(powers, dtype=U64)
+    """base**0 .. base**(count-1) mod 2**64, from a table grown by doubling (built once per process)."""
+    table = _POWERS.get(int(base))
+    if table is None or len(table) < count:
+        size = max(count, 2 * len(table) if table is not None else 1 << 16)
+        table = np.full(size, base, dtype=U64)
+        table[0] = 1
+        with np.errstate(over="ignore"):
+            table = np.cumprod(table, dtype=U64)
+        _POWERS[int(base)] = table
+    return table[:count]
 
 
 def token_hashes(low: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -2,13 +2,14 @@
 
 Candidates are the documents with most n-gram hits (an edited copy keeps exact
 runs between its edits). Within each, datasketch MinHash over token shingles
-picks the passage windows most like the output, and rapidfuzz aligns the
-output with the best one, giving an edit similarity over the aligned parts.
+picks, among the placements of the output over the source (the diagonals with
+hits), the passage most like the output; rapidfuzz then gives the token-level
+edit similarity (normalised Levenshtein) of the output and that passage.
 """
 
 from __future__ import annotations
 
-from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from ..types import NearMatch
 
@@ -46,16 +47,14 @@ def near_matches(index, out, diagonals: dict, rules: dict) -> list[NearMatch]:
             if best is None or score > best[0]:
                 best = (score, start)
         score, start = best
-        lo = int(src.starts[max(0, start - length // 2)])
-        hi = int(src.ends[min(len(src.hashes), start + length + length // 2) - 1])
-        alignment = fuzz.partial_ratio_alignment(out.low, src.low[lo:hi])
-        if alignment is None:
-            continue
+        end = min(len(src.hashes), start + length)
+        similarity = Levenshtein.normalized_similarity([out.token(i) for i in range(length)],
+                                                       [src.token(i) for i in range(start, end)])
         meta = index._meta(shard, doc)
         found.append(NearMatch(
             meta["dataset"], meta["doc_id"], meta["origin"], meta["license"],
-            similarity=round(alignment.score / 100, 4), jaccard=round(score, 4),
-            start_char=alignment.src_start, end_char=alignment.src_end,
-            source_start_char=lo + alignment.dest_start, source_end_char=lo + alignment.dest_end,
+            similarity=round(similarity, 4), jaccard=round(score, 4),
+            start_char=int(out.starts[0]), end_char=int(out.ends[length - 1]),
+            source_start_char=int(src.starts[start]), source_end_char=int(src.ends[end - 1]),
         ))
     return sorted(found, key=lambda m: (-m.similarity, m.dataset, m.doc_id))

@@ -96,10 +96,10 @@ class OverlapIndex:
         meta = self.shards[shard].docs[doc]
         return {**meta, "license": self.licenses.get((meta["dataset"], meta["doc_id"])) or meta["license"]}
 
-    def _seeds(self, grams: np.ndarray) -> dict[tuple[int, int, int], list[int]]:
-        """(shard, doc, diagonal) -> output positions of the n-grams found on it, ascending."""
+    def _seeds(self, grams: np.ndarray) -> dict[tuple[int, int], dict[int, int]]:
+        """(shard, doc) -> {diagonal: n-gram hits on it}; a diagonal is source position minus output position."""
         limit = self.rules["max_hits_per_ngram"]
-        seeds: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+        seeds: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
         for s, shard in enumerate(self.shards):
             if not len(shard.hashes):
                 continue
@@ -109,48 +109,61 @@ class OverlapIndex:
             if not len(found):
                 continue
             counts = (right - left)[found]
-            rows = np.concatenate([np.arange(a, b) for a, b in zip(left[found], right[found])])
+            # every posting row of every found n-gram, without a Python loop over hits
+            rows = np.repeat(left[found] - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + \
+                np.arange(int(counts.sum()))
             out_pos = np.repeat(found, counts)
             docs = np.asarray(shard.postings["doc"][rows], dtype=np.int64)
             diagonals = np.asarray(shard.postings["pos"][rows], dtype=np.int64) - out_pos
-            for doc, diagonal, position in zip(docs.tolist(), diagonals.tolist(), out_pos.tolist()):
-                seeds[(s, doc, diagonal)].append(position)
-        return {key: sorted(set(v)) for key, v in seeds.items()}
+            pairs, hits = np.unique(np.stack([docs, diagonals], axis=1), axis=0, return_counts=True)
+            for (doc, diagonal), count in zip(pairs.tolist(), hits.tolist()):
+                seeds[(s, doc)][diagonal] = count
+        return seeds
 
-    def _runs(self, out: _Tokens, src: _Tokens, diagonal: int, positions: list[int]):
-        """Maximal runs of equal tokens on one diagonal that contain a seed: (out_start, out_end)."""
-        runs, covered_to = [], -1
-        for i in positions:
-            if i < covered_to or not 0 <= i + diagonal < len(src.hashes):
+    def _runs(self, out: _Tokens, src: _Tokens, diagonal: int) -> list[tuple[int, int]]:
+        """Maximal runs of at least n equal tokens on one diagonal: (out_start, out_end).
+
+        Token hashes find the runs (numpy); the token strings then decide, so a
+        hash collision can only end a run, never make one.
+        """
+        lo, hi = max(0, -diagonal), min(len(out.hashes), len(src.hashes) - diagonal)
+        if hi - lo < self.n:
+            return []
+        equal = out.hashes[lo:hi] == src.hashes[lo + diagonal:hi + diagonal]
+        edges = np.flatnonzero(np.diff(np.concatenate(([False], equal, [False])).astype(np.int8)))
+        runs = []
+        for a, b in zip((edges[0::2] + lo).tolist(), (edges[1::2] + lo).tolist()):
+            if b - a < self.n:
                 continue
-            if out.token(i) != src.token(i + diagonal):
-                continue  # a hash collision, not a shared token
-            a = i
-            while a > 0 and a + diagonal > 0 and out.hashes[a - 1] == src.hashes[a - 1 + diagonal] \
-                    and out.token(a - 1) == src.token(a - 1 + diagonal):
-                a -= 1
-            b = i + 1
-            while b < len(out.hashes) and b + diagonal < len(src.hashes) and \
-                    out.hashes[b] == src.hashes[b + diagonal] and out.token(b) == src.token(b + diagonal):
-                b += 1
-            runs.append((a, b))
-            covered_to = b
+            if out.low[out.starts[a]:out.ends[b - 1]] == \
+                    src.low[src.starts[a + diagonal]:src.ends[b - 1 + diagonal]]:
+                runs.append((a, b))  # the same text, so the same tokens
+                continue
+            start = a
+            for i in range(a, b):  # verification against the text
+                if out.token(i) != src.token(i + diagonal):
+                    if i - start >= self.n:
+                        runs.append((start, i))
+                    start = i + 1
+            if b - start >= self.n:
+                runs.append((start, b))
         return runs
 
     def check(self, text: str, output_id: str = "-") -> OutputResult:
         out = _Tokens(text)
         grams = ngram_hashes(out.hashes, self.gram)
-        seeds = self._seeds(grams) if len(grams) else {}
+        diagonals = self._seeds(grams) if len(grams) else {}
         occurrences: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
-        diagonals: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)  # n-gram hits per diagonal
-        for (shard, doc, diagonal), positions in sorted(seeds.items()):
-            diagonals[(shard, doc)][diagonal] = len(positions)
+        for (shard, doc), hits in sorted(diagonals.items()):
             src = self._source_tokens(shard, doc)
-            for a, b in self._runs(out, src, diagonal, positions):
-                if b - a >= self.n:
+            for diagonal in sorted(hits):
+                for a, b in self._runs(out, src, diagonal):
                     occurrences[(a, b)].append((shard, doc, diagonal))
         spans = self._maximal_spans(out, occurrences)
-        near = near_matches(self, out, diagonals, self.rules)
+        longest_tokens = max((s.tokens for s in spans), default=0)
+        # an output that is verbatim already needs no search for near copies (the costly part)
+        near = near_matches(self, out, diagonals, self.rules) \
+            if longest_tokens < self.rules["verbatim"]["min_span_tokens"] else []
         coverage, precision = _coverage(len(out.hashes), list(occurrences), sorted({self.n, *PRECISION_AT}))
         longest = max(spans, key=lambda s: (s.tokens, s.chars), default=None)
         result = OutputResult(
