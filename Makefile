@@ -18,6 +18,8 @@ demo: setup
 	$(BIN)/licenselens scan samples/repo --format json -o samples-scan.json
 	@echo "JSON results: samples-scan.json"
 	$(BIN)/licenselens corpus samples/licenselens.toml -o samples-corpus
+	$(BIN)/licenselens index build samples/licenselens.toml -o samples-index
+	$(BIN)/licenselens overlap --index samples-index samples/licenselens.toml
 
 test: setup
 	$(BIN)/python -m pytest -q
@@ -25,6 +27,7 @@ test: setup
 bench: setup
 	$(BIN)/python bench/scan_vs_scancode.py --jobs 2
 	$(BIN)/python bench/corpus_throughput.py
+	$(BIN)/python bench/overlap_bench.py
 
 clean:
-	rm -rf $(VENV) samples-scan.json samples-corpus .pytest_cache
+	rm -rf $(VENV) samples-scan.json samples-corpus samples-index .pytest_cache

@@ -7,9 +7,11 @@ Run by hand from the repository root::
 
 Corpus, built at run time: real text on this machine, in sorted order and
 deduplicated by content: ``../shared/data`` (Shakespeare, the Four Books), then
-the text and source files of the standard library and of site-packages (.py,
-.pyi, .txt, .md, .rst, .c, .h, .html), cut into documents of at most 64 KB,
-until the target number of tokens (licenselens's tokeniser) is reached.
+the text and source files (Python, C, JavaScript, Rust, Perl, documentation,
+ScanCode's licence rule texts, ...) of the standard library, site-packages,
+/usr/include, /usr/share, /usr/lib/node_modules and /usr/local/lib, cut into
+documents of at most 64 KB, until the target number of tokens (licenselens's
+tokeniser) is reached.
 
 1. ``licenselens index build`` with 2 workers: wall seconds (whole command),
    tokens/s, MB/s, index bytes per corpus token.
@@ -49,14 +51,18 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared" / "data"
 BIN = Path(sys.executable).parent
-SUFFIXES = (".py", ".pyi", ".txt", ".md", ".rst", ".c", ".h", ".html")
+SUFFIXES = (".py", ".pyi", ".txt", ".md", ".rst", ".c", ".h", ".html", ".js", ".ts", ".rs", ".pm", ".java",
+            ".cpp", ".cc", ".hpp", ".go", ".rb", ".sh", ".pyx", ".RULE", ".LICENSE", ".yml", ".yaml", ".toml")
+# where real text is on every machine of this kind, in this order
+ROOTS = (sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"], "/usr/include", "/usr/share",
+         "/usr/lib/node_modules", "/usr/local/lib")
 DOC_CHARS = 64_000
 N = 13
 
 
 def source_files() -> list[Path]:
     files = [SHARED / "tinyshakespeare.txt"]
-    for root in (sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"]):
+    for root in ROOTS:
         for dirpath, dirnames, names in os.walk(root):
             dirnames[:] = sorted(d for d in dirnames if d not in ("__pycache__",))
             files.extend(Path(dirpath) / n for n in sorted(names) if n.endswith(SUFFIXES))
