@@ -9,7 +9,8 @@ Corpus, built at run time: real text on this machine, in sorted order and
 deduplicated by content: ``../shared/data`` (Shakespeare, the Four Books), then
 the text and source files (Python, C, JavaScript, Rust, Perl, documentation,
 ScanCode's licence rule texts, ...) of the standard library, site-packages,
-/usr/include, /usr/share, /usr/lib/node_modules and /usr/local/lib, cut into
+/usr/include, /usr/share, /usr/lib, /usr/local/lib, ~/.rustup (Rust's sources and
+documentation) and ~/.pyenv (the other installed Pythons' packages), cut into
 documents of at most 64 KB, until the target number of tokens (licenselens's
 tokeniser) is reached.
 
@@ -55,7 +56,7 @@ SUFFIXES = (".py", ".pyi", ".txt", ".md", ".rst", ".c", ".h", ".html", ".js", ".
             ".cpp", ".cc", ".hpp", ".go", ".rb", ".sh", ".pyx", ".RULE", ".LICENSE", ".yml", ".yaml", ".toml")
 # where real text is on every machine of this kind, in this order
 ROOTS = (sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"], "/usr/include", "/usr/share",
-         "/usr/lib/node_modules", "/usr/local/lib")
+         "/usr/lib", "/usr/local/lib", os.path.expanduser("~/.rustup"), os.path.expanduser("~/.pyenv"))
 DOC_CHARS = 64_000
 N = 13
 
