@@ -6,6 +6,8 @@ Layout of INDEX_DIR::
     shards/<key>/postings.npy  kept n-grams: (hash, doc, pos) sorted by hash; doc is local to the shard
     shards/<key>/texts.bin     each document's text, zstd-compressed, one frame per document
     shards/<key>/offsets.npy   where each document's frame starts and ends in texts.bin
+    shards/<key>/tokens.npy    every document's token hashes (low 32 bits), one after the other
+    shards/<key>/token_offsets.npy  where each document's token hashes start and end in tokens.npy
     shards/<key>/docs.parquet  document metadata: dataset, doc_id, origin, url, path, license
     shards/<key>/done.json     written last: the shard is complete
 
@@ -35,7 +37,7 @@ from ..types import DatasetSpec, DocumentError, Manifest, Shard
 from .hashing import ngram_hashes, token_hashes, winnow
 
 POSTING = np.dtype([("hash", "<u8"), ("doc", "<u4"), ("pos", "<u4")])
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class IndexError_(ValueError):
@@ -79,6 +81,7 @@ def index_shard(task: IndexShardTask) -> dict:
     started = time.perf_counter()
     compressor = zstandard.ZstdCompressor(level=3)
     postings, frames, offsets, rows, errors = [], [], [0], [], []
+    token_arrays, token_offsets = [], [0]
     tokens_total = 0
     for item in READERS[task.shard.reader]().read(task.spec, task.shard):
         if isinstance(item, DocumentError):
@@ -87,6 +90,8 @@ def index_shard(task: IndexShardTask) -> dict:
         doc = len(rows)
         _, _, token_hash = token_hashes(lowered(item.text))
         tokens_total += len(token_hash)
+        token_arrays.append(token_hash.astype(np.uint32))
+        token_offsets.append(tokens_total)
         grams = ngram_hashes(token_hash, task.settings.gram)
         if len(grams):
             kept = winnow(grams, task.settings.window)
@@ -108,6 +113,9 @@ def index_shard(task: IndexShardTask) -> dict:
         for frame in frames:
             fh.write(frame)
     np.save(os.path.join(tmp, "offsets.npy"), np.array(offsets, dtype=np.int64))
+    np.save(os.path.join(tmp, "tokens.npy"),
+            np.concatenate(token_arrays) if token_arrays else np.zeros(0, dtype=np.uint32))
+    np.save(os.path.join(tmp, "token_offsets.npy"), np.array(token_offsets, dtype=np.int64))
     pq.write_table(pa.Table.from_pylist(rows, schema=DOC_SCHEMA), os.path.join(tmp, "docs.parquet"))
     stats = {"documents": len(rows), "tokens": tokens_total, "postings": len(table),
              "seconds": round(time.perf_counter() - started, 3)}

@@ -40,7 +40,12 @@ class _Shard:
         self.hashes = self.postings["hash"]
         self.offsets = np.load(os.path.join(directory, "offsets.npy"))
         self.docs = pq.read_table(os.path.join(directory, "docs.parquet")).to_pylist()
+        self.tokens = np.load(os.path.join(directory, "tokens.npy"), mmap_mode="r")
+        self.token_offsets = np.load(os.path.join(directory, "token_offsets.npy"))
         self._texts = open(os.path.join(directory, "texts.bin"), "rb")
+
+    def token_hashes(self, doc: int) -> np.ndarray:
+        return self.tokens[self.token_offsets[doc]:self.token_offsets[doc + 1]]
 
     def text(self, doc: int) -> str:
         import zstandard
@@ -57,6 +62,7 @@ class _Tokens:
         self.text = text
         self.low = lowered(text)
         self.starts, self.ends, self.hashes = token_hashes(self.low)
+        self.short = self.hashes.astype(np.uint32)  # as the index stores them
 
     def token(self, i: int) -> str:
         return self.low[self.starts[i]:self.ends[i]]
@@ -120,34 +126,21 @@ class OverlapIndex:
                 seeds[(s, doc)][diagonal] = count
         return seeds
 
-    def _runs(self, out: _Tokens, src: _Tokens, diagonal: int) -> list[tuple[int, int]]:
-        """Maximal runs of at least n equal tokens on one diagonal: (out_start, out_end).
-
-        Token hashes find the runs (numpy); the token strings then decide, so a
-        hash collision can only end a run, never make one.
-        """
-        lo, hi = max(0, -diagonal), min(len(out.hashes), len(src.hashes) - diagonal)
+    def _runs(self, out: _Tokens, source: np.ndarray, diagonal: int) -> list[tuple[int, int]]:
+        """Maximal runs of at least n equal token hashes on one diagonal: (out_start, out_end)."""
+        lo, hi = max(0, -diagonal), min(len(out.short), len(source) - diagonal)
         if hi - lo < self.n:
             return []
-        equal = out.hashes[lo:hi] == src.hashes[lo + diagonal:hi + diagonal]
+        equal = out.short[lo:hi] == source[lo + diagonal:hi + diagonal]
         edges = np.flatnonzero(np.diff(np.concatenate(([False], equal, [False])).astype(np.int8)))
-        runs = []
-        for a, b in zip((edges[0::2] + lo).tolist(), (edges[1::2] + lo).tolist()):
-            if b - a < self.n:
-                continue
-            if out.low[out.starts[a]:out.ends[b - 1]] == \
-                    src.low[src.starts[a + diagonal]:src.ends[b - 1 + diagonal]]:
-                runs.append((a, b))  # the same text, so the same tokens
-                continue
-            start = a
-            for i in range(a, b):  # verification against the text
-                if out.token(i) != src.token(i + diagonal):
-                    if i - start >= self.n:
-                        runs.append((start, i))
-                    start = i + 1
-            if b - start >= self.n:
-                runs.append((start, b))
-        return runs
+        return [(a, b) for a, b in zip((edges[0::2] + lo).tolist(), (edges[1::2] + lo).tolist()) if b - a >= self.n]
+
+    def _verified(self, out: _Tokens, shard: int, doc: int, diagonal: int, a: int, b: int) -> bool:
+        """The tokens of a run, compared as strings with the source text: no hash collision makes a span."""
+        src = self._source_tokens(shard, doc)
+        if out.low[out.starts[a]:out.ends[b - 1]] == src.low[src.starts[a + diagonal]:src.ends[b - 1 + diagonal]]:
+            return True  # the same text, so the same tokens
+        return all(out.token(i) == src.token(i + diagonal) for i in range(a, b))
 
     def check(self, text: str, output_id: str = "-") -> OutputResult:
         out = _Tokens(text)
@@ -155,11 +148,12 @@ class OverlapIndex:
         diagonals = self._seeds(grams) if len(grams) else {}
         occurrences: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
         for (shard, doc), hits in sorted(diagonals.items()):
-            src = self._source_tokens(shard, doc)
+            source = self.shards[shard].token_hashes(doc)
             for diagonal in sorted(hits):
-                for a, b in self._runs(out, src, diagonal):
+                for a, b in self._runs(out, source, diagonal):
                     occurrences[(a, b)].append((shard, doc, diagonal))
         spans = self._maximal_spans(out, occurrences)
+        occurrences = {iv: where for iv, where in occurrences.items() if where}
         longest_tokens = max((s.tokens for s in spans), default=0)
         # an output that is verbatim already needs no search for near copies (the costly part)
         near = near_matches(self, out, diagonals, self.rules) \
@@ -175,22 +169,39 @@ class OverlapIndex:
         return OutputResult(**{**result.__dict__, "verdict": verdict(result, self.rules)})
 
     def _maximal_spans(self, out: _Tokens, occurrences) -> list[Span]:
-        intervals = sorted(occurrences)
+        """Runs that no other run contains; each listed source is checked against its text.
+
+        Sources beyond the listed ones are counted by their 32-bit token hashes
+        (a false one needs n consecutive collisions). A run whose listed sources
+        all fail the text check is dropped (and with it its occurrences).
+        """
+        limit = self.rules["max_sources_per_span"]
+        verified: dict[tuple[int, int], list] = {}
+        for interval in sorted(occurrences):
+            good, unchecked = [], 0
+            for occurrence in sorted(occurrences[interval]):
+                if len(good) >= limit:
+                    unchecked += 1
+                elif self._verified(out, *occurrence, *interval):
+                    good.append(occurrence)
+            if good:
+                verified[interval] = (good, len(good) + unchecked)
+            occurrences[interval] = good
+        intervals = sorted(verified)
         maximal = [iv for iv in intervals
                    if not any(o != iv and o[0] <= iv[0] and iv[1] <= o[1] for o in intervals)]
         spans = []
-        limit = self.rules["max_sources_per_span"]
         for a, b in maximal:
-            where = sorted(occurrences[(a, b)])
+            where, count = verified[(a, b)]
             sources = []
-            for shard, doc, diagonal in where[:limit]:
+            for shard, doc, diagonal in where:
                 src = self._source_tokens(shard, doc)
                 meta = self._meta(shard, doc)
                 sources.append(SpanSource(meta["dataset"], meta["doc_id"], meta["origin"], meta["url"], meta["path"],
                                           meta["license"], int(src.starts[a + diagonal]),
                                           int(src.ends[b - 1 + diagonal])))
             start, end = int(out.starts[a]), int(out.ends[b - 1])
-            spans.append(Span(start, end, b - a, end - start, tuple(sources), len(where)))
+            spans.append(Span(start, end, b - a, end - start, tuple(sources), count))
         return spans
 
 
