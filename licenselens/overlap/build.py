@@ -3,16 +3,18 @@
 Layout of INDEX_DIR::
 
     manifest.json              settings (tokeniser, n, gram, window), counts, sources, shards in order
-    shards/<key>/postings.npy  kept n-grams: (hash, doc, pos) sorted by hash; doc is local to the shard
+    postings.npy               kept n-grams of all shards: (hash, doc, pos) sorted by hash; doc is global
+    tokens.npy, token_offsets.npy   every document's token hashes (low 32 bits), by global doc
+    shards/<key>/postings.npy  while building: the shard's kept n-grams (doc local); merged, then removed
     shards/<key>/texts.bin     each document's text, zstd-compressed, one frame per document
     shards/<key>/offsets.npy   where each document's frame starts and ends in texts.bin
-    shards/<key>/tokens.npy    every document's token hashes (low 32 bits), one after the other
-    shards/<key>/token_offsets.npy  where each document's token hashes start and end in tokens.npy
+    shards/<key>/tokens.npy, token_offsets.npy   while building: the shard's token hashes
     shards/<key>/docs.parquet  document metadata: dataset, doc_id, origin, url, path, license
     shards/<key>/done.json     written last: the shard is complete
 
 A shard directory appears whole (written under a temporary name, then renamed),
-so a killed build restarts with the shards it has.
+so a killed build restarts with the shards it has; the merged arrays are
+written atomically before the manifest.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from ..types import DatasetSpec, DocumentError, Manifest, Shard
 from .hashing import ngram_hashes, token_hashes, winnow
 
 POSTING = np.dtype([("hash", "<u8"), ("doc", "<u4"), ("pos", "<u4")])
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 class IndexError_(ValueError):
@@ -74,7 +76,7 @@ def shard_name(task: IndexShardTask) -> str:
 
 def index_shard(task: IndexShardTask) -> dict:
     final = os.path.join(task.directory, shard_name(task))
-    if os.path.exists(os.path.join(final, "done.json")):
+    if _reusable(final):
         return {"key": task.shard.key, "reused": True}
     import zstandard
 
@@ -145,7 +147,7 @@ def build_index(manifest: Manifest, out_dir: str, settings: IndexSettings = Inde
         shards, plan_errors = plan_dataset(spec, shard_bytes)
         plan.extend(IndexShardTask(s, spec, shards_dir, settings) for s in shards)
         errors.extend(e.__dict__ for e in plan_errors)
-    pending = [t for t in plan if not os.path.exists(os.path.join(shards_dir, shard_name(t), "done.json"))]
+    pending = [t for t in plan if not _reusable(os.path.join(shards_dir, shard_name(t)))]
     ENGINES[engine](index_shard, pending, jobs, progress or (lambda outcome: None), ray_address)
     wanted = {shard_name(t) for t in plan}
     for name in os.listdir(shards_dir):  # shards of inputs that changed, and interrupted attempts
@@ -161,12 +163,14 @@ def build_index(manifest: Manifest, out_dir: str, settings: IndexSettings = Inde
             totals[key] += done["stats"][key]
         shard_entries.append({"name": shard_name(task), "dataset": task.spec.name, "input": task.shard.location,
                               "documents": done["stats"]["documents"], "tokens": done["stats"]["tokens"]})
+    _merge(out_dir, [os.path.join(shards_dir, shard_name(t)) for t in plan])
     if corpus_results:
         _attach_corpus_licences(corpus_results, out_dir)
     # the data a query reads (done.json holds timings, so it would make equal builds differ)
+    # (and not the shards' copies of the merged arrays, removed below)
     index_bytes = sum(os.path.getsize(os.path.join(dirpath, f))
                       for dirpath, _, files in os.walk(out_dir) for f in files
-                      if f not in ("done.json", "manifest.json"))
+                      if f not in ("done.json", "manifest.json") and not (dirpath != out_dir and f in MERGED))
     manifest_data = {
         "format_version": FORMAT_VERSION,
         "tool": {"name": "licenselens", "version": version("licenselens")},
@@ -183,7 +187,45 @@ def build_index(manifest: Manifest, out_dir: str, settings: IndexSettings = Inde
     with atomic_output(os.path.join(out_dir, "manifest.json"), binary=False) as fh:
         json.dump(manifest_data, fh, indent=2, ensure_ascii=False)
         fh.write("\n")
+    for task in plan:  # merged now; a later build redoes the shards (see _reusable)
+        for name in MERGED:
+            path = os.path.join(shards_dir, shard_name(task), name)
+            if os.path.exists(path):
+                os.unlink(path)
     return manifest_data
+
+
+MERGED = ("postings.npy", "tokens.npy", "token_offsets.npy")
+
+
+def _reusable(shard_dir: str) -> bool:
+    """A finished shard whose postings and token hashes are still there (not yet merged)."""
+    return all(os.path.exists(os.path.join(shard_dir, name)) for name in ("done.json",) + MERGED)
+
+
+def _merge(out_dir: str, shard_dirs: list[str]) -> None:
+    """One sorted postings array, token hashes and token offsets for the whole index, with global doc ids.
+
+    One binary search per n-gram instead of one per shard: a check costs the
+    same whatever the number of shards. (Peak memory: about twice the postings.)
+    """
+    postings, tokens, offsets, base, token_base = [], [], [np.zeros(1, dtype=np.int64)], 0, 0
+    for directory in shard_dirs:
+        part = np.load(os.path.join(directory, "postings.npy"))
+        part["doc"] += base
+        postings.append(part)
+        tokens.append(np.load(os.path.join(directory, "tokens.npy")))
+        shard_offsets = np.load(os.path.join(directory, "token_offsets.npy"))
+        offsets.append(shard_offsets[1:] + token_base)
+        base += len(shard_offsets) - 1
+        token_base += int(shard_offsets[-1])
+    merged = np.concatenate(postings) if postings else np.zeros(0, dtype=POSTING)
+    merged = merged[np.argsort(merged["hash"], kind="stable")]
+    for name, array in (("postings.npy", merged),
+                        ("tokens.npy", np.concatenate(tokens) if tokens else np.zeros(0, dtype=np.uint32)),
+                        ("token_offsets.npy", np.concatenate(offsets))):
+        with atomic_output(os.path.join(out_dir, name), binary=True) as fh:
+            np.save(fh, array)
 
 
 def _attach_corpus_licences(corpus_results: str, out_dir: str) -> None:

@@ -27,7 +27,7 @@ def _minhash(shingles: set[bytes], permutations: int):
 
 
 def near_matches(index, out, diagonals: dict, rules: dict) -> list[NearMatch]:
-    """``diagonals``: (shard, doc) -> {diagonal: n-gram hits on it}."""
+    """``diagonals``: doc -> {diagonal: n-gram hits on it}."""
     settings = rules["near_search"]
     if not len(out.hashes) or not diagonals:
         return []
@@ -36,8 +36,8 @@ def near_matches(index, out, diagonals: dict, rules: dict) -> list[NearMatch]:
     out_sketch = _minhash(_shingles([out.token(i) for i in range(length)], size), permutations)
     ranked = sorted(diagonals.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))[:settings["candidates"]]
     found = []
-    for (shard, doc), hits in ranked:
-        src = index._source_tokens(shard, doc)
+    for doc, hits in ranked:
+        src = index._source_tokens(doc)
         best = None
         # the output laid over the source at each diagonal with hits: the one most like it by MinHash
         for diagonal in sorted(hits, key=lambda d: (-hits[d], d))[:settings["windows"]]:
@@ -50,7 +50,7 @@ def near_matches(index, out, diagonals: dict, rules: dict) -> list[NearMatch]:
         end = min(len(src.hashes), start + length)
         similarity = Levenshtein.normalized_similarity([out.token(i) for i in range(length)],
                                                        [src.token(i) for i in range(start, end)])
-        meta = index._meta(shard, doc)
+        meta = index._meta(doc)
         found.append(NearMatch(
             meta["dataset"], meta["doc_id"], meta["origin"], meta["license"],
             similarity=round(similarity, 4), jaccard=round(score, 4),

@@ -1,6 +1,6 @@
 """Checking a model output against an overlap index: maximal verbatim spans, near copies, a verdict.
 
-Every n-gram of the output is looked up in every shard's sorted postings
+Every n-gram of the output is looked up in the index's sorted postings
 (binary search on memory-mapped arrays); a hit gives a source document and a
 diagonal (source position minus output position). Each diagonal is extended
 to its maximal run of equal tokens, compared as strings (hash collisions
@@ -33,19 +33,13 @@ class IndexOpenError(ValueError):
     pass
 
 
-class _Shard:
+class _Part:
+    """A build shard at query time: its documents' texts and metadata."""
+
     def __init__(self, directory: str):
-        self.directory = directory
-        self.postings = np.load(os.path.join(directory, "postings.npy"), mmap_mode="r")
-        self.hashes = self.postings["hash"]
         self.offsets = np.load(os.path.join(directory, "offsets.npy"))
         self.docs = pq.read_table(os.path.join(directory, "docs.parquet")).to_pylist()
-        self.tokens = np.load(os.path.join(directory, "tokens.npy"), mmap_mode="r")
-        self.token_offsets = np.load(os.path.join(directory, "token_offsets.npy"))
         self._texts = open(os.path.join(directory, "texts.bin"), "rb")
-
-    def token_hashes(self, doc: int) -> np.ndarray:
-        return self.tokens[self.token_offsets[doc]:self.token_offsets[doc + 1]]
 
     def text(self, doc: int) -> str:
         import zstandard
@@ -53,6 +47,16 @@ class _Shard:
         start, end = int(self.offsets[doc]), int(self.offsets[doc + 1])
         self._texts.seek(start)
         return zstandard.ZstdDecompressor().decompress(self._texts.read(end - start)).decode("utf-8", "surrogatepass")
+
+
+class _Merged:
+    """The whole index's postings and token hashes, memory-mapped; documents by global id."""
+
+    def __init__(self, path: str):
+        self.postings = np.load(os.path.join(path, "postings.npy"), mmap_mode="r")
+        self.hashes = self.postings["hash"]
+        self.tokens = np.load(os.path.join(path, "tokens.npy"), mmap_mode="r")
+        self.token_offsets = np.load(os.path.join(path, "token_offsets.npy"))
 
 
 class _Tokens:
@@ -82,7 +86,9 @@ class OverlapIndex:
             raise IndexOpenError(f"{path}: index format {self.manifest.get('format_version')}, "
                                  f"this licenselens reads {FORMAT_VERSION}: rebuild it")
         self.n, self.gram = self.manifest["n"], self.manifest["gram"]
-        self.shards = [_Shard(os.path.join(path, "shards", s["name"])) for s in self.manifest["shards"]]
+        self.parts = [_Part(os.path.join(path, "shards", s["name"])) for s in self.manifest["shards"]]
+        self.part_bases = np.cumsum([0] + [s["documents"] for s in self.manifest["shards"]])
+        self.merged = _Merged(path)
         self.rules = load_yaml("overlap.yaml")
         self.licenses = self._corpus_licenses(path)
         self._source_tokens = lru_cache(maxsize=256)(self._load_source)
@@ -95,49 +101,90 @@ class OverlapIndex:
         rows = pq.read_table(file).to_pylist()
         return {(r["dataset"], r["doc_id"]): r["license_expression_spdx"] or r["declared_license"] for r in rows}
 
-    def _load_source(self, shard: int, doc: int) -> _Tokens:
-        return _Tokens(self.shards[shard].text(doc))
+    def _locate(self, doc: int) -> tuple[_Part, int]:
+        part = int(np.searchsorted(self.part_bases, doc, "right")) - 1
+        return self.parts[part], doc - int(self.part_bases[part])
 
-    def _meta(self, shard: int, doc: int) -> dict:
-        meta = self.shards[shard].docs[doc]
+    def _load_source(self, doc: int) -> _Tokens:
+        part, local = self._locate(doc)
+        return _Tokens(part.text(local))
+
+    def _meta(self, doc: int) -> dict:
+        part, local = self._locate(doc)
+        meta = part.docs[local]
         return {**meta, "license": self.licenses.get((meta["dataset"], meta["doc_id"])) or meta["license"]}
 
-    def _seeds(self, grams: np.ndarray) -> dict[tuple[int, int], dict[int, int]]:
-        """(shard, doc) -> {diagonal: n-gram hits on it}; a diagonal is source position minus output position."""
+    def _seeds(self, out: _Tokens, grams: np.ndarray):
+        """Hits of the output's n-grams, and the runs of at least n equal token hashes through them.
+
+        Returns ((keys, hits), [(out_start, out_end, doc, diagonal)]); a key is
+        doc << 32 | (diagonal + 2**31), see ``_hits_by_document``.
+        A diagonal is source position minus output position. A hit can only be
+        part of a run of n tokens if the n - gram tokens around it can make up
+        the rest; that is checked for all hits at once (numpy gathers on the
+        stored token hashes), and the hits that pass are extended, all at once too.
+        """
         limit = self.rules["max_hits_per_ngram"]
-        seeds: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
-        for s, shard in enumerate(self.shards):
-            if not len(shard.hashes):
-                continue
-            left = np.searchsorted(shard.hashes, grams, "left")
-            right = np.minimum(np.searchsorted(shard.hashes, grams, "right"), left + limit)
-            found = np.flatnonzero(right > left)
-            if not len(found):
-                continue
-            counts = (right - left)[found]
-            # every posting row of every found n-gram, without a Python loop over hits
-            rows = np.repeat(left[found] - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + \
-                np.arange(int(counts.sum()))
-            out_pos = np.repeat(found, counts)
-            docs = np.asarray(shard.postings["doc"][rows], dtype=np.int64)
-            diagonals = np.asarray(shard.postings["pos"][rows], dtype=np.int64) - out_pos
-            pairs, hits = np.unique(np.stack([docs, diagonals], axis=1), axis=0, return_counts=True)
-            for (doc, diagonal), count in zip(pairs.tolist(), hits.tolist()):
-                seeds[(s, doc)][diagonal] = count
-        return seeds
+        runs: list[tuple[int, int, int, int]] = []  # (out_start, out_end, doc, diagonal)
+        extra = self.n - self.gram
+        offsets = np.arange(-extra, self.gram + extra)
+        index = self.merged
+        no_hits = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        if not len(index.hashes):
+            return no_hits, runs
+        left = np.searchsorted(index.hashes, grams, "left")
+        right = np.minimum(np.searchsorted(index.hashes, grams, "right"), left + limit)
+        found = np.flatnonzero(right > left)
+        if not len(found):
+            return no_hits, runs
+        counts = (right - left)[found]
+        # every posting row of every found n-gram, without a Python loop over hits
+        rows = np.repeat(left[found] - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + \
+            np.arange(int(counts.sum()))
+        out_pos = np.repeat(found, counts)
+        docs = np.asarray(index.postings["doc"][rows], dtype=np.int64)
+        diagonals = np.asarray(index.postings["pos"][rows], dtype=np.int64) - out_pos
+        pair_key = (docs << 32) + diagonals + (1 << 31)  # doc and diagonal in one sortable int64
+        hit_table = np.unique(pair_key, return_counts=True)
+        # the window of n + (n - gram) tokens around each hit, compared at once
+        out_index = out_pos[:, None] + offsets
+        source_index = out_index + diagonals[:, None]
+        starts = index.token_offsets[docs]
+        lengths = index.token_offsets[docs + 1] - starts
+        valid = (out_index >= 0) & (out_index < len(out.short)) & (source_index >= 0) & \
+            (source_index < lengths[:, None])
+        source_values = index.tokens[np.where(valid, starts[:, None] + source_index, 0)]
+        equal = valid & (source_values == out.short[np.clip(out_index, 0, len(out.short) - 1)])
+        stop = np.zeros((len(equal), 1), dtype=bool)
+        left_run = np.argmin(np.concatenate([equal[:, :extra][:, ::-1], stop], axis=1), axis=1)
+        right_run = np.argmin(np.concatenate([equal[:, extra + self.gram:], stop], axis=1), axis=1)
+        middle = equal[:, extra:extra + self.gram].all(axis=1)
+        keep = np.flatnonzero(middle & (left_run + self.gram + right_run >= self.n))
+        if not len(keep):
+            return hit_table, runs
+        # one extension per run: the first hit of each diagonal, then the first hit past that run, ...
+        keep = keep[np.argsort(pair_key[keep], kind="stable")]  # out_pos is ascending already
+        pending_docs, pending_diag = docs[keep], diagonals[keep]
+        pending_a = out_pos[keep] - left_run[keep]
+        pending_b = out_pos[keep] + self.gram + right_run[keep]
+        while len(pending_docs):
+            group = np.concatenate(([True], (pending_docs[1:] != pending_docs[:-1]) |
+                                    (pending_diag[1:] != pending_diag[:-1])))
+            first = np.flatnonzero(group)
+            a, b = _extend(out.short, index, pending_docs[first], pending_diag[first],
+                           pending_a[first], pending_b[first])
+            for doc, diagonal, start, end in zip(pending_docs[first].tolist(), pending_diag[first].tolist(),
+                                                 a.tolist(), b.tolist()):
+                runs.append((start, end, doc, diagonal))
+            reach = np.repeat(b, np.diff(np.append(first, len(pending_docs))))
+            rest = np.flatnonzero(~group & (pending_b > reach))
+            pending_docs, pending_diag = pending_docs[rest], pending_diag[rest]
+            pending_a, pending_b = pending_a[rest], pending_b[rest]
+        return hit_table, sorted(runs)
 
-    def _runs(self, out: _Tokens, source: np.ndarray, diagonal: int) -> list[tuple[int, int]]:
-        """Maximal runs of at least n equal token hashes on one diagonal: (out_start, out_end)."""
-        lo, hi = max(0, -diagonal), min(len(out.short), len(source) - diagonal)
-        if hi - lo < self.n:
-            return []
-        equal = out.short[lo:hi] == source[lo + diagonal:hi + diagonal]
-        edges = np.flatnonzero(np.diff(np.concatenate(([False], equal, [False])).astype(np.int8)))
-        return [(a, b) for a, b in zip((edges[0::2] + lo).tolist(), (edges[1::2] + lo).tolist()) if b - a >= self.n]
-
-    def _verified(self, out: _Tokens, shard: int, doc: int, diagonal: int, a: int, b: int) -> bool:
+    def _verified(self, out: _Tokens, doc: int, diagonal: int, a: int, b: int) -> bool:
         """The tokens of a run, compared as strings with the source text: no hash collision makes a span."""
-        src = self._source_tokens(shard, doc)
+        src = self._source_tokens(doc)
         if out.low[out.starts[a]:out.ends[b - 1]] == src.low[src.starts[a + diagonal]:src.ends[b - 1 + diagonal]]:
             return True  # the same text, so the same tokens
         return all(out.token(i) == src.token(i + diagonal) for i in range(a, b))
@@ -145,18 +192,16 @@ class OverlapIndex:
     def check(self, text: str, output_id: str = "-") -> OutputResult:
         out = _Tokens(text)
         grams = ngram_hashes(out.hashes, self.gram)
-        diagonals = self._seeds(grams) if len(grams) else {}
-        occurrences: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
-        for (shard, doc), hits in sorted(diagonals.items()):
-            source = self.shards[shard].token_hashes(doc)
-            for diagonal in sorted(hits):
-                for a, b in self._runs(out, source, diagonal):
-                    occurrences[(a, b)].append((shard, doc, diagonal))
+        hit_table, runs = self._seeds(out, grams) if len(grams) else ((np.zeros(0, np.int64),) * 2, [])
+        occurrences: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+        for a, b, doc, diagonal in runs:
+            occurrences[(a, b)].append((doc, diagonal))
         spans = self._maximal_spans(out, occurrences)
         occurrences = {iv: where for iv, where in occurrences.items() if where}
         longest_tokens = max((s.tokens for s in spans), default=0)
         # an output that is verbatim already needs no search for near copies (the costly part)
-        near = near_matches(self, out, diagonals, self.rules) \
+        near = near_matches(self, out, _hits_by_document(*hit_table, self.rules["near_search"]["candidates"]),
+                            self.rules) \
             if longest_tokens < self.rules["verbatim"]["min_span_tokens"] else []
         coverage, precision = _coverage(len(out.hashes), list(occurrences), sorted({self.n, *PRECISION_AT}))
         longest = max(spans, key=lambda s: (s.tokens, s.chars), default=None)
@@ -194,15 +239,56 @@ class OverlapIndex:
         for a, b in maximal:
             where, count = verified[(a, b)]
             sources = []
-            for shard, doc, diagonal in where:
-                src = self._source_tokens(shard, doc)
-                meta = self._meta(shard, doc)
+            for doc, diagonal in where:
+                src = self._source_tokens(doc)
+                meta = self._meta(doc)
                 sources.append(SpanSource(meta["dataset"], meta["doc_id"], meta["origin"], meta["url"], meta["path"],
                                           meta["license"], int(src.starts[a + diagonal]),
                                           int(src.ends[b - 1 + diagonal])))
             start, end = int(out.starts[a]), int(out.ends[b - 1])
             spans.append(Span(start, end, b - a, end - start, tuple(sources), count))
         return spans
+
+
+def _hits_by_document(keys: np.ndarray, hits: np.ndarray, top: int) -> dict[int, dict[int, int]]:
+    """{doc: {diagonal: hits}} for the ``top`` documents with most hits (ties: the first documents)."""
+    if not len(keys):
+        return {}
+    docs = keys >> 32
+    unique_docs, first = np.unique(docs, return_index=True)
+    sums = np.add.reduceat(hits, first)
+    chosen = {int(d) for _, d in sorted(zip((-sums).tolist(), unique_docs.tolist()))[:top]}
+    table: dict[int, dict[int, int]] = defaultdict(dict)
+    for key, count in zip(keys.tolist(), hits.tolist()):
+        if key >> 32 in chosen:
+            table[key >> 32][(key & 0xFFFFFFFF) - (1 << 31)] = count
+    return table
+
+
+def _extend(out: np.ndarray, index: _Merged, docs, diagonals, a, b, chunk: int = 32):
+    """Grow runs [a, b) of equal token hashes (output vs source on its diagonal) as far as they go, all at once."""
+    a, b = a.copy(), b.copy()
+    starts = index.token_offsets[docs]
+    lengths = index.token_offsets[docs + 1] - starts
+    steps = np.arange(chunk)
+    stop = np.zeros((1, 1), dtype=bool)
+    for direction in (1, -1):
+        active = np.arange(len(a))
+        while len(active):
+            edge = b[active] if direction == 1 else a[active] - 1
+            out_index = edge[:, None] + direction * steps
+            source_index = out_index + diagonals[active][:, None]
+            valid = (out_index >= 0) & (out_index < len(out)) & (source_index >= 0) & \
+                (source_index < lengths[active][:, None])
+            equal = valid & (index.tokens[np.where(valid, starts[active][:, None] + source_index, 0)] ==
+                             out[np.clip(out_index, 0, len(out) - 1)])
+            grown = np.argmin(np.concatenate([equal, np.repeat(stop, len(active), axis=0)], axis=1), axis=1)
+            if direction == 1:
+                b[active] += grown
+            else:
+                a[active] -= grown
+            active = active[grown == chunk]
+    return a, b
 
 
 def _coverage(tokens: int, intervals: list[tuple[int, int]], sizes: list[int]) -> tuple[float, dict[str, float]]:

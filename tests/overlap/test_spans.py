@@ -117,7 +117,7 @@ def test_spans_equal_the_brute_force_reference(index, seed):
             for d, p in occurrences:
                 _, s_starts, _ = tokens_of(docs[d]["text"])
                 wanted.add((d, int(s_starts[p])))
-            assert listed <= wanted and len(listed) == min(len(wanted), 10)
+            assert listed <= wanted and len(listed) == min(len(wanted), 5)
             for source in span.sources:  # the offsets point at the same text
                 doc_text = docs[int(source.doc_id[1:])]["text"]
                 assert doc_text[source.start_char:source.end_char].lower() == \
