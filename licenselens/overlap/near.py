@@ -41,13 +41,13 @@ def near_matches(index, out, diagonals: dict, rules: dict) -> list[NearMatch]:
         best = None
         # the output laid over the source at each diagonal with hits: the one most like it by MinHash
         for diagonal in sorted(hits, key=lambda d: (-hits[d], d))[:settings["windows"]]:
-            start = min(max(0, diagonal), max(0, len(src.hashes) - 1))
-            window = [src.token(i) for i in range(start, min(len(src.hashes), start + length))]
+            start = min(max(0, diagonal), max(0, len(src) - 1))
+            window = [src.token(i) for i in range(start, min(len(src), start + length))]
             score = out_sketch.jaccard(_minhash(_shingles(window, size), permutations))
             if best is None or score > best[0]:
                 best = (score, start)
         score, start = best
-        end = min(len(src.hashes), start + length)
+        end = min(len(src), start + length)
         similarity = Levenshtein.normalized_similarity([out.token(i) for i in range(length)],
                                                        [src.token(i) for i in range(start, end)])
         meta = index._meta(doc)

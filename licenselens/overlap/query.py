@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from ..detectors.anchors import lowered
 from ..rules import load_yaml
+from ..tokens import token_spans
 from ..types import NearMatch, OutputResult, Span, SpanSource
 from .build import FORMAT_VERSION
 from .hashing import ngram_hashes, token_hashes
@@ -60,13 +61,22 @@ class _Merged:
 
 
 class _Tokens:
-    """A text's tokens: offsets, hashes and lowercased strings."""
+    """A text's tokens: offsets, lowercased strings and (for outputs) hashes.
 
-    def __init__(self, text: str):
+    Sources need no hashes here: the index stores theirs.
+    """
+
+    def __init__(self, text: str, hashed: bool = True):
         self.text = text
         self.low = lowered(text)
-        self.starts, self.ends, self.hashes = token_hashes(self.low)
-        self.short = self.hashes.astype(np.uint32)  # as the index stores them
+        if hashed:
+            self.starts, self.ends, self.hashes = token_hashes(self.low)
+            self.short = self.hashes.astype(np.uint32)  # as the index stores them
+        else:
+            self.starts, self.ends = token_spans(self.low)
+
+    def __len__(self) -> int:
+        return len(self.starts)
 
     def token(self, i: int) -> str:
         return self.low[self.starts[i]:self.ends[i]]
@@ -107,7 +117,7 @@ class OverlapIndex:
 
     def _load_source(self, doc: int) -> _Tokens:
         part, local = self._locate(doc)
-        return _Tokens(part.text(local))
+        return _Tokens(part.text(local), hashed=False)
 
     def _meta(self, doc: int) -> dict:
         part, local = self._locate(doc)
