@@ -11,7 +11,7 @@ cost next to nothing. No pattern is ever run over a whole document (Python's
   otherwise numpy finds the digits (2 GB/s) and groups them into runs joined by
   at most two separators. Only runs with enough digits reach the patterns of
   ``rules/pii.yaml``, matched on the run and a few characters around it, and
-  what they match is validated here (checksums, dates, Luhn, ``ipaddress``).
+  what they match is validated in ``pii_checks`` (checksums, dates, Luhn, ``ipaddress``).
 
 Decisions (the data behind them is in ``rules/pii.yaml``):
 
@@ -49,12 +49,12 @@ import ipaddress
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cache
 
 import numpy as np
 
 from ..rules import load_yaml
+from .pii_checks import BARE_KINDS, DIGITS, VALIDATORS, excluded
 
 PII_TYPES: tuple[str, ...] = ("email", "phone", "cn_mobile", "cn_id", "payment_card", "ip")
 
@@ -76,10 +76,7 @@ class PiiFindings:
 MAX_SHOWN = 4  # letters or digits of one value a sample may show, whatever rules/pii.yaml says
 _CONTEXT = 3  # characters around a digit run that its patterns see ("+", "(", the "X" of an id)
 _WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
-_DIGITS = "0123456789"
 _HEX_COLON = frozenset("0123456789abcdefABCDEF:.")
-_DIGIT_GROUP = re.compile(r"[0-9]+")
-_CN_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 @dataclass(frozen=True)
@@ -187,7 +184,7 @@ def find_pii(text: str, max_samples: int = 5) -> PiiFindings:
     if rules.email_anchor in text:
         _find_emails(text, rules, hits)
     _find_ipv6(text, rules, hits)
-    if any(d in text for d in _DIGITS):  # memchr: digit-free text skips numpy altogether
+    if any(d in text for d in DIGITS):  # memchr: digit-free text skips numpy altogether
         _find_digit_items(text, rules, hits)
     if not hits:
         return PiiFindings()
@@ -254,7 +251,7 @@ def _find_ipv6(text: str, rules: _Rules, hits: list) -> None:
 
 
 def _valid_ipv6(token: str, rules: _Rules) -> bool:
-    if not any(c in _DIGITS for c in token):
+    if not any(c in DIGITS for c in token):
         return False  # dead::beef, Face::Bad
     try:
         addr = ipaddress.IPv6Address(token)
@@ -269,14 +266,8 @@ def _valid_ipv6(token: str, rules: _Rules) -> bool:
             return False
         if rules.exclude_network and token.endswith("::"):
             return False  # a prefix (2001:db8::/32), not a host
-    return not _excluded(addr.ipv4_mapped or addr, rules)
+    return not excluded(addr.ipv4_mapped or addr, rules)
 
-
-def _excluded(addr, rules: _Rules) -> bool:
-    return any(getattr(addr, f"is_{name}") for name in rules.ip_exclude)
-
-
-# --- everything made of digits ---
 
 def _codes(text: str) -> np.ndarray:
     """One number per character, so that array positions are string positions."""
@@ -360,7 +351,7 @@ def _find_digit_items(text: str, rules: _Rules, hits: list) -> None:
                     continue
                 value = m.group()
                 if (_isolated(text, a, b, value, dp.kind) and not _in_number_list(text, a, b, value, dp.kind)
-                        and _VALIDATORS[dp.kind](value, text, a, rules)):
+                        and VALIDATORS[dp.kind](value, text, a, rules)):
                     taken.add(a, b)
                     hits.append((a, b, dp.pii_type, value))
 
@@ -396,14 +387,14 @@ def _isolated(text: str, a: int, b: int, value: str, kind: str) -> bool:
         c = text[a - 1]
         if c in _WORD or c in "+*^":
             return False
-        if a > 1 and (c in joiners and text[a - 2] in _WORD or c == " " and grouped and text[a - 2] in _DIGITS):
+        if a > 1 and (c in joiners and text[a - 2] in _WORD or c == " " and grouped and text[a - 2] in DIGITS):
             return False
     if b < len(text):
         c = text[b]
         if c in _WORD or c in "*^":  # 16656250000*p**2: a coefficient
             return False
         if b + 1 < len(text) and (c in joiners and text[b + 1] in _WORD
-                                  or c == " " and grouped and text[b + 1] in _DIGITS):
+                                  or c == " " and grouped and text[b + 1] in DIGITS):
             return False
     return True
 
@@ -415,7 +406,7 @@ def _in_number_list(text: str, a: int, b: int, value: str, kind: str) -> bool:
     mobile, a card or an identity number; a list of mobiles (or of cards) has
     neighbours of the same length and is still counted.
     """
-    if kind not in _BARE_KINDS or not value[:-1].isdigit():
+    if kind not in BARE_KINDS or not value[:-1].isdigit():
         return False
     n = len(text)
     for step, edge in ((1, b), (-1, a - 1)):
@@ -430,115 +421,11 @@ def _in_number_list(text: str, a: int, b: int, value: str, kind: str) -> bool:
         if step == 1 and i < n and text[i] in "+-":
             i += 1  # a signed neighbour: (A, -16802270373)
         length = 0
-        while 0 <= i < n and text[i] in _DIGITS:
+        while 0 <= i < n and text[i] in DIGITS:
             i, length = i + step, length + 1
         if length and length != len(value):
             return True
     return False
-
-
-_BARE_KINDS = frozenset({"cn_mobile", "payment_card", "cn_id"})
-
-
-def _cn_id_check(first17: str) -> str:
-    """ISO 7064 MOD 11-2 check character of a resident identity number."""
-    return "10X98765432"[sum(int(c) * w for c, w in zip(first17, _CN_ID_WEIGHTS)) % 11]
-
-
-def _valid_cn_id(value: str, text: str, at: int, rules: _Rules) -> bool:
-    if value[:2] not in rules.provinces:
-        return False
-    try:
-        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        return False
-    if not rules.min_birth_year <= born.year or born > date.today():
-        return False
-    return _cn_id_check(value[:17]) == value[17].upper()
-
-
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, c in enumerate(reversed(digits)):
-        d = ord(c) - 48
-        if i & 1:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-def _valid_card(value: str, text: str, at: int, rules: _Rules) -> bool:
-    digits = value.replace(" ", "").replace("-", "")
-    issued = any(len(digits) in lengths and low <= int(digits[:size]) <= high
-                 for size, low, high, lengths in rules.issuers)
-    return issued and _luhn_ok(digits)
-
-
-def _valid_ipv4(value: str, text: str, at: int, rules: _Rules) -> bool:
-    try:
-        addr = ipaddress.IPv4Address(value)  # octets 0-255, no leading zeros
-    except ValueError:
-        return False
-    if (rules.exclude_network and value.endswith(".0")) or _excluded(addr, rules):
-        return False
-    if len(value) == 7:
-        return False  # 2.5.5.2, 1.2.3.4: sections and versions far more often than hosts
-    before = text[max(0, at - 24):at].lower().rstrip(" \t:=#('\"")
-    return not any(before.endswith(w) and (len(before) == len(w) or not before[-len(w) - 1].isalnum())
-                   for w in rules.version_words)
-
-
-def _valid_international(value: str, text: str, at: int, rules: _Rules) -> bool:
-    groups = _DIGIT_GROUP.findall(value.replace("(0)", "", 1))
-    if value.startswith("00"):
-        if len(groups) == 1:
-            return False  # 00 and digits without a separator: a number
-        groups[0] = groups[0][2:]
-    digits = "".join(groups)
-    if not 8 <= len(digits) <= 15:
-        return False
-    national = groups[1:]
-    if national and (sum(map(len, national)) < 7 or sum(len(g) == 1 for g in national) > 1):
-        return False
-    # the country code: the first group when it is separated, else the start of the digits
-    code = groups[0] if national and len(groups[0]) <= 3 else next(
-        (digits[:n] for n in (1, 2, 3) if digits[:n] in rules.country_codes), "")
-    if code not in rules.country_codes:
-        return False
-    return code != "1" or digits[1] in "23456789"  # +1: a NANP area code
-
-
-def _valid_north_american(value: str, text: str, at: int, rules: _Rules) -> bool:
-    if "(" in value:
-        return True
-    separators = {c for c in value if c not in _DIGITS}
-    return len(separators) == 1 and separators != {" "}  # "256 512 1024" is a list of numbers
-
-
-def _valid_national(value: str, text: str, at: int, rules: _Rules) -> bool:
-    digits = sum(c in _DIGITS for c in value)
-    rest = value.partition(")")[2] if value.startswith("(") else value
-    separators = {c for c in rest if c not in _DIGITS}
-    groups = _DIGIT_GROUP.findall(value)
-    if separators == {"."} and (len(groups) < 3 or any(len(g) > 4 or g.startswith("00") for g in groups)):
-        return False
-    if all(len(g) == 2 for g in groups):
-        if len(groups) != 5:  # 01 23 45 67 89, the French way
-            return False
-    elif groups[1].startswith("0"):
-        return False  # subscriber numbers do not start with 0: 0123 0123456, 08-01-3697739 are not phones
-    return 9 <= digits <= 12 and len(separators) <= 1
-
-
-_VALIDATORS = {
-    "cn_id": _valid_cn_id,
-    "payment_card": _valid_card,
-    "cn_mobile": lambda value, text, at, rules: True,  # the pattern says it all
-    "ipv4": _valid_ipv4,
-    "phone.international": _valid_international,
-    "phone.north_american": _valid_north_american,
-    "phone.national": _valid_national,
-}
 
 
 # --- masking ---
@@ -554,7 +441,7 @@ def mask(pii_type: str, value: str) -> str:
     if pii_type == "ip":
         return _mask_ip(value, settings)
     if pii_type == "cn_mobile":
-        value = "".join(c for c in value if c in _DIGITS)[-11:]  # without +86 and separators
+        value = "".join(c for c in value if c in DIGITS)[-11:]  # without +86 and separators
     return _mask_chars(value, settings["keep_first"], settings["keep_last"])
 
 
