@@ -13,7 +13,7 @@ from rich.console import Console
 from .atomic import atomic_output
 from .corpus.executors import ENGINES
 from .manifest import ManifestError, infer_format, load_manifest, manifest_for
-from .overlap.build import IndexError_, IndexSettings, build_index
+from .overlap.build import IndexBuildError, IndexSettings, build_index
 from .overlap.query import IndexOpenError, OverlapIndex
 from .overlap.verdict import VERDICTS, reaches
 from .reporters.overlap_reporters import OVERLAP_REPORTERS
@@ -55,7 +55,7 @@ def build_command(sources, output_dir, n, gram, engine, ray_address, jobs, shard
     try:
         result = build_index(manifest, output_dir, IndexSettings(n=n, gram=gram), engine, jobs,
                              int(shard_size * 2**20), ray_address, corpus_results)
-    except IndexError_ as exc:
+    except IndexBuildError as exc:
         raise click.UsageError(str(exc)) from exc
     seconds = time.perf_counter() - started
     counts = result["counts"]

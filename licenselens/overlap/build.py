@@ -42,7 +42,7 @@ POSTING = np.dtype([("hash", "<u8"), ("doc", "<u4"), ("pos", "<u4")])
 FORMAT_VERSION = 3
 
 
-class IndexError_(ValueError):
+class IndexBuildError(ValueError):
     pass
 
 
@@ -59,7 +59,7 @@ class IndexSettings:
 
     def check(self) -> None:
         if self.gram < 1 or self.window < 1:
-            raise IndexError_(f"n ({self.n}) must be at least the n-gram length ({self.gram})")
+            raise IndexBuildError(f"n ({self.n}) must be at least the n-gram length ({self.gram})")
 
 
 @dataclass(frozen=True)
