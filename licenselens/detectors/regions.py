@@ -10,13 +10,12 @@ region is matched once per worker.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections import OrderedDict
 from functools import cache
 
 from ..rules import load_yaml
-from ..types import Detection, FileError, Findings, LicenseMatch, Statement
-from .scancode_common import load_index, to_detection, to_match
+from ..types import Detection, Findings, LicenseMatch, Statement
+from .scancode_common import load_index, run_with_timeout, to_detection, to_match
 
 DETECTOR_LICENSE, DETECTOR_COPYRIGHT = "licensedcode", "copyright"
 
@@ -104,20 +103,6 @@ class RegionMatcher:
         return found
 
 
-def _interruptible(func, timeout: float, detector: str, **kwargs):
-    from scancode.interrupt import interruptible
-
-    from .scancode_common import _accelerate_scancode
-
-    _accelerate_scancode()
-    kwargs["deadline"] = time.time() + timeout
-    error, value = interruptible(func, kwargs=kwargs, timeout=timeout)
-    if error:
-        code = "timeout" if "timeout" in error.lower() else "detector-failed"
-        return None, FileError(code, error.strip().splitlines()[-1][:500], detector)
-    return value, None
-
-
 def _license_mappings(query_string: str, deadline: float) -> list[dict]:
     from licensedcode.detection import detect_licenses
 
@@ -128,7 +113,7 @@ def _license_mappings(query_string: str, deadline: float) -> list[dict]:
 
 def _match_license(region: str, timeout: float) -> Findings:
     load_index()
-    value, error = _interruptible(_license_mappings, timeout, DETECTOR_LICENSE, query_string=region)
+    value, error = run_with_timeout(_license_mappings, None, timeout, DETECTOR_LICENSE, query_string=region)
     if error:
         return Findings(errors=(error,))
     return Findings(
@@ -151,7 +136,7 @@ def _copyright_statements(lines: list[tuple[int, str]], deadline: float) -> list
 
 def _match_copyright(region: str, timeout: float) -> Findings:
     lines = list(enumerate(region.splitlines(), 1))
-    value, error = _interruptible(_copyright_statements, timeout, DETECTOR_COPYRIGHT, lines=lines)
+    value, error = run_with_timeout(_copyright_statements, None, timeout, DETECTOR_COPYRIGHT, lines=lines)
     if error:
         return Findings(errors=(error,))
     return Findings(statements=tuple(Statement(k, v, s, e, DETECTOR_COPYRIGHT) for k, v, s, e in value))

@@ -38,13 +38,14 @@ def load_index() -> None:
     _freeze_after_index_load()
 
 
-def run_with_timeout(func, location: str, timeout: float, detector: str):
-    """Call a ScanCode API function with its deadline and a hard SIGALRM limit."""
+def run_with_timeout(func, location: str | None, timeout: float, detector: str, **kwargs):
+    """Call a ScanCode function (on ``location``, or on ``kwargs`` alone) with its deadline and a hard SIGALRM limit."""
     from scancode.interrupt import interruptible
 
     _accelerate_scancode()
-    deadline = time.time() + timeout
-    error, value = interruptible(func, args=(location,), kwargs={"deadline": deadline}, timeout=timeout)
+    kwargs["deadline"] = time.time() + timeout
+    args = (location,) if location is not None else ()
+    error, value = interruptible(func, args=args, kwargs=kwargs, timeout=timeout)
     _freeze_after_index_load()
     if error:
         code = "timeout" if "timeout" in error.lower() else "detector-failed"
