@@ -11,7 +11,12 @@ $(BIN)/licenselens: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
-setup: $(BIN)/licenselens
+# Debian's Chromium for the report's browser tests (Playwright drives /usr/bin/chromium; it never downloads one)
+/usr/bin/chromium:
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+
+setup: $(BIN)/licenselens /usr/bin/chromium
 
 demo: setup
 	$(BIN)/licenselens scan samples/repo
