@@ -19,12 +19,8 @@ $(BIN)/licenselens: pyproject.toml
 setup: $(BIN)/licenselens /usr/bin/chromium
 
 demo: setup
-	$(BIN)/licenselens scan samples/repo
-	$(BIN)/licenselens scan samples/repo --format json -o samples-scan.json
-	@echo "JSON results: samples-scan.json"
-	$(BIN)/licenselens corpus samples/licenselens.toml -o samples-corpus
-	$(BIN)/licenselens index build samples/licenselens.toml -o samples-index
-	$(BIN)/licenselens overlap --index samples-index samples/licenselens.toml
+	$(BIN)/licenselens audit samples/licenselens.toml -o samples-audit
+	@echo "Open samples-audit/report.html (also: report.md, results.json, NOTICE.txt, SPDX, CycloneDX, SARIF)"
 
 test: setup
 	$(BIN)/python -m pytest -q
@@ -35,4 +31,4 @@ bench: setup
 	$(BIN)/python bench/overlap_bench.py
 
 clean:
-	rm -rf $(VENV) samples-scan.json samples-corpus samples-index .pytest_cache
+	rm -rf $(VENV) samples-audit samples-scan.json samples-corpus samples-index test-artifacts .pytest_cache

@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from .cli_audit import audit_command, report_command
 from .cli_overlap import index_group, overlap_command
 from .config import ConfigError, load_project_config
 from .corpus.executors import ENGINES
@@ -205,3 +206,5 @@ def corpus_command(manifest_or_path, output_dir, engine, ray_address, jobs, time
 
 main.add_command(index_group)
 main.add_command(overlap_command)
+main.add_command(audit_command)
+main.add_command(report_command)

@@ -17,7 +17,7 @@ from .overlap.build import IndexBuildError, IndexSettings, build_index
 from .overlap.query import IndexOpenError, OverlapIndex
 from .overlap.verdict import VERDICTS, reaches
 from .reporters.overlap_reporters import OVERLAP_REPORTERS
-from .sources.readers import READERS, plan_dataset
+from .sources.readers import read_documents
 from .types import DatasetSpec, Document, DocumentError, Manifest
 
 
@@ -82,10 +82,7 @@ def _read_outputs(paths, text_field: str, id_field: str):
             specs = (DatasetSpec(name="outputs", stage="other", kind="other", paths=(path,), format=fmt,
                                  text_field=(text_field,), text_field_given=True, id_field=id_field),)
         for spec in specs:
-            shards, errors = plan_dataset(spec, 64 * 2**20)
-            yield from errors
-            for shard in shards:
-                yield from READERS[shard.reader]().read(spec, shard)
+            yield from read_documents(spec)
 
 
 def overlap_command_body(index_path, outputs, text_field, id_field, fmt, output, fail_on) -> None:

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from functools import cache
 
-from license_expression import OR, Licensing, LicenseSymbol, LicenseWithExceptionSymbol
+from license_expression import OR, Licensing, LicenseSymbol, LicenseWithExceptionSymbol, get_spdx_licensing
 
 from .cachedir import cache_dir, index_version
 from .rules import load_yaml
@@ -101,16 +101,26 @@ class LicenseDB:
             parsed = _KEY_LICENSING.parse(scancode_expression, validate=False)
         except Exception:
             return self.unknown_category
-        return self._rank(parsed)
+        return self._rank(parsed, str)
 
-    def _rank(self, node) -> str:
+    def category_of_spdx(self, spdx_expression: str) -> str:
+        """The category of an SPDX expression (a declared licence), ranked like ``category``."""
+        try:
+            parsed = get_spdx_licensing().parse(spdx_expression, validate=False, strict=False)
+        except Exception:
+            return self.unknown_category
+        if parsed is None:
+            return self.unknown_category
+        return self._rank(parsed, lambda spdx_id: self.key_for_spdx(spdx_id) or spdx_id.lower())
+
+    def _rank(self, node, to_key) -> str:
         if isinstance(node, LicenseWithExceptionSymbol):
             # ScanCode categorises exceptions by what they leave of the licence (e.g. Copyleft Limited)
-            exception = node.exception_symbol.key
-            return self.category_of_key(exception if exception in self.by_key else node.license_symbol.key)
+            exception = to_key(node.exception_symbol.key)
+            return self.category_of_key(exception if exception in self.by_key else to_key(node.license_symbol.key))
         if isinstance(node, LicenseSymbol) or not getattr(node, "args", None):
-            return self.category_of_key(getattr(node, "key", str(node)))
-        parts = [self._rank(a) for a in node.args]
+            return self.category_of_key(to_key(getattr(node, "key", str(node))))
+        parts = [self._rank(a, to_key) for a in node.args]
         def order(category: str) -> int:
             return self.severity.get(category, len(self.severity))
         return min(parts, key=order) if isinstance(node, OR) else max(parts, key=order)

@@ -18,6 +18,9 @@ NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 DATASET_KEYS = {"name", "stage", "kind", "paths", "format", "text_field", "id_field", "fields", "license",
                 "source", "notes"}
 OUTPUT_KEYS = {"name", "paths", "format", "text_field", "id_field", "fields"}
+MODEL_KEYS = {"name", "description", "provider", "use", "knowledge_cutoff"}
+MODEL_USES = ("generative", "non-generative")
+PROCESSING_KEYS = ("opt_outs_removed", "pii_removed", "dedup")
 
 
 class ManifestError(ValueError):
@@ -175,14 +178,44 @@ def parse_manifest(table: dict, source: str, base: Path, text: str, prefix: str 
     outputs = table.get("outputs", [])
     if not isinstance(outputs, list):
         reader.fail("outputs", None, None, "outputs", "must be an array of [[outputs]] tables")
-    model = table.get("model", {})
-    if not isinstance(model, dict):
-        reader.fail("model", None, None, "model", "must be a table")
+    model = _model_table(reader, table.get("model", {}))
+    processing = _processing_table(reader, table.get("processing", {}))
+    policy = table.get("policy")
+    if policy is not None and not isinstance(policy, str):
+        reader.fail("policy", None, None, "policy", "must be a string: a built-in policy name or a YAML path")
+    if policy and policy.endswith((".yaml", ".yml")):  # a file of the user's, beside the manifest
+        policy = str(base / policy)
     return Manifest(
         model=model.get("name"), description=model.get("description"), datasets=specs,
         outputs=tuple(reader.spec("outputs", i, raw, OUTPUT_KEYS, output=True) for i, raw in enumerate(outputs)),
-        source=source,
+        source=source, provider=model.get("provider"), model_use=model.get("use", "generative"),
+        knowledge_cutoff=model.get("knowledge_cutoff"), policy=policy, processing=processing,
     )
+
+
+def _model_table(reader: "_Reader", model) -> dict:
+    if not isinstance(model, dict):
+        reader.fail("model", None, None, "model", "must be a table")
+    for key, value in model.items():
+        if key not in MODEL_KEYS:
+            reader.fail("model", None, key, f"model.{key}", f"unknown field (known: {', '.join(sorted(MODEL_KEYS))})")
+        if not isinstance(value, str):
+            reader.fail("model", None, key, f"model.{key}", "must be a string")
+    if model.get("use", "generative") not in MODEL_USES:
+        reader.fail("model", None, "use", "model.use", f"{model['use']!r} is not one of {', '.join(MODEL_USES)}")
+    return model
+
+
+def _processing_table(reader: "_Reader", processing) -> tuple[tuple[str, bool], ...]:
+    if not isinstance(processing, dict):
+        reader.fail("processing", None, None, "processing", "must be a table")
+    for key, value in processing.items():
+        if key not in PROCESSING_KEYS:
+            reader.fail("processing", None, key, f"processing.{key}",
+                        f"unknown field (known: {', '.join(PROCESSING_KEYS)})")
+        if not isinstance(value, bool):
+            reader.fail("processing", None, key, f"processing.{key}", "must be true or false")
+    return tuple((k, processing[k]) for k in PROCESSING_KEYS if k in processing)
 
 
 def load_manifest(path: str | Path) -> Manifest:

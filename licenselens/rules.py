@@ -18,3 +18,8 @@ def rules_dir() -> Path:
 def load_yaml(name: str) -> dict:
     with open(rules_dir() / name, encoding="utf-8") as fh:
         return yaml.safe_load(fh)
+
+
+def templates_dir() -> Path:
+    """``templates/`` (jinja2), linked or copied like ``rules/``."""
+    return Path(str(resources.files("licenselens") / "_data" / "templates"))

@@ -239,6 +239,11 @@ class Manifest:
     datasets: tuple[DatasetSpec, ...]
     outputs: tuple[DatasetSpec, ...]  # model outputs, read like datasets
     source: str  # file it came from, or the path given
+    provider: str | None = None
+    model_use: str = "generative"  # or "non-generative": weighs on fair use (Thomson Reuters v. Ross)
+    knowledge_cutoff: str | None = None
+    policy: str | None = None  # policy of `licenselens audit`: a built-in name or a path
+    processing: tuple[tuple[str, bool], ...] = ()  # what was done to the data: opt_outs_removed, pii_removed, dedup
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from collections import Counter
 import pyarrow as pa
 
 from ..detectors.pii import PII_TYPES
+from ..licensedb import license_db
 from ..types import DatasetSpec, DocumentError
 
 MAX_EXAMPLES = 20
@@ -15,6 +16,20 @@ NO_LICENSE = "none"
 
 def _share(part: int, whole: int) -> float:
     return round(part / whole, 6) if whole else 0.0
+
+
+GOVERNING_BASES = ("detected", "declared", "none")
+
+
+def governing_categories(detected: list[str] | None, declared: str | None, mismatch: str | None
+                         ) -> tuple[str, list[str]]:
+    """Which licence governs a document, and its categories: the one its text states; else the declared
+    one when the text does not contradict it; else none. Fair use weighs works by this."""
+    if detected:
+        return "detected", list(detected)
+    if declared and not mismatch:
+        return "declared", [license_db().category_of_spdx(declared)]
+    return "none", [NO_LICENSE]
 
 
 class DatasetTally:
@@ -27,6 +42,8 @@ class DatasetTally:
         self.mismatches = 0
         self.mismatch_examples: list[dict] = []
         self.declared: Counter[str] = Counter()
+        self.governing: Counter[str] = Counter()
+        self.governing_basis: Counter[str] = Counter()
         self.opt_out = 0
         self.opt_out_signals: Counter[str] = Counter()
         self.notices: Counter[str] = Counter()
@@ -55,6 +72,10 @@ class DatasetTally:
                 self.categories[category] += 1
             self.declared[columns["declared_license"][i] or NO_LICENSE] += 1
             reason = columns["license_mismatch"][i]
+            basis, categories = governing_categories(columns["license_categories"][i], columns["declared_license"][i],
+                                                     reason)
+            self.governing_basis[basis] += 1
+            self.governing.update(categories)
             if reason:
                 self.mismatches += 1
                 if len(self.mismatch_examples) < MAX_EXAMPLES:
@@ -91,6 +112,8 @@ class DatasetTally:
             "licenses": dict(sorted(self.licenses.items(), key=lambda kv: (-kv[1], kv[0]))),
             "categories": dict(sorted(self.categories.items(), key=lambda kv: (-kv[1], kv[0]))),
             "declared_licenses": dict(sorted(self.declared.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "governing_categories": dict(sorted(self.governing.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "governing_basis": {basis: self.governing_basis[basis] for basis in GOVERNING_BASES},
             "documents_with_license": self.with_license,
             "license_mismatch": {"documents": self.mismatches, "share": _share(self.mismatches, n),
                                  "examples": self.mismatch_examples},

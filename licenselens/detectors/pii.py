@@ -177,18 +177,32 @@ def _rules() -> _Rules:
     )
 
 
-def find_pii(text: str, max_samples: int = 5) -> PiiFindings:
-    """Personal information in ``text``: counts by type and masked samples (see the module doc)."""
+def _hits(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, type, value) of every item, in text order."""
     rules = _rules()
-    hits: list[tuple[int, int, str, str]] = []  # start, end, type, value
+    hits: list[tuple[int, int, str, str]] = []
     if rules.email_anchor in text:
         _find_emails(text, rules, hits)
     _find_ipv6(text, rules, hits)
     if any(d in text for d in DIGITS):  # memchr: digit-free text skips numpy altogether
         _find_digit_items(text, rules, hits)
+    return sorted(hits)
+
+
+def mask_text(text: str) -> str:
+    """``text`` with every item of personal information masked, for reports that quote passages."""
+    parts, last = [], 0
+    for start, end, pii_type, value in _hits(text):
+        parts += [text[last:start], mask(pii_type, value)]
+        last = end
+    return "".join(parts) + text[last:] if parts else text
+
+
+def find_pii(text: str, max_samples: int = 5) -> PiiFindings:
+    """Personal information in ``text``: counts by type and masked samples (see the module doc)."""
+    hits = _hits(text)
     if not hits:
         return PiiFindings()
-    hits.sort()
     found = {t: 0 for t in PII_TYPES}
     samples: list[str] = []
     for _, _, pii_type, value in hits:

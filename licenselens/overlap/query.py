@@ -102,6 +102,7 @@ class OverlapIndex:
         self.rules = load_yaml("overlap.yaml")
         self.licenses = self._corpus_licenses(path)
         self._source_tokens = lru_cache(maxsize=256)(self._load_source)
+        self._doc_numbers: dict[tuple[str, str], int] | None = None  # built on first source_text
 
     @staticmethod
     def _corpus_licenses(path: str) -> dict[tuple[str, str], str]:
@@ -123,6 +124,15 @@ class OverlapIndex:
         part, local = self._locate(doc)
         meta = part.docs[local]
         return {**meta, "license": self.licenses.get((meta["dataset"], meta["doc_id"])) or meta["license"]}
+
+    def source_text(self, dataset: str, doc_id: str) -> str | None:
+        """The text of a source document, for showing a span beside its passage."""
+        if self._doc_numbers is None:
+            self._doc_numbers = {(meta["dataset"], meta["doc_id"]): int(base) + local
+                                 for part, base in zip(self.parts, self.part_bases)
+                                 for local, meta in enumerate(part.docs)}
+        doc = self._doc_numbers.get((dataset, doc_id))
+        return None if doc is None else self._source_tokens(doc).text
 
     def _seeds(self, out: _Tokens, grams: np.ndarray):
         """Hits of the output's n-grams, and the runs of at least n equal token hashes through them.

@@ -12,8 +12,12 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVEL = {"deny": "error", "review": "warning", "allow": "note"}
 
 
+def not_allowed(findings) -> list[PolicyFinding]:
+    return [f for f in findings if f.verdict != "allow"]
+
+
 def reported(result: ScanResult) -> list[PolicyFinding]:
-    return [f for f in (result.policy.findings if result.policy else ()) if f.verdict != "allow"]
+    return not_allowed(result.policy.findings if result.policy else ())
 
 
 def file_errors(result: ScanResult) -> list[tuple[str, str, str]]:
@@ -50,40 +54,43 @@ class CheckJsonReporter(Reporter):
         out.write("\n")
 
 
+def sarif_run(findings: list[PolicyFinding], tool_version: str) -> dict:
+    """One SARIF run of policy findings; each finding's path is its artifact URI."""
+    rule_ids = sorted({f.rule or "default" for f in findings})
+    messages = {f.rule or "default": f.message for f in findings}
+    return {
+        "tool": {"driver": {
+            "name": "licenselens", "version": tool_version,
+            "informationUri": "https://pypi.org/project/licenselens/",
+            "rules": [{"id": r, "shortDescription": {"text": messages[r] or r}} for r in rule_ids],
+        }},
+        "results": [sarif_result(f) for f in findings],
+    }
+
+
+def sarif_result(f: PolicyFinding) -> dict:
+    location = {"artifactLocation": {"uri": f.path}}
+    if f.start_line:
+        location["region"] = {"startLine": f.start_line, "endLine": max(f.end_line, f.start_line)}
+    item = {
+        "ruleId": f.rule or "default",
+        "level": SARIF_LEVEL[f.verdict],
+        "message": {"text": f"{f.license_expression_spdx or 'no licence'}: {f.message}"},
+        "locations": [{"physicalLocation": location}],
+        "partialFingerprints": {"licenselens/v1": f.fingerprint},
+    }
+    if f.status != "new":
+        item["suppressions"] = [{"kind": "inSource" if f.status == "ignored" else "external"}]
+    return item
+
+
+def write_sarif(runs: list[dict], out: IO) -> None:
+    json.dump({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs}, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
 class SarifReporter(Reporter):
     """SARIF 2.1.0 for code-scanning dashboards; suppressed findings carry a suppression."""
 
     def write(self, result: ScanResult, out: IO) -> None:
-        findings = reported(result)
-        rule_ids = sorted({f.rule or "default" for f in findings})
-        messages = {f.rule or "default": f.message for f in findings}
-        sarif = {
-            "$schema": SARIF_SCHEMA,
-            "version": "2.1.0",
-            "runs": [{
-                "tool": {"driver": {
-                    "name": "licenselens", "version": result.tool.get("version", ""),
-                    "informationUri": "https://pypi.org/project/licenselens/",
-                    "rules": [{"id": r, "shortDescription": {"text": messages[r] or r}} for r in rule_ids],
-                }},
-                "results": [self._result(f) for f in findings],
-            }],
-        }
-        json.dump(sarif, out, indent=2, ensure_ascii=False)
-        out.write("\n")
-
-    @staticmethod
-    def _result(f: PolicyFinding) -> dict:
-        location = {"artifactLocation": {"uri": f.path}}
-        if f.start_line:
-            location["region"] = {"startLine": f.start_line, "endLine": max(f.end_line, f.start_line)}
-        item = {
-            "ruleId": f.rule or "default",
-            "level": SARIF_LEVEL[f.verdict],
-            "message": {"text": f"{f.license_expression_spdx or 'no licence'}: {f.message}"},
-            "locations": [{"physicalLocation": location}],
-            "partialFingerprints": {"licenselens/v1": f.fingerprint},
-        }
-        if f.status != "new":
-            item["suppressions"] = [{"kind": "inSource" if f.status == "ignored" else "external"}]
-        return item
+        write_sarif([sarif_run(reported(result), result.tool.get("version", ""))], out)

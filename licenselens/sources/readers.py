@@ -56,3 +56,11 @@ def plan_dataset(spec: DatasetSpec, shard_bytes: int) -> tuple[list[Shard], list
         for item in reader.plan(spec, location, shard_bytes):
             (errors if isinstance(item, DocumentError) else shards).append(item)
     return shards, errors
+
+
+def read_documents(spec: DatasetSpec, shard_bytes: int = 64 * 2**20):
+    """Every document of a dataset in order, with its planning and reading errors in between (one process)."""
+    shards, errors = plan_dataset(spec, shard_bytes)
+    yield from errors
+    for shard in shards:
+        yield from READERS[shard.reader]().read(spec, shard)

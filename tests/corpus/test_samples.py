@@ -48,6 +48,18 @@ def test_licences_mismatches_and_notices(run):
     assert rows[("code", "plugins/gpl_plugin.py")]["license_mismatch"] == "text states GPL-3.0-or-later; declared MIT"
     web_summary = summary["datasets"][0]
     assert web_summary["license_mismatch"]["documents"] == 2
+    # the licence that governs a document: stated in its text, else declared and not contradicted
+    by_name = {d["name"]: d for d in summary["datasets"]}
+    assert by_name["shakespeare"]["categories"] == {"none": 1}
+    assert by_name["shakespeare"]["governing_categories"] == {"Public Domain": 1}
+    assert by_name["shakespeare"]["governing_basis"] == {"detected": 0, "declared": 1, "none": 0}
+    assert by_name["encyclopedia"]["governing_categories"] == {"Copyleft Limited": 6}
+    # web-0002 declares CC-BY-4.0 but reserves all rights: contradicted, so nothing governs it
+    declared_web = sum(1 for doc, r in web.items() if r["declared_license"] and not r["license_expression_spdx"]
+                       and not r["license_mismatch"])
+    assert web_summary["governing_basis"]["declared"] == declared_web
+    assert web_summary["governing_basis"]["none"] == sum(1 for r in web.values() if not r["license_expression_spdx"]) \
+        - declared_web
     assert "web-pages" in summary["totals"]["datasets_with_mismatches"]["names"]
 
 

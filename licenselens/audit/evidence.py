@@ -1,0 +1,92 @@
+"""The measured evidence per dataset that the fair-use rationale and the AI Act summary argue from.
+
+A flat mapping of numbers per dataset (the contract of licenselens.policy.fair_use and
+licenselens.policy.ai_act); every value is derived from the corpus summary and the checked outputs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from license_expression import get_spdx_licensing
+
+from ..licensedb import license_db
+
+ALL_RIGHTS_RESERVED = "all-rights-reserved"
+
+
+def _share(part: float, whole: float) -> float:
+    return round(part / whole, 6) if whole else 0.0
+
+
+def _non_commercial(expression: str) -> bool:
+    """Whether any licence of the expression restricts commercial use."""
+    db = license_db()
+    try:
+        symbols = get_spdx_licensing().license_symbols(expression, unique=True, decompose=True)
+    except Exception:  # an expression ScanCode wrote but the SPDX parser refuses: nothing to conclude
+        return False
+    return any(db.is_non_commercial(db.key_for_spdx(s.key) or "") for s in symbols)
+
+
+def _attribution(outputs: list[dict], dataset: str) -> dict:
+    with_spans = verbatim = near_verbatim = copied = longest_tokens = longest_chars = 0
+    reproduced: set[str] = set()
+    best_near = 0.0
+    for output in outputs:
+        mine = [s for s in output["spans"] if any(src["dataset"] == dataset for src in s["sources"])]
+        with_spans += bool(mine)
+        reproduced.update(src["doc_id"] for s in mine for src in s["sources"] if src["dataset"] == dataset)
+        longest_tokens = max([longest_tokens] + [s["tokens"] for s in mine])
+        longest_chars = max([longest_chars] + [s["chars"] for s in mine])
+        copied += output["copied_tokens_by_dataset"].get(dataset, 0)
+        longest = max(output["spans"], key=lambda s: (s["tokens"], s["chars"]), default=None)
+        if output["verdict"] == "verbatim" and longest and any(src["dataset"] == dataset for src in longest["sources"]):
+            verbatim += 1
+        near = [m for m in output["near"] if m["dataset"] == dataset]
+        best_near = max([best_near] + [m["similarity"] for m in near])
+        if output["verdict"] == "near-verbatim" and output["near"] and output["near"][0]["dataset"] == dataset:
+            near_verbatim += 1
+    checked = len(outputs)
+    return {
+        "outputs_checked": checked, "outputs_with_spans": with_spans, "outputs_verbatim": verbatim,
+        "outputs_near_verbatim": near_verbatim, "regurgitation_rate": _share(verbatim + near_verbatim, checked),
+        "longest_span_tokens": longest_tokens, "longest_span_chars": longest_chars,
+        "copied_token_share": _share(copied, sum(o["tokens"] for o in outputs)),
+        "documents_reproduced": len(reproduced), "near_best_similarity": round(best_near, 6),
+    }
+
+
+def _dataset(d: dict, outputs: list[dict]) -> dict:
+    n = d["documents"]
+    non_commercial = sum(count for expression, count in d["licenses"].items()
+                         if expression != "none" and _non_commercial(expression))
+    overlap = _attribution(outputs, d["name"])
+    return {
+        "name": d["name"], "stage": d["stage"], "kind": d["kind"], "declared_license": d["declared_license"],
+        "source": d["source"], "documents": n, "tokens": d["tokens"],
+        "license_share": _share(d["documents_with_license"], n),
+        "categories": {category: _share(count, n) for category, count in d["categories"].items()},
+        "governing_categories": {category: _share(count, n) for category, count in d["governing_categories"].items()},
+        "declared_only_share": _share(d["governing_basis"]["declared"], n),
+        "all_rights_reserved_share": _share(d["notices"].get(ALL_RIGHTS_RESERVED, 0), n),
+        "non_commercial_share": _share(non_commercial, n),
+        "mismatch_share": d["license_mismatch"]["share"],
+        "tdm_opt_out_share": d["tdm_opt_out"]["share"], "tdm_opt_out_documents": d["tdm_opt_out"]["documents"],
+        "pii_share": d["personal_information"]["share"], "duplicate_share": d["duplicates"]["share"],
+        **overlap,
+        "documents_reproduced_share": _share(overlap["documents_reproduced"], n),
+    }
+
+
+def build_evidence(results: dict) -> dict:
+    outputs = results["overlap"]["outputs"]
+    totals = results["corpus"]["totals"]
+    return {
+        "model": {"name": results["model"]["name"], "use": results["model"]["use"]},
+        "processing": results["processing"],
+        "totals": {"datasets": totals["datasets"], "documents": totals["documents"], "tokens": totals["tokens"],
+                   "outputs_checked": len(outputs),
+                   "outputs_by_verdict": dict(Counter(o["verdict"] for o in outputs))},
+        "datasets": {d["name"]: _dataset(d, outputs) for d in results["corpus"]["datasets"]},
+    }

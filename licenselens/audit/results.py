@@ -1,0 +1,157 @@
+"""results.json: every measurement of an audit, in the form reports are rendered from (docs/results-schema.md)."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter, defaultdict
+from importlib.metadata import version
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from ..cachedir import index_version
+from ..detectors.pii import PII_TYPES, mask_text
+from ..overlap.query import OverlapIndex
+from ..overlap.verdict import VERDICTS
+from ..policy.base import Subject
+from ..policy.evaluate import PolicyEvaluator
+from ..rules import load_yaml
+from ..tokens import token_spans
+from ..types import Document, DocumentError, Manifest, OutputResult, Policy, to_jsonable
+from .evidence import build_evidence
+
+SCHEMA_VERSION = "1.0"
+DOCUMENT_COLUMNS = ("dataset", "doc_id", "origin", "url", "path", "chars", "tokens", "license_expression_spdx",
+                    "license_categories", "declared_license", "license_mismatch", "notices", "holders",
+                    "tdm_signals", "pii_samples", "duplicate_of", *(f"pii_{t}" for t in PII_TYPES))
+PASSAGE_CONTEXT = 160  # characters shown around a span in its source
+SPANS_WITH_PASSAGES = 5  # per output, the longest
+SPAN_BINS = ((0, 25), (25, 50), (50, 100), (100, 200), (200, None))  # tokens; the verbatim threshold is 50
+
+
+def _judge(evaluator: PolicyEvaluator, cache: dict, key: tuple) -> tuple[str, str | None]:
+    if key not in cache:
+        expression, opt_out, pii, overlap = key
+        verdict, rule = evaluator.judge(Subject(license_expression_spdx=expression, tdm_opt_out=opt_out,
+                                                personal_information=pii, overlap_verdict=overlap))
+        cache[key] = (verdict, rule.id if rule else None)
+    return cache[key]
+
+
+def _flagged(row: dict) -> bool:
+    return bool(row["license_mismatch"] or row["tdm_signals"] or row["pii_samples"] or row["notices"]
+                or row["duplicate_of"] or row["policy_verdict"] != "allow")
+
+
+def _documents(corpus_results: str, evaluator: PolicyEvaluator, limit: int) -> tuple[dict, dict]:
+    """Rows for the report (flagged rows first when over ``limit``, shown in corpus order) and the
+    policy verdicts per dataset of all rows. At most twice ``limit`` rows are held."""
+    cache: dict = {}
+    verdicts: dict[str, Counter] = defaultdict(Counter)
+    flagged, plain, total = [], [], 0
+    for batch in pq.ParquetFile(corpus_results).iter_batches(columns=list(DOCUMENT_COLUMNS)):
+        for row in batch.to_pylist():
+            row["tdm_signals"] = sorted({s["signal"] for s in row["tdm_signals"]})
+            row["pii"] = {t: row[f"pii_{t}"] for t in PII_TYPES if row[f"pii_{t}"]}
+            for t in PII_TYPES:
+                del row[f"pii_{t}"]
+            verdict, rule = _judge(evaluator, cache, (row["license_expression_spdx"], bool(row["tdm_signals"]),
+                                                      bool(row["pii"]), None))
+            row["policy_verdict"], row["policy_rule"] = verdict, rule
+            verdicts[row["dataset"]][verdict] += 1
+            target = flagged if _flagged(row) else plain
+            if len(target) < limit:
+                target.append((total, row))
+            total += 1
+    shown = sorted(flagged + plain[:max(0, limit - len(flagged))], key=lambda item: item[0])
+    return ({"total": total, "shown": len(shown), "rows": [row for _, row in shown]},
+            {name: dict(sorted(c.items())) for name, c in verdicts.items()})
+
+
+def _passage(index: OverlapIndex, source: dict) -> dict | None:
+    text = index.source_text(source["dataset"], source["doc_id"])
+    if text is None:
+        return None
+    a, b = source["start_char"], source["end_char"]
+    return {"before": mask_text(text[max(0, a - PASSAGE_CONTEXT):a]), "match": mask_text(text[a:b]),
+            "after": mask_text(text[b:b + PASSAGE_CONTEXT])}
+
+
+def _copied_tokens(text: str, spans) -> dict[str, int]:
+    """Per dataset, the output tokens inside spans with a listed source from that dataset (each counted once)."""
+    starts, ends = token_spans(text)
+    copied: dict[str, int] = {}
+    for dataset in sorted({s.dataset for span in spans for s in span.sources}):
+        inside = np.zeros(len(starts), dtype=bool)
+        for span in spans:
+            if any(s.dataset == dataset for s in span.sources):
+                inside |= (starts >= span.start_char) & (ends <= span.end_char)
+        copied[dataset] = int(inside.sum())
+    return copied
+
+
+def _output(document: Document, result: OutputResult, index: OverlapIndex, judge) -> dict:
+    data = to_jsonable(result)
+    data["copied_tokens_by_dataset"] = _copied_tokens(document.text, result.spans)
+    data["text"] = mask_text(document.text)
+    data["origin"] = document.origin
+    data["policy_verdict"], data["policy_rule"] = judge(result.verdict)
+    for item in data["spans"] + data["near"]:
+        item["source_passage"] = None
+    longest = sorted(range(len(data["spans"])), key=lambda i: -data["spans"][i]["tokens"])[:SPANS_WITH_PASSAGES]
+    for i in longest:
+        span = data["spans"][i]
+        span["source_passage"] = _passage(index, span["sources"][0]) if span["sources"] else None
+    for near in data["near"][:1]:
+        near["source_passage"] = _passage(index, {**near, "start_char": near["source_start_char"],
+                                                  "end_char": near["source_end_char"]})
+    return data
+
+
+def _span_bins(outputs: list[dict]) -> list[dict]:
+    bins = []
+    for low, high in SPAN_BINS:
+        count = sum(1 for o in outputs for s in o["spans"] if s["tokens"] >= low and (high is None or s["tokens"] < high))
+        bins.append({"from": low, "to": high, "spans": count})
+    return bins
+
+
+def assemble(*, manifest: Manifest, policy: Policy, corpus_summary: dict, corpus_results: str, trees: list[dict],
+             index: OverlapIndex, index_manifest: dict, checked: list[tuple[Document, OutputResult]],
+             output_errors: list[DocumentError], created: str, max_documents: int) -> dict:
+    evaluator = PolicyEvaluator(policy)
+    cache: dict = {}
+    documents, document_verdicts = _documents(corpus_results, evaluator, max_documents)
+    outputs = [_output(doc, result, index, lambda v: _judge(evaluator, cache, (None, None, None, v)))
+               for doc, result in checked]
+    rules = load_yaml("overlap.yaml")
+    results = {
+        "schema_version": SCHEMA_VERSION,
+        "created": created,
+        "tool": {"name": "licenselens", "version": version("licenselens"), "scancode_index": index_version()},
+        "manifest": manifest.source.replace(os.sep, "/"),
+        "model": {"name": manifest.model, "description": manifest.description, "provider": manifest.provider,
+                  "use": manifest.model_use, "knowledge_cutoff": manifest.knowledge_cutoff},
+        "processing": {key: dict(manifest.processing).get(key) for key in ("opt_outs_removed", "pii_removed", "dedup")},
+        "policy": {"name": policy.name, "description": policy.description,
+                   "document_verdicts": document_verdicts,
+                   "output_verdicts": dict(sorted(Counter(o["policy_verdict"] for o in outputs).items())),
+                   "file_verdicts": dict(sorted(Counter(f["verdict"] for t in trees
+                                                       for f in (t["scan"].get("policy") or {}).get("findings", []))
+                                                .items()))},
+        "corpus": {"totals": corpus_summary["totals"], "datasets": corpus_summary["datasets"]},
+        "documents": documents,
+        "trees": trees,
+        "overlap": {
+            "index": {"n": index_manifest["n"], "gram": index_manifest["gram"],
+                      "documents": index_manifest["counts"]["documents"], "tokens": index_manifest["counts"]["tokens"],
+                      "bytes_per_token": index_manifest["counts"]["bytes_per_token"]},
+            "thresholds": {k: rules[k] for k in ("verbatim", "near_verbatim", "derivative")},
+            "outputs": outputs,
+            "by_verdict": {v: sum(1 for o in outputs if o["verdict"] == v) for v in VERDICTS},
+            "span_lengths": _span_bins(outputs),
+            "errors": [e.__dict__ for e in output_errors],
+        },
+    }
+    results["evidence"] = build_evidence(results)
+    return results

@@ -1,0 +1,151 @@
+"""What the HTML and Markdown reports show, computed once from results.json.
+
+Templates only lay this out: every number here comes from results.json, and every
+text that came from scanned content stays a plain string (the templates escape it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from ..overlap.verdict import VERDICTS
+from ..policy.obligations import obligations
+from ..types import STAGES
+from .charts import bar_chart, histogram, stacked_bars
+
+TOP_SPANS = 5  # per dataset, shown beside their source passages
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-") or "x"
+
+
+def segments(text: str, spans: list[dict]) -> list[dict]:
+    """The output text cut at span edges: [{text, span (index or None)}], spans merged where they overlap."""
+    edges = sorted((s["start_char"], s["end_char"], i) for i, s in enumerate(spans))
+    parts, at = [], 0
+    for start, end, i in edges:
+        if end <= at:
+            continue
+        start = max(start, at)
+        if start > at:
+            parts.append({"text": text[at:start], "span": None})
+        parts.append({"text": text[start:end], "span": i})
+        at = end
+    if at < len(text):
+        parts.append({"text": text[at:], "span": None})
+    return parts
+
+
+def _output_view(output: dict) -> dict:
+    sources = sorted({(src["dataset"], src["license"] or "unknown") for s in output["spans"] for src in s["sources"]})
+    return {**output, "anchor": f"output-{slug(output['id'])}", "segments": segments(output["text"], output["spans"]),
+            "source_datasets": sorted({d for d, _ in sources}), "source_licenses": sorted({lic for _, lic in sources}),
+            "best_near": max((m["similarity"] for m in output["near"]), default=None)}
+
+
+def _dataset_spans(outputs: list[dict], dataset: str) -> list[dict]:
+    found = []
+    for output in outputs:
+        for span in output["spans"]:
+            source = next((s for s in span["sources"] if s["dataset"] == dataset), None)
+            if source and span.get("source_passage") and span["sources"][0] is source:
+                found.append({"output": output["id"], "output_anchor": f"output-{slug(output['id'])}",
+                              "text": output["text"][span["start_char"]:span["end_char"]],
+                              "tokens": span["tokens"], "chars": span["chars"], "source": source,
+                              "passage": span["source_passage"], "source_count": span["source_count"]})
+    return sorted(found, key=lambda s: (-s["tokens"], s["output"]))[:TOP_SPANS]
+
+
+def _pii_samples(rows: list[dict], dataset: str) -> list[str]:
+    samples: list[str] = []
+    for row in rows:
+        if row["dataset"] == dataset:
+            samples.extend(s for s in row["pii_samples"] if s not in samples)
+    return samples[:10]
+
+
+def _datasets(results: dict, assessment: dict) -> list[dict]:
+    rows = results["documents"]["rows"]
+    outputs = results["overlap"]["outputs"]
+    verdicts = results["policy"]["document_verdicts"]
+    views = []
+    for d in results["corpus"]["datasets"]:
+        anchor = f"dataset-{slug(d['name'])}"
+        views.append({
+            **d, "anchor": anchor, "evidence": results["evidence"]["datasets"][d["name"]],
+            "obligations": obligations(d["licenses"]), "spans": _dataset_spans(outputs, d["name"]),
+            "pii_samples": _pii_samples(rows, d["name"]), "policy_verdicts": verdicts.get(d["name"], {}),
+            "fair_use": assessment["datasets"].get(d["name"]),
+        })
+    return views
+
+
+def _stages(datasets: list[dict]) -> list[dict]:
+    by_stage = defaultdict(list)
+    for d in datasets:
+        by_stage[d["stage"]].append(d)
+    return [{"stage": s, "datasets": by_stage[s], "documents": sum(d["documents"] for d in by_stage[s]),
+             "tokens": sum(d["tokens"] for d in by_stage[s])} for s in STAGES if by_stage[s]]
+
+
+def _headline(results: dict) -> list[dict]:
+    t = results["corpus"]["totals"]
+    by_verdict = results["overlap"]["by_verdict"]
+    outputs = len(results["overlap"]["outputs"])
+    copying = by_verdict["verbatim"] + by_verdict["near-verbatim"]
+    items = [
+        {"label": "datasets", "value": f"{t['datasets']:,}", "href": "#datasets"},
+        {"label": "documents", "value": f"{t['documents']:,}", "href": "#documents"},
+        {"label": "tokens", "value": f"{t['tokens']:,}", "href": "#datasets"},
+        {"label": "datasets whose text contradicts their declared licence",
+         "value": f"{t['datasets_with_mismatches']['count']} of {t['datasets_with_declared_license']}",
+         "href": "#documents", "filter": "is:mismatch"},
+        {"label": "documents with a TDM opt-out", "value": f"{t['tdm_opt_out']['share']:.1%}",
+         "href": "#documents", "filter": "is:opt-out"},
+        {"label": "documents with personal information", "value": f"{t['personal_information']['share']:.1%}",
+         "href": "#documents", "filter": "is:pii"},
+        {"label": "model outputs reproducing training text (verbatim or near-verbatim)",
+         "value": f"{copying} of {outputs}", "href": "#outputs", "filter": "is:verbatim"},
+        {"label": "input errors", "value": f"{t['errors'] + len(results['overlap']['errors'])}", "href": "#errors"},
+    ]
+    return [{"filter": None, **h} for h in items]
+
+
+def _charts(results: dict, datasets: list[dict]) -> dict:
+    by_verdict = results["overlap"]["by_verdict"]
+    return {
+        "categories": stacked_bars([(d["name"], d["governing_categories"], f"#{d['anchor']}") for d in datasets]),
+        "verdicts": bar_chart([(v, by_verdict[v], "#outputs", v) for v in VERDICTS]),
+        "spans": histogram(results["overlap"]["span_lengths"], results["overlap"]["thresholds"]["verbatim"]
+                           ["min_span_tokens"]),
+    }
+
+
+def _files(results: dict) -> list[dict]:
+    files = []
+    for tree in results["trees"]:
+        verdicts = defaultdict(list)
+        for f in (tree["scan"].get("policy") or {}).get("findings", []):
+            verdicts[f["path"]].append(f["verdict"])
+        for f in tree["scan"]["files"]:
+            worst = min(verdicts.get(f["path"], ["allow"]), key=lambda v: ("deny", "review", "allow").index(v))
+            files.append({"dataset": tree["dataset"], "root": tree["root"], "path": f["path"],
+                          "license": f["license_expression_spdx"], "file_type": f["file_type"],
+                          "categories": sorted({d["category"] for d in f["detections"]}),
+                          "holders": [h["value"] for h in f["holders"]], "policy_verdict": worst,
+                          "errors": [f"{e['code']}: {e['message']}" for e in f["errors"]]})
+    return files
+
+
+def build_view(results: dict, assessment: dict, ai_act: dict) -> dict:
+    datasets = _datasets(results, assessment)
+    errors = [{"dataset": d["name"], **e} for d in results["corpus"]["datasets"] for e in d["errors"]]
+    errors += [{"dataset": "outputs", **e} for e in results["overlap"]["errors"]]
+    return {
+        "r": results, "assessment": assessment, "ai_act": ai_act, "datasets": datasets,
+        "stages": _stages(datasets), "headline": _headline(results), "charts": _charts(results, datasets),
+        "outputs": [_output_view(o) for o in results["overlap"]["outputs"]], "files": _files(results),
+        "errors": errors, "verdicts": VERDICTS,
+    }

@@ -1,0 +1,74 @@
+"""`licenselens audit` on samples/: every file of OUTDIR, from real measurements, and `report` re-renders it."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pyarrow.parquet as pq
+
+from licenselens.reporters.audit_outputs import AUDIT_WRITERS
+from tests.audit.conftest import run_cli
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def test_audit_writes_every_file(samples_audit):
+    out, done = samples_audit
+    assert done.returncode == 0, done.stderr
+    for name in AUDIT_WRITERS:
+        assert (out / name).is_file() and (out / name).stat().st_size > 0, name
+    assert pq.read_table(out / "corpus.parquet").num_rows == 108
+    assert (out / "index" / "manifest.json").is_file()
+
+
+def test_results_hold_the_measurements(samples_audit):
+    out, _ = samples_audit
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert results["policy"]["name"] == "commercial-model"  # from the manifest
+    assert results["model"]["provider"] == "Example Labs (fictional)"
+    by_verdict = results["overlap"]["by_verdict"]
+    assert by_verdict["verbatim"] >= 2 and by_verdict["transformative"] >= 2
+    shakespeare = results["evidence"]["datasets"]["shakespeare"]
+    assert shakespeare["outputs_verbatim"] >= 1 and shakespeare["longest_span_tokens"] >= 50
+    assert results["evidence"]["datasets"]["rlhf-preferences"]["outputs_with_spans"] == 0
+    # every dataset gets the four US factors and the three other jurisdictions
+    for name, assessment in results["assessment"]["fair_use"]["datasets"].items():
+        assert [f["id"] for f in assessment["us"]["factors"]] == ["purpose", "nature", "amount", "market"], name
+        assert {j["id"] for j in assessment["jurisdictions"]} == {"eu", "jp", "cn"}
+    # the verbatim spans shown beside their sources come from the index, verified text
+    shown = [(o["text"][s["start_char"]:s["end_char"]], s["source_passage"]["match"])
+             for o in results["overlap"]["outputs"] for s in o["spans"] if s["source_passage"]]
+    assert len(shown) >= 3
+    for output_text, source_text in shown:
+        assert words(output_text) == words(source_text)
+
+
+def test_report_rerenders_the_same_files(samples_audit, tmp_path):
+    out, _ = samples_audit
+    done = run_cli("report", str(out / "results.json"), "-o", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    for name in AUDIT_WRITERS:
+        assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_report_refuses_other_json(tmp_path):
+    other = tmp_path / "x.json"
+    other.write_text("[1, 2]")
+    done = run_cli("report", str(other), "-o", str(tmp_path / "out"))
+    assert done.returncode == 2 and "not the results.json" in done.stderr
+
+
+def test_report_names_what_an_incomplete_results_json_lacks(samples_audit, tmp_path):
+    out, _ = samples_audit
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    del results["trees"]
+    del results["evidence"]["datasets"]["shakespeare"]["governing_categories"]
+    older = tmp_path / "results.json"
+    older.write_text(json.dumps(results), encoding="utf-8")
+    done = run_cli("report", str(older), "-o", str(tmp_path / "out"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "missing trees, evidence.datasets.shakespeare.governing_categories" in done.stderr.replace("\n", " ")
+    assert not (tmp_path / "out").exists()
