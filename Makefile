@@ -11,10 +11,11 @@ $(BIN)/licenselens: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
-# Debian's Chromium for the report's browser tests (Playwright drives /usr/bin/chromium; it never downloads one)
+# Debian's Chromium for the report's browser tests (Playwright drives /usr/bin/chromium; it never downloads one),
+# and a CJK font so that screenshots of reports on Chinese corpora show the text
 /usr/bin/chromium:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver fonts-wqy-zenhei >/dev/null
 
 setup: $(BIN)/licenselens /usr/bin/chromium
 

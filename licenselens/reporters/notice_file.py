@@ -59,6 +59,15 @@ class Attribution:
     statements: set[str] = field(default_factory=set)
     files: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # source -> its files
     notes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # source -> how else it applies
+    documents: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # source -> documents under it
+
+    def notes_of(self, source: str) -> str:
+        found = [f"found in {self.documents[source]:,} documents"] if self.documents.get(source) else []
+        return "; ".join(sorted(self.notes[source]) + found)
+
+    def shown_statements(self) -> list[str]:
+        """Statements without the bare holder names that a fuller statement already gives."""
+        return sorted(s for s in self.statements if not any(s != t and s in t for t in self.statements))
 
 
 def needs_notice(spdx_id: str, rules: dict) -> bool:
@@ -75,13 +84,14 @@ def needs_notice(spdx_id: str, rules: dict) -> bool:
 def collect(results: dict[str, Any], rules: dict) -> dict[str, Attribution]:
     found: dict[str, Attribution] = defaultdict(Attribution)
 
-    def add(expression, source, statements, path=None, note=None):
-        for spdx_id in licence_ids(expression):
+    def add(expression, source, statements, path=None, note=None, documents=0):
+        for spdx_id in set(licence_ids(expression)):
             if needs_notice(spdx_id, rules):
                 entry = found[spdx_id]
                 entry.statements.update(statements)
                 entry.files[source].update([path] if path is not None else [])
                 entry.notes[source].update([note] if note else [])
+                entry.documents[source] += documents
 
     declared = "declared licence of the dataset"
     for tree in results.get("trees", []):
@@ -91,10 +101,12 @@ def collect(results: dict[str, Any], rules: dict) -> dict[str, Attribution]:
             statements = [s["value"] for s in f["copyrights"]] or [s["value"] for s in f["holders"]]
             add(f["license_expression_spdx"], source, statements, path=f["path"])
     for dataset in results.get("corpus", {}).get("datasets", []):
+        if dataset.get("format") == "tree":  # listed file by file above
+            continue
         source, holders = f"dataset {dataset['name']}", dataset.get("copyright_holders") or {}
         add(dataset.get("declared_license"), source, holders, note=declared)
         for expression, documents in (dataset.get("licenses") or {}).items():
-            add(expression, source, holders, note=f"found in {documents} documents")
+            add(expression, source, holders, documents=documents)
     return found
 
 
@@ -147,12 +159,12 @@ class NoticeFile(AuditWriter):
             lines += ["", "=" * WIDTH, heading, "=" * WIDTH, ""]
             if entry.statements:
                 lines.append("Copyright notices:")
-                for statement in sorted(entry.statements):
+                for statement in entry.shown_statements():
                     lines += wrapped(statement, "  ")
                 lines.append("")
             lines.append("Applies to:")
             for source in sorted(entry.files, key=lambda s: (s.startswith("dataset "), s)):
-                notes = "; ".join(sorted(entry.notes[source]))
+                notes = entry.notes_of(source)
                 lines += wrapped(f"{source}: {notes}" if notes else f"{source}:", "  ")
                 for group in compact(entry.files[source]):
                     lines += wrapped(group, "    ")

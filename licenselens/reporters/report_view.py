@@ -15,6 +15,9 @@ from ..types import STAGES
 from .charts import bar_chart, histogram, stacked_bars
 
 TOP_SPANS = 5  # per dataset, shown beside their source passages
+# Where a position's evidence links when the number is derived, not a row of the evidence table
+DERIVED_ROWS = {"open_share": "governing", "public_domain_share": "governing", "no_licence_share": "governing",
+                "outputs_reproducing": "overlap"}
 
 
 def slug(name: str) -> str:
@@ -58,6 +61,21 @@ def _dataset_spans(outputs: list[dict], dataset: str) -> list[dict]:
     return sorted(found, key=lambda s: (-s["tokens"], s["output"]))[:TOP_SPANS]
 
 
+def _linked(fair_use: dict | None, anchor: str, evidence: dict) -> dict | None:
+    """The dataset's rationale with each cited number linked to the row that shows it."""
+    if fair_use is None:
+        return None
+
+    def link(item: dict) -> dict:
+        cited = [{**e, "href": f"#{anchor}-" + (slug(e["metric"]) if e["metric"] in evidence
+                                                 else DERIVED_ROWS.get(e["metric"], "evidence"))}
+                 for e in item["evidence"]]
+        return {**item, "evidence": cited}
+
+    return {"us": {**fair_use["us"], "factors": [link(f) for f in fair_use["us"]["factors"]]},
+            "jurisdictions": [{**j, "points": [link(p) for p in j["points"]]} for j in fair_use["jurisdictions"]]}
+
+
 def _pii_samples(rows: list[dict], dataset: str) -> list[str]:
     samples: list[str] = []
     for row in rows:
@@ -77,7 +95,7 @@ def _datasets(results: dict, assessment: dict) -> list[dict]:
             **d, "anchor": anchor, "evidence": results["evidence"]["datasets"][d["name"]],
             "obligations": obligations(d["licenses"]), "spans": _dataset_spans(outputs, d["name"]),
             "pii_samples": _pii_samples(rows, d["name"]), "policy_verdicts": verdicts.get(d["name"], {}),
-            "fair_use": assessment["datasets"].get(d["name"]),
+            "fair_use": _linked(assessment["datasets"].get(d["name"]), anchor, results["evidence"]["datasets"][d["name"]]),
         })
     return views
 

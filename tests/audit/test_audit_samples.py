@@ -72,3 +72,26 @@ def test_report_names_what_an_incomplete_results_json_lacks(samples_audit, tmp_p
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "missing trees, evidence.datasets.shakespeare.governing_categories" in done.stderr.replace("\n", " ")
     assert not (tmp_path / "out").exists()
+
+
+def test_every_link_inside_the_report_has_a_target(samples_audit):
+    """Every figure links to the rows behind it: no in-page link may point at nothing."""
+    from html.parser import HTMLParser
+
+    class Anchors(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.ids, self.links = set(), []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if attrs.get("id"):
+                self.ids.add(attrs["id"])
+            if tag == "a" and (attrs.get("href") or "").startswith("#"):
+                self.links.append(attrs["href"][1:])
+
+    out, _ = samples_audit
+    page = Anchors()
+    page.feed((out / "report.html").read_text(encoding="utf-8"))
+    assert len(page.links) > 500
+    assert sorted({link for link in page.links if link not in page.ids}) == []

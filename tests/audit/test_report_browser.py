@@ -28,6 +28,11 @@ def test_report_in_chromium(samples_audit):
         # a self-contained page: it loads nothing but itself
         assert [e for e in page.events if e[0] == "request" and not e[2].startswith("file:")] == []
 
+        # long paths and licence expressions wrap: nothing runs off the side of the page
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        table = page.locator("#documents-table").bounding_box()
+        assert table["x"] + table["width"] <= page.locator("main").bounding_box()["x"] + page.locator("main").bounding_box()["width"] + 1
+
         # charts render: bars with a real size in every chart
         for chart in ("chart-categories", "chart-verdicts", "chart-spans"):
             boxes = [page.locator(f"#{chart} rect").nth(i).bounding_box()

@@ -96,3 +96,21 @@ def test_hostile_strings_cannot_forge_lines(hostile_results):
 def test_nothing_to_attribute_says_so(results):
     results["trees"], results["corpus"]["datasets"] = [], []
     assert render(NoticeFile(), results).endswith("\nNo licence found in the audited data requires a notice.\n")
+
+
+def test_documents_are_counted_per_licence_and_tree_datasets_listed_once(results):
+    """A licence inside several expressions is counted once per document; holders do not leak across licences."""
+    dataset = results["corpus"]["datasets"][0]
+    dataset["licenses"] = {"CC-BY-4.0": 3, "CC-BY-4.0 AND MIT": 2, "none": 10}
+    results["corpus"]["datasets"].append({"name": "code", "kind": "code", "format": "tree",
+                                          "declared_license": "Apache-2.0", "licenses": {"MIT": 4},
+                                          "copyright_holders": {"Acme Corp.": 1}})
+    parts = sections(render(NoticeFile(), results))
+    assert "dataset web-captions: declared licence of the dataset; found in 5 documents" in parts["CC-BY-4.0"]
+    assert "dataset web-captions: found in 2 documents" in parts["MIT"]
+    assert "dataset code" not in parts["MIT"] and "dataset code" not in parts["Apache-2.0"]
+    assert "Acme Corp." not in parts["Apache-2.0"] and "Acme Corp." not in parts["MIT"]
+    # a bare holder name that a full statement already gives is not repeated
+    mit_notices = parts["MIT"].split("Applies to:")[0]
+    assert "Copyright (c) 2024 Example Lens Authors" in mit_notices
+    assert "\n  Example Lens Authors\n" not in mit_notices
