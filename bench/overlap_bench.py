@@ -4,6 +4,11 @@
 Run by hand from the repository root::
 
     .venv/bin/python bench/overlap_bench.py [--tokens 100000000] [--queries 200] [--baseline-tokens 3000000]
+                                            [--workdir DIR]
+
+``--workdir`` keeps the corpus and indexes (default: a temporary folder,
+removed); a corpus already there for the same ``--tokens`` is reused, the
+indexes are always rebuilt (their build is measured).
 
 Corpus, built at run time: real text on this machine, in sorted order and
 deduplicated by content: ``../shared/data`` (Shakespeare, the Four Books), then
@@ -40,6 +45,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -159,14 +165,14 @@ def latency(index_dir: Path, outputs) -> dict:
     index = OverlapIndex(str(index_dir))
     index.check("warm up")
     times, verdicts = [], {}
-    for kind, text in outputs:
+    for kind, text in outputs:  # the same fixed outputs every run (seeded), so runs compare output by output
         started = time.perf_counter()
         result = index.check(text)
         times.append(time.perf_counter() - started)
         verdicts.setdefault(kind, {}).setdefault(result.verdict, 0)
         verdicts[kind][result.verdict] += 1
     return {"median_ms": round(float(np.median(times)) * 1000, 1), "p95_ms": round(float(np.percentile(times, 95)) * 1000, 1),
-            "verdicts": verdicts, "outputs": len(outputs)}
+            "verdicts": verdicts, "outputs": len(outputs), "times_ms": [round(t * 1000, 2) for t in times]}
 
 
 def baseline(docs: list[str], outputs, index_dir: Path) -> dict:
@@ -228,14 +234,23 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--baseline-tokens", type=int, default=3_000_000)
     parser.add_argument("--baseline-queries", type=int, default=30)
+    parser.add_argument("--workdir", type=Path, help="keep the corpus and indexes here (reuses the corpus)")
     args = parser.parse_args()
     results: dict = {"command": " ".join([Path(sys.executable).name, *sys.argv])}
     rng = random.Random(0)
     with tempfile.TemporaryDirectory(prefix="licenselens-overlap-bench-") as tmp:
-        tmp = Path(tmp)
-        corpus = tmp / "corpus.jsonl"
+        tmp = args.workdir or Path(tmp)
+        tmp.mkdir(parents=True, exist_ok=True)
+        for name in ("index", "subset-index"):
+            shutil.rmtree(tmp / name, ignore_errors=True)
+        corpus, corpus_stats = tmp / "corpus.jsonl", tmp / "corpus.json"
         started = time.perf_counter()
-        results["corpus"] = build_corpus(corpus, args.tokens)
+        saved = json.loads(corpus_stats.read_text()) if corpus_stats.exists() and corpus.exists() else {}
+        if saved.get("target_tokens") == args.tokens:
+            results["corpus"] = saved["corpus"]
+        else:
+            results["corpus"] = build_corpus(corpus, args.tokens)
+            corpus_stats.write_text(json.dumps({"target_tokens": args.tokens, "corpus": results["corpus"]}))
         print(f"corpus: {results['corpus']} in {time.perf_counter() - started:.0f}s", flush=True)
         seconds = run([str(BIN / "licenselens"), "index", "build", str(corpus), "-o", str(tmp / "index"), "-j", "2"])
         manifest = json.loads((tmp / "index" / "manifest.json").read_text())

@@ -22,6 +22,7 @@ from .policy.baseline import BaselineError, baseline_document, mark_accepted, re
 from .policy.loading import PolicyError, builtin_policies, load_policy
 from .reporters import CHECK_REPORTERS, REPORTERS
 from .reporters.corpus_table import render_corpus_summary
+from .sources.base import ReadLimits
 from .atomic import atomic_output
 from .types import PolicyReport
 
@@ -43,17 +44,22 @@ def engine_options(func):
                      help=f"Bytes; larger files get a 'too-large' error [default: {ScanOptions.max_file_size}]."),
         click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
                      help=f"Seconds per file and detector [default: {ScanOptions.timeout:g}]."),
+        click.option("--max-memory", type=click.IntRange(min=1), default=None,
+                     help="MiB of memory one file's ScanCode analysis may add to its worker; beyond it the file "
+                          f"gets an 'out-of-memory' error [default: {ScanOptions.max_memory >> 20}]."),
     ]
     for option in reversed(options):
         func = option(func)
     return func
 
 
-def build_options(config, jobs, no_cache, cache_dir, max_file_size, timeout, **extra) -> ScanOptions:
+def build_options(config, jobs, no_cache, cache_dir, max_file_size, timeout, max_memory, **extra) -> ScanOptions:
+    mib = max_memory or config.max_memory
     return ScanOptions(
         jobs=jobs, use_cache=not no_cache, cache_dir=cache_dir,
         max_file_size=max_file_size or config.max_file_size or ScanOptions.max_file_size,
-        timeout=timeout or config.timeout or ScanOptions.timeout, **extra,
+        timeout=timeout or config.timeout or ScanOptions.timeout,
+        max_memory=mib * 2**20 if mib else ScanOptions.max_memory, **extra,
     )
 
 
@@ -171,17 +177,23 @@ def _read_lines(path: str) -> list[str]:
               help="Seconds per licence/copyright region.")
 @click.option("--shard-size", type=click.FloatRange(min=0.01), default=CorpusOptions.shard_bytes // 2**20,
               show_default=True, help="MiB of input per shard (the unit of parallelism and resumption).")
+@click.option("--max-line-bytes", type=click.IntRange(min=1), default=ReadLimits.max_line_bytes, show_default=True,
+              help="Longest JSON Lines record; longer lines get a 'line-too-long' error and are skipped unread.")
+@click.option("--max-file-size", type=click.IntRange(min=1), default=ReadLimits.max_file_bytes, show_default=True,
+              help="Bytes; larger text files, source-tree files and JSON files get a 'too-large' error.")
 @click.option("--fresh", is_flag=True, help="Ignore finished shards of an earlier run.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="What goes to standard output: the summary table or the summary JSON.")
-def corpus_command(manifest_or_path, output_dir, engine, ray_address, jobs, timeout, shard_size, fresh, fmt) -> None:
+def corpus_command(manifest_or_path, output_dir, engine, ray_address, jobs, timeout, shard_size, max_line_bytes,
+                   max_file_size, fresh, fmt) -> None:
     """Per-document licence, opt-out and personal-information signals of training datasets."""
     try:
         manifest = manifest_for(manifest_or_path)
     except ManifestError as exc:
         raise click.UsageError(str(exc)) from exc
     options = CorpusOptions(output_dir=output_dir, engine=engine, jobs=jobs, ray_address=ray_address,
-                            timeout=timeout, shard_bytes=int(shard_size * 2**20), fresh=fresh)
+                            timeout=timeout, shard_bytes=int(shard_size * 2**20), fresh=fresh,
+                            limits=ReadLimits(max_line_bytes=max_line_bytes, max_file_bytes=max_file_size))
     stderr = Console(stderr=True, highlight=False)
     try:
         if stderr.is_terminal:

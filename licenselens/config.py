@@ -17,11 +17,13 @@ class ProjectConfig:
     exclude: tuple[str, ...] = ()
     max_file_size: int | None = None
     timeout: float | None = None
+    max_memory: int | None = None  # MiB
     baseline: str | None = None
     source: str | None = None
 
 
-FIELDS = {"policy": str, "exclude": list, "max_file_size": int, "timeout": (int, float), "baseline": str}
+FIELDS = {"policy": str, "exclude": list, "max_file_size": int, "timeout": (int, float), "max_memory": int,
+          "baseline": str}
 
 
 def load_project_config(directory: str | Path = ".") -> ProjectConfig:
@@ -45,6 +47,8 @@ def _read(path: Path) -> dict:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{path}: invalid TOML: arrays or tables nested too deeply") from exc
 
 
 def parse_config(table, source: str) -> ProjectConfig:
@@ -52,7 +56,7 @@ def parse_config(table, source: str) -> ProjectConfig:
         raise ConfigError(f"{source}: must be a table")
     values = {}
     for key, value in table.items():
-        if key in ("datasets", "outputs", "model"):
+        if key in ("datasets", "outputs", "model", "processing"):
             continue  # the dataset manifest shares this table
         expected = FIELDS.get(key)
         if expected is None:
@@ -63,7 +67,7 @@ def parse_config(table, source: str) -> ProjectConfig:
             if not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{source}: exclude must be a list of strings")
             value = tuple(value)
-        if key in ("max_file_size", "timeout") and value <= 0:
+        if key in ("max_file_size", "timeout", "max_memory") and value <= 0:
             raise ConfigError(f"{source}: {key} must be positive")
         values[key] = value
     return ProjectConfig(source=source, **values)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import stat
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -19,6 +20,7 @@ from .cachedir import cache_dir, index_version
 from .detectors import DETECTORS
 from .detectors.references import follow_references
 from .detectors.reuse import apply_reuse
+from .detectors.scancode_common import set_memory_allowance
 from .expressions import combine_spdx
 from .sources.base import Entry
 from .sources.tree import TreeSource
@@ -28,7 +30,7 @@ from .types import FileError, FileResult, Findings, Policy, PolicyReport, RunSta
 
 Progress = Callable[[int, int], None]
 # errors that depend on the run, not the content: not cached as results (timeouts: see ``store``)
-TRANSIENT_ERRORS = frozenset({"timeout", "detector-failed", "unreadable"})
+TRANSIENT_ERRORS = frozenset({"timeout", "detector-failed", "unreadable", "out-of-memory"})
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class ScanOptions:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     max_file_size: int = 50 * 1024 * 1024
     timeout: float = 120.0
+    max_memory: int = 2048 * 2**20  # bytes one file's ScanCode analysis may add to a worker (docs/limits.md)
     use_cache: bool = True
     cache_dir: str | None = None
     detectors: tuple[str, ...] = tuple(DETECTORS)
@@ -63,7 +66,10 @@ def collect_entries(paths: Sequence[str], options: ScanOptions) -> list[Entry]:
 
 def fingerprint(entry: Entry, max_size: int) -> SourceFile | FileError:
     try:
-        size = os.stat(entry.location).st_size
+        st = os.stat(entry.location)
+        size = st.st_size
+        if not stat.S_ISREG(st.st_mode):  # replaced by a pipe since it was listed: open() would block
+            return FileError("not-a-regular-file", "not a regular file: not read")
         if size > max_size:
             return FileError("too-large", f"{size} bytes is over the {max_size}-byte limit (--max-file-size)")
         digest = hashlib.sha256()
@@ -87,8 +93,9 @@ def stack_version(options: ScanOptions) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
-def _work(args: tuple[str, str, float, tuple[str, ...]]) -> tuple[str, Findings]:
-    location, name, timeout, detectors = args
+def _work(args: tuple[str, str, float, tuple[str, ...], int]) -> tuple[str, Findings]:
+    location, name, timeout, detectors, max_memory = args
+    set_memory_allowance(max_memory)
     return location, analyse_file(location, name, timeout, detectors)
 
 
@@ -96,7 +103,7 @@ def run_detectors(work: list[SourceFile], options: ScanOptions, progress: Progre
     """Findings by location for each file in ``work``, computed on ``options.jobs`` processes."""
     # largest first, so one slow file does not leave the other workers idle at the end
     ordered = sorted(work, key=lambda s: (-s.size, s.path))
-    tasks = [(s.location, s.path, options.timeout, options.detectors) for s in ordered]
+    tasks = [(s.location, s.path, options.timeout, options.detectors, options.max_memory) for s in ordered]
     results: dict[str, Findings] = {}
     if options.jobs <= 1 or len(tasks) < 2:
         for task in tasks:

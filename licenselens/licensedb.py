@@ -13,9 +13,10 @@ import os
 from dataclasses import dataclass
 from functools import cache
 
-from license_expression import OR, Licensing, LicenseSymbol, LicenseWithExceptionSymbol, get_spdx_licensing
+from license_expression import OR, Licensing, LicenseSymbol, LicenseWithExceptionSymbol
 
 from .cachedir import cache_dir, index_version
+from .expressions import spdx_licensing
 from .rules import load_yaml
 
 FACTS_FORMAT = 1
@@ -106,7 +107,7 @@ class LicenseDB:
     def category_of_spdx(self, spdx_expression: str) -> str:
         """The category of an SPDX expression (a declared licence), ranked like ``category``."""
         try:
-            parsed = get_spdx_licensing().parse(spdx_expression, validate=False, strict=False)
+            parsed = spdx_licensing().parse(spdx_expression, validate=False, strict=False)
         except Exception:
             return self.unknown_category
         if parsed is None:

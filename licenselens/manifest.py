@@ -7,6 +7,7 @@ Errors name the file, the line and the field, e.g.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -37,8 +38,11 @@ def infer_format(path: Path) -> str | None:
         return "parquet"
     if name.endswith(".json"):
         return "json"
-    if path.is_dir():
-        return "arrow" if (path / "state.json").is_file() or (path / "dataset_info.json").is_file() else "tree"
+    try:
+        if path.is_dir():
+            return "arrow" if (path / "state.json").is_file() or (path / "dataset_info.json").is_file() else "tree"
+    except OSError:  # e.g. a name too long to look up: reported as unreadable when the dataset is read
+        pass
     return "text"
 
 
@@ -113,6 +117,8 @@ class _Reader:
             paths = [paths]
         if not isinstance(paths, list) or not paths or not all(isinstance(p, str) and p for p in paths):
             fail("paths", "must be a non-empty list of paths or globs")
+        if any("\0" in p for p in paths):
+            fail("paths", "a path cannot contain a NUL character")
         fmt = text("format")
         if fmt is not None and fmt not in FORMATS:
             fail("format", f"{fmt!r} is not one of {', '.join(FORMATS)}")
@@ -142,7 +148,8 @@ class _Reader:
                 fail("license", problem)
         return DatasetSpec(
             name=name, stage=stage, kind=kind,
-            paths=tuple(str(self.base / p) for p in paths), format=fmt,
+            # normalised so that origins read ../shared/x rather than samples/../../shared/x
+            paths=tuple(os.path.normpath(self.base / p) for p in paths), format=fmt,
             text_field=tuple(text_field) if text_field else DatasetSpec.text_field,
             text_field_given=text_field is not None, id_field=id_field,
             fields=tuple(sorted(fields.items())), license=declared,
@@ -151,12 +158,15 @@ class _Reader:
 
 
 def _spdx_problem(expression: str) -> str | None:
-    from license_expression import ExpressionError, get_spdx_licensing
+    from license_expression import ExpressionError
+    from .expressions import spdx_licensing
 
     try:
-        info = get_spdx_licensing().validate(expression, strict=False)
+        info = spdx_licensing().validate(expression, strict=False)
     except ExpressionError as exc:
         return f"{expression!r} is not a valid SPDX expression: {exc}"
+    except Exception as exc:  # the parser fails on some malformed input, e.g. IndexError on "()"
+        return f"{expression!r} is not a valid SPDX expression ({type(exc).__name__} in the parser)"
     unknown = [k for k in info.invalid_symbols if not k.startswith("LicenseRef-")]
     if info.errors and not unknown:
         unknown = info.errors
@@ -229,6 +239,8 @@ def load_manifest(path: str | Path) -> Manifest:
         raise ManifestError(f"{path}: not UTF-8 text: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError(f"{path}: invalid TOML: {exc}") from exc
+    except RecursionError as exc:  # tomllib recurses once per nesting level
+        raise ManifestError(f"{path}: invalid TOML: arrays or tables nested too deeply") from exc
     prefix = ""
     if path.name == "pyproject.toml":
         table = table.get("tool", {}).get("licenselens")

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """Text that can be written as UTF-8: lone surrogates (undecodable bytes of a file name kept by
+    ``surrogateescape``, or ``\\udcff`` escapes in JSON) become U+FFFD."""
+    return _SURROGATES.sub("\ufffd", text)
 
 
 @dataclass(frozen=True)
@@ -262,6 +271,11 @@ class DocumentError:
     origin: str
     code: str  # "malformed-json" | "missing-field" | "bad-field" | "unreadable" | "corrupt-file" | ...
     message: str
+
+    def __post_init__(self) -> None:
+        # origins and messages name files, whose names need not be UTF-8; results are written as UTF-8
+        object.__setattr__(self, "origin", printable(self.origin))
+        object.__setattr__(self, "message", printable(self.message))
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from license_expression import get_spdx_licensing
-
+from ..expressions import spdx_licensing
 from ..licensedb import license_db
 
 ALL_RIGHTS_RESERVED = "all-rights-reserved"
@@ -23,7 +22,7 @@ def _non_commercial(expression: str) -> bool:
     """Whether any licence of the expression restricts commercial use."""
     db = license_db()
     try:
-        symbols = get_spdx_licensing().license_symbols(expression, unique=True, decompose=True)
+        symbols = spdx_licensing().license_symbols(expression, unique=True, decompose=True)
     except Exception:  # an expression ScanCode wrote but the SPDX parser refuses: nothing to conclude
         return False
     return any(db.is_non_commercial(db.key_for_spdx(s.key) or "") for s in symbols)

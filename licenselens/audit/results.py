@@ -69,7 +69,7 @@ def _documents(corpus_results: str, evaluator: PolicyEvaluator, limit: int) -> t
 
 
 def _passage(index: OverlapIndex, source: dict) -> dict | None:
-    text = index.source_text(source["dataset"], source["doc_id"])
+    text = index.source_text(source["dataset"], source["origin"])
     if text is None:
         return None
     a, b = source["start_char"], source["end_char"]

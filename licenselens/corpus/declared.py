@@ -11,9 +11,9 @@ from ..types import Detection
 @cache
 def normalise_declared(value: str) -> str | None:
     """A declared licence as an SPDX expression with canonical case; None when it is not one."""
-    from license_expression import get_spdx_licensing
+    from ..expressions import spdx_licensing
 
-    licensing = get_spdx_licensing()
+    licensing = spdx_licensing()
     try:
         parsed = licensing.parse(value.strip(), validate=False, strict=False)
     except Exception:
@@ -26,11 +26,11 @@ def normalise_declared(value: str) -> str | None:
 @cache
 def declared_keys(spdx_expression: str) -> frozenset[str]:
     """ScanCode keys of the licences a declared SPDX expression names."""
-    from license_expression import get_spdx_licensing
+    from ..expressions import spdx_licensing
 
     db = license_db()
     keys = set()
-    for symbol in get_spdx_licensing().license_keys(spdx_expression):
+    for symbol in spdx_licensing().license_keys(spdx_expression):
         keys.add(db.key_for_spdx(symbol) or symbol.lower())
     return frozenset(keys)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from ..sources.base import ReadLimits
 from ..sources.readers import READERS
 from ..types import DatasetSpec, DocumentError, Shard
 from .shards import ShardStore
@@ -18,6 +19,7 @@ class ShardTask:
     directory: str
     settings_key: str
     timeout: float
+    limits: ReadLimits = ReadLimits()
 
 
 _analysers: dict[float, DocumentAnalyser] = {}  # one per worker process: its anchors and region cache
@@ -36,7 +38,7 @@ def process_shard(task: ShardTask) -> dict:
     started = time.perf_counter()
     worker = analyser(task.timeout)
     rows, errors = [], []
-    for item in READERS[task.shard.reader]().read(task.spec, task.shard):
+    for item in READERS[task.shard.reader](task.limits).read(task.spec, task.shard):
         if isinstance(item, DocumentError):
             errors.append(item)
             continue

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 from ..atomic import atomic_output
 from ..cachedir import index_version
 from ..rules import rules_dir
+from ..sources.base import ReadLimits
 from ..sources.readers import plan_dataset
 from ..types import DatasetSpec, DocumentError, Manifest, Shard
 from .executors import ENGINES
@@ -42,6 +43,7 @@ class CorpusOptions:
     timeout: float = 30.0
     shard_bytes: int = 32 * 1024 * 1024
     fresh: bool = False
+    limits: ReadLimits = ReadLimits()  # largest JSON Lines record and whole-file document read
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class CorpusRun:
 
 
 def settings_key(options: CorpusOptions) -> str:
-    digest = hashlib.sha256(f"{version('licenselens')}|{index_version()}|{options.timeout}".encode())
+    digest = hashlib.sha256(f"{version('licenselens')}|{index_version()}|{options.timeout}|{options.limits}".encode())
     for name in RULE_FILES:
         digest.update((rules_dir() / name).read_bytes())
     return digest.hexdigest()[:12]
@@ -82,11 +84,11 @@ def run_corpus(manifest: Manifest, options: CorpusOptions, progress: Callable[[d
     key = settings_key(options)
     plan: list[tuple[DatasetSpec, list[Shard], list]] = []
     for spec in manifest.datasets:
-        shards, errors = plan_dataset(spec, options.shard_bytes)
+        shards, errors = plan_dataset(spec, options.shard_bytes, options.limits)
         plan.append((spec, shards, errors))
     all_shards = [s for _, shards, _ in plan for s in shards]
     store = ShardStore(os.path.abspath(work), key)
-    tasks = [ShardTask(s, spec, store.directory, key, options.timeout)
+    tasks = [ShardTask(s, spec, store.directory, key, options.timeout, options.limits)
              for spec, shards, _ in plan for s in shards if not store.is_done(s)]
     if on_plan:
         on_plan(len(all_shards))

@@ -86,8 +86,10 @@ def _annotations(result: FileResult, location: str):
             statements = [Statement("copyright", c, 0, 0, NAME) for c in _as_list(ann.get("SPDX-FileCopyrightText"))]
             parsed.append(([reuse_glob(p) for p in _as_list(ann["path"])], precedence, detections, statements))
         return parsed, None
-    except (OSError, ValueError, tomllib.TOMLDecodeError, ExpressionError) as exc:
+    except (OSError, ValueError, TypeError, tomllib.TOMLDecodeError, ExpressionError) as exc:
         return [], FileError("invalid-reuse-toml", str(exc), NAME)
+    except RecursionError:  # tomllib recurses once per nesting level
+        return [], FileError("invalid-reuse-toml", "arrays or tables nested too deeply", NAME)
 
 
 def apply_reuse(results: Sequence[FileResult], entries: Sequence[Entry]) -> list[FileResult]:
@@ -108,7 +110,7 @@ def apply_reuse(results: Sequence[FileResult], entries: Sequence[Entry]) -> list
 
     tomls = {}
     for r in results:
-        if posixpath.basename(r.path) == "REUSE.toml" and r.path in location:
+        if posixpath.basename(r.path) == "REUSE.toml" and r.path in location and r.sha256 is not None:
             annotations, error = _annotations(r, location[r.path])
             if error:
                 out[by_path[r.path]] = dataclasses.replace(out[by_path[r.path]], errors=r.errors + (error,))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import gc
+import os
+import signal
 import time
+from contextlib import contextmanager
 from functools import cache
 
 from ..licensedb import license_db
@@ -38,18 +42,69 @@ def load_index() -> None:
     _freeze_after_index_load()
 
 
+# what one ScanCode call may add to its process's resident memory (docs/limits.md): ScanCode's matcher
+# grows without bound on some inputs (20 MB of concatenated licence texts took 20 GB before the kernel
+# killed it), and no time limit stops that soon enough
+memory_allowance = 2048 * 2**20
+
+
+def set_memory_allowance(allowance: int) -> None:
+    global memory_allowance
+    memory_allowance = allowance
+
+
+def _resident() -> int:
+    with open("/proc/self/statm", "rb") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@contextmanager
+def _memory_guard():
+    """Raise MemoryError in the guarded code once it has grown resident memory by ``memory_allowance``:
+    checked every 50 ms of CPU time (SIGPROF), so the process lives on instead of being killed."""
+    if not hasattr(signal, "ITIMER_PROF") or not os.path.exists("/proc/self/statm"):
+        yield
+        return
+    limit = _resident() + memory_allowance
+
+    def check(signum, frame):
+        if _resident() > limit:
+            raise MemoryError(f"more than {memory_allowance >> 20} MiB of memory for one file (--max-memory)")
+
+    previous = signal.signal(signal.SIGPROF, check)
+    signal.setitimer(signal.ITIMER_PROF, 0.05, 0.05)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+
+
+def _give_back_memory() -> None:
+    try:  # glibc keeps freed heap pages; hand them back after a call that grew too large
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def run_with_timeout(func, location: str | None, timeout: float, detector: str, **kwargs):
-    """Call a ScanCode function (on ``location``, or on ``kwargs`` alone) with its deadline and a hard SIGALRM limit."""
+    """Call a ScanCode function (on ``location``, or on ``kwargs`` alone) with its deadline, a hard SIGALRM
+    limit and a memory allowance."""
     from scancode.interrupt import interruptible
 
     _accelerate_scancode()
     kwargs["deadline"] = time.time() + timeout
     args = (location,) if location is not None else ()
-    error, value = interruptible(func, args=args, kwargs=kwargs, timeout=timeout)
+    with _memory_guard():
+        error, value = interruptible(func, args=args, kwargs=kwargs, timeout=timeout)
     _freeze_after_index_load()
     if error:
+        last = error.strip().splitlines()[-1][:500]
+        if last.startswith("MemoryError"):
+            _give_back_memory()
+            return None, FileError(code="out-of-memory", message=last.removeprefix("MemoryError: "), detector=detector)
         code = "timeout" if "timeout" in error.lower() else "detector-failed"
-        return None, FileError(code=code, message=error.strip().splitlines()[-1][:500], detector=detector)
+        return None, FileError(code=code, message=last, detector=detector)
     return value, None
 
 

@@ -8,21 +8,27 @@ from __future__ import annotations
 
 import re
 
-from license_expression import ExpressionError, get_spdx_licensing
+from license_expression import ExpressionError
 
-from ..expressions import rename_keys
-
+from ..expressions import rename_keys, spdx_licensing
 from ..licensedb import license_db
 from ..types import Detection, FileError, Findings, LicenseMatch, Statement
 from .base import Content, Detector
 
 TAG = re.compile(r"SPDX-(License-Identifier|FileCopyrightText)\s*:\s*(.*)", re.IGNORECASE)
-# comment closers and string quotes that trail a tag on the same line
-TRAILER = re.compile(r"\s*(\*/|-->|#\}|\"\"\"|'''|\"|'|\)|;|,)*\s*$")
+# comment closers and string quotes that trail a tag on the same line (longer ones first)
+CLOSERS = ("*/", "-->", "#}", '"""', "'''", '"', "'", ";", ",", ")")
 
 
 def clean_tag_value(raw: str) -> str:
-    return TRAILER.sub("", raw).strip()
+    value = raw.strip()
+    while True:
+        # a ")" is a closer only when unbalanced: "(MIT OR Apache-2.0)" keeps its own
+        closer = next((c for c in CLOSERS if value.endswith(c)
+                       and (c != ")" or value.count(")") > value.count("("))), None)
+        if closer is None:
+            return value
+        value = value[:-len(closer)].rstrip()
 
 
 def parse_spdx_tag(value: str) -> tuple[str, str]:
@@ -31,8 +37,13 @@ def parse_spdx_tag(value: str) -> tuple[str, str]:
     Raises ExpressionError for syntax errors and for identifiers that are
     neither on the SPDX list nor ``LicenseRef-``/``DocumentRef-`` references.
     """
-    licensing = get_spdx_licensing()
-    parsed = licensing.parse(value, validate=False, strict=False)
+    licensing = spdx_licensing()
+    try:
+        parsed = licensing.parse(value, validate=False, strict=False)
+    except ExpressionError:
+        raise
+    except Exception as exc:  # the parser fails on some malformed input, e.g. IndexError on "()"
+        raise ExpressionError(f"invalid expression: {type(exc).__name__}") from exc
     if parsed is None:
         raise ExpressionError("empty expression")
     unknown = [k for k in licensing.unknown_license_keys(parsed)

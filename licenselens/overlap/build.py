@@ -123,9 +123,14 @@ def index_shard(task: IndexShardTask) -> dict:
              "seconds": round(time.perf_counter() - started, 3)}
     with open(os.path.join(tmp, "done.json"), "w", encoding="utf-8") as fh:
         json.dump({"shard": task.shard.__dict__, "errors": errors, "stats": stats}, fh, sort_keys=True)
-    if os.path.exists(final):
-        shutil.rmtree(final)  # an incomplete earlier attempt
-    os.replace(tmp, final)
+    if os.path.exists(final):  # an earlier attempt, or the merged shard of an earlier build
+        # moved aside in one step: a folder half-deleted by a kill must never carry the shard's name
+        old = tempfile.mkdtemp(dir=task.directory, prefix=".replaced-")
+        os.replace(final, os.path.join(old, "shard"))
+        os.replace(tmp, final)
+        shutil.rmtree(old)
+    else:
+        os.replace(tmp, final)
     return {"key": task.shard.key, "reused": False, **stats}
 
 
@@ -148,6 +153,7 @@ def build_index(manifest: Manifest, out_dir: str, settings: IndexSettings = Inde
         plan.extend(IndexShardTask(s, spec, shards_dir, settings) for s in shards)
         errors.extend(e.__dict__ for e in plan_errors)
     pending = [t for t in plan if not _reusable(os.path.join(shards_dir, shard_name(t)))]
+    _discard_leftovers(out_dir, rebuilding=bool(pending))
     ENGINES[engine](index_shard, pending, jobs, progress or (lambda outcome: None), ray_address)
     wanted = {shard_name(t) for t in plan}
     for name in os.listdir(shards_dir):  # shards of inputs that changed, and interrupted attempts
@@ -196,6 +202,17 @@ def build_index(manifest: Manifest, out_dir: str, settings: IndexSettings = Inde
 
 
 MERGED = ("postings.npy", "tokens.npy", "token_offsets.npy")
+TEMPORARY_PREFIX = ".licenselens-"  # atomic_output's temporary files
+
+
+def _discard_leftovers(out_dir: str, rebuilding: bool) -> None:
+    """Temporary files of a killed build go; and while shards are rebuilt the index is not complete,
+    so its manifest (written last) goes first: a killed rebuild never looks like a finished index."""
+    for name in os.listdir(out_dir):
+        if name.startswith(TEMPORARY_PREFIX) and name.endswith(".tmp"):
+            os.unlink(os.path.join(out_dir, name))
+    if rebuilding and os.path.exists(os.path.join(out_dir, "manifest.json")):
+        os.unlink(os.path.join(out_dir, "manifest.json"))
 
 
 def _reusable(shard_dir: str) -> bool:
@@ -229,8 +246,9 @@ def _merge(out_dir: str, shard_dirs: list[str]) -> None:
 
 
 def _attach_corpus_licences(corpus_results: str, out_dir: str) -> None:
-    """Licences detected by ``licenselens corpus``, by (dataset, doc_id), for the sources of spans."""
-    table = pq.read_table(corpus_results, columns=["dataset", "doc_id", "license_expression_spdx",
+    """Licences detected by ``licenselens corpus``, by (dataset, origin), for the sources of spans
+    (origins are unique; ids need not be: two files may both hold a record "1")."""
+    table = pq.read_table(corpus_results, columns=["dataset", "doc_id", "origin", "license_expression_spdx",
                                                    "declared_license"])
     with atomic_output(os.path.join(out_dir, "licenses.parquet"), binary=True) as fh:
         pq.write_table(table, fh)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from license_expression import OR, LicenseSymbol, LicenseWithExceptionSymbol, get_spdx_licensing
+from license_expression import OR, LicenseSymbol, LicenseWithExceptionSymbol
 
+from ..expressions import spdx_licensing
 from ..licensedb import license_db
 from ..types import VERDICTS, FileResult, Policy, PolicyFinding, PolicyRule
 from .base import Subject
@@ -33,6 +34,12 @@ def _licence_facts(symbol) -> dict:
         category = db.category_of_key(key)
     return {"ids": ids, "category": category, "unknown": db.is_unknown(key),
             "non_commercial": db.is_non_commercial(key)}
+
+
+def _unparsable_facts(expression: str) -> dict:
+    db = license_db()
+    return {"ids": {expression.lower()}, "category": db.category_of_key("unknown-spdx"), "unknown": True,
+            "non_commercial": False}
 
 
 def rule_applies(rule: PolicyRule, facts: dict) -> bool:
@@ -70,9 +77,15 @@ class PolicyEvaluator:
 
     def judge(self, subject: Subject) -> Judgement:
         judgements: list[Judgement] = []
-        if subject.license_expression_spdx:
-            parsed = get_spdx_licensing().parse(subject.license_expression_spdx, validate=False)
-            judgements.append(self._expression(parsed))
+        expression = (subject.license_expression_spdx or "").strip()
+        if expression:
+            try:
+                parsed = spdx_licensing().parse(expression, validate=False)
+            except Exception:  # ExpressionError, and e.g. IndexError from the parser on "()"
+                parsed = None
+            # an expression that does not parse names no licence anyone could check: judged as unknown
+            judgements.append(self._expression(parsed) if parsed is not None else
+                              self._first(_unparsable_facts(expression)))
         if subject.missing_license:
             judgements.append(self._first({"missing": True}))
         for name in ("tdm_opt_out", "personal_information"):

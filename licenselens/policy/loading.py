@@ -77,14 +77,18 @@ def parse_policy(data, source: str = "<policy>") -> Policy:
 
 def _canonical_id(value: str, source: str, where: str) -> str:
     """The form scanned expressions take (``GPL-2.0+`` is ``GPL-2.0-or-later``), so rules match them."""
-    from license_expression import ExpressionError, get_spdx_licensing
+    from ..expressions import spdx_licensing
 
     try:
-        parsed = get_spdx_licensing().parse(value, validate=False)
-        unknown = [k for k in get_spdx_licensing().unknown_license_keys(parsed)
+        parsed = spdx_licensing().parse(value, validate=False)
+        if parsed is None:
+            _fail(source, where, f"{value!r}: not a licence identifier")
+        unknown = [k for k in spdx_licensing().unknown_license_keys(parsed)
                    if not k.lower().startswith(("licenseref-", "documentref-"))]
-    except ExpressionError as exc:
-        _fail(source, where, f"{value!r}: {exc}")
+    except PolicyError:
+        raise
+    except Exception as exc:  # ExpressionError, and IndexError/AttributeError the parser raises on "()" or " "
+        _fail(source, where, f"{value!r}: not a valid SPDX expression ({exc or type(exc).__name__})")
     if unknown:
         _fail(source, where, f"{value!r}: unknown SPDX identifier(s) {', '.join(unknown)}")
     return parsed.render("{symbol.key}")

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
-from license_expression import ExpressionError, get_spdx_licensing
+from license_expression import ExpressionError
 
+from ..expressions import spdx_licensing
 from ..licensedb import license_db
 from ..rules import load_yaml
 
 
 def licence_ids(expression: str) -> list[str]:
     try:
-        return sorted({s.key for s in get_spdx_licensing().license_symbols(expression, unique=True, decompose=True)})
+        return sorted({s.key for s in spdx_licensing().license_symbols(expression, unique=True, decompose=True)})
     except ExpressionError:
         return []
 

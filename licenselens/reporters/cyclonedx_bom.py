@@ -21,12 +21,12 @@ from cyclonedx.model.tool import ToolRepository
 from cyclonedx.output import make_outputter
 from cyclonedx.schema import OutputFormat, SchemaVersion
 from cyclonedx.spdx import is_supported_id
-from license_expression import get_spdx_licensing
 
+from ..expressions import spdx_licensing
 from .audit_base import AuditWriter
 from .spdx_document import parse_spdx, results_digest
 
-LICENSING = get_spdx_licensing()
+LICENSING = spdx_licensing()
 
 
 def spdx_expression(text: str | None) -> str | None:

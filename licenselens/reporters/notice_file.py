@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import IO, Any
 
-from license_expression import ExpressionError, get_spdx_licensing
+from license_expression import ExpressionError
 
+from ..expressions import spdx_licensing
 from ..licensedb import license_db
 from ..rules import load_yaml
 from .audit_base import AuditWriter
@@ -41,7 +42,7 @@ def licence_ids(expression: str | None) -> list[str]:
     """The licence identifiers of an SPDX expression (exceptions left out); [] when it does not parse."""
     if not expression or expression == "none":
         return []
-    licensing = get_spdx_licensing()
+    licensing = spdx_licensing()
     try:
         parsed = licensing.parse(expression, validate=False)
     except ExpressionError:

@@ -14,18 +14,19 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
 
-from license_expression import ExpressionError, LicenseExpression, get_spdx_licensing
+from license_expression import ExpressionError, LicenseExpression
 from spdx_tools.spdx.model import (
     Actor, ActorType, Checksum, ChecksumAlgorithm, CreationInfo, Document, ExtractedLicensingInfo, File, FileType,
     Package, PackagePurpose, Relationship, RelationshipType, SpdxNoAssertion, SpdxNone,
 )
 from spdx_tools.spdx.writer.json.json_writer import write_document_to_stream
 
+from ..expressions import spdx_licensing
 from ..licensedb import license_db
 from .audit_base import AuditWriter
 from .notice_file import licence_text
 
-LICENSING = get_spdx_licensing()
+LICENSING = spdx_licensing()
 LICENSE_REF = re.compile(r"LicenseRef-[A-Za-z0-9.-]+")
 FILE_TYPES = {"text": FileType.TEXT, "binary": FileType.BINARY}
 

@@ -26,10 +26,21 @@ class Source(ABC):
         """Yield entries in a deterministic order."""
 
 
+@dataclass(frozen=True)
+class ReadLimits:
+    """What one document may cost a reader (docs/limits.md); larger items are reported and skipped, not read."""
+
+    max_line_bytes: int = 16 * 1024 * 1024  # a JSON Lines record; longer lines are skipped in blocks
+    max_file_bytes: int = 64 * 1024 * 1024  # a text file or a JSON record file, read whole
+
+
 class DocumentReader(ABC):
     """Reads one input format as documents, in shards that can be processed and resumed independently."""
 
     name: str
+
+    def __init__(self, limits: ReadLimits = ReadLimits()):
+        self.limits = limits
 
     @abstractmethod
     def plan(self, spec: DatasetSpec, location: str, shard_bytes: int) -> Iterator[Shard | DocumentError]:

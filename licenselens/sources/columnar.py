@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..types import DatasetSpec, Document, DocumentError, Shard
+from ..types import DatasetSpec, Document, DocumentError, Shard, printable
 from .base import DocumentReader
 from .records import make_shard, record_to_document
 
@@ -27,11 +27,26 @@ def _wanted_columns(spec: DatasetSpec, names: list[str]) -> tuple[list[str], str
     return wanted + [c for c in dict.fromkeys(extra) if c in names and c not in wanted], None
 
 
+def _records(batch) -> Iterator[dict | None]:
+    """A batch's rows as dicts; None for a row whose strings are not UTF-8 (Arrow does not check on read)."""
+    try:
+        yield from batch.to_pylist()
+    except UnicodeDecodeError:
+        for i in range(batch.num_rows):
+            try:
+                yield batch.slice(i, 1).to_pylist()[0]
+            except UnicodeDecodeError:
+                yield None
+
+
 def _rows(spec: DatasetSpec, batches, location: str, first_row: int, sep: str) -> Iterator[Document | DocumentError]:
-    row = first_row
+    row, location = first_row, printable(location)
     for batch in batches:
-        for record in batch.to_pylist():
-            yield record_to_document(spec, record, f"{location}{sep}{row}", f"{spec.name}#{row}")
+        for record in _records(batch):
+            if record is None:
+                yield DocumentError(spec.name, f"{location}{sep}{row}", "bad-encoding", "a text value is not UTF-8")
+            else:
+                yield record_to_document(spec, record, f"{location}{sep}{row}", f"{spec.name}#{row}")
             row += 1
 
 
@@ -60,13 +75,21 @@ class ParquetReader(DocumentReader):
         row = shard.first_record
         try:
             pf = pq.ParquetFile(shard.location)
-            columns, _ = _wanted_columns(spec, pf.schema_arrow.names)
-            for batch in pf.iter_batches(batch_size=512, row_groups=range(shard.start, shard.stop), columns=columns):
-                for document in _rows(spec, [batch], shard.location, row, "#"):
-                    yield document
-                row += batch.num_rows
         except (OSError, pa.ArrowException) as exc:
-            yield DocumentError(spec.name, f"{shard.location}#{row}", "corrupt-file", f"cannot read past row {row}: {exc}")
+            yield DocumentError(spec.name, f"{shard.location}#{row}", "corrupt-file",
+                                f"not a readable Parquet file: {exc}")
+            return
+        columns, _ = _wanted_columns(spec, pf.schema_arrow.names)
+        for group in range(shard.start, shard.stop):  # a damaged row group costs only its own rows
+            group_end = row + pf.metadata.row_group(group).num_rows
+            try:
+                for batch in pf.iter_batches(batch_size=512, row_groups=[group], columns=columns):
+                    yield from _rows(spec, [batch], shard.location, row, "#")
+                    row += batch.num_rows
+            except (OSError, pa.ArrowException) as exc:
+                yield DocumentError(spec.name, f"{shard.location}#{row}", "corrupt-file",
+                                    f"row group {group} unreadable from row {row} to {group_end - 1}: {exc}")
+            row = group_end
 
 
 def _arrow_files(folder: str) -> list[str]:
@@ -102,7 +125,7 @@ class ArrowReader(DocumentReader):
     def plan(self, spec: DatasetSpec, location: str, shard_bytes: int) -> Iterator[Shard | DocumentError]:
         try:
             files = _arrow_files(location) if os.path.isdir(location) else [location]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
             yield DocumentError(spec.name, location, "corrupt-file", f"unreadable dataset folder: {exc}")
             return
         if not files:

@@ -8,14 +8,13 @@ import os
 from collections.abc import Iterator
 from functools import lru_cache
 
-from ..types import DatasetSpec, Document, DocumentError, Shard
+from ..types import DatasetSpec, Document, DocumentError, Shard, printable
 from .base import DocumentReader, Entry
 from .reading import classify, decode
 from .records import make_shard, record_to_document
 from .tree import TreeSource
 
 FILES_PER_SHARD = 256
-MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 class JsonRecordsReader(DocumentReader):
@@ -24,6 +23,15 @@ class JsonRecordsReader(DocumentReader):
     name = "json"
 
     def plan(self, spec: DatasetSpec, location: str, shard_bytes: int) -> Iterator[Shard | DocumentError]:
+        try:
+            size = os.path.getsize(location)
+        except OSError as exc:
+            yield DocumentError(spec.name, location, "unreadable", exc.strerror or str(exc))
+            return
+        if size > self.limits.max_file_bytes:  # parsed whole: its objects take several times its size
+            yield DocumentError(spec.name, location, "too-large", f"{size} bytes is over the "
+                                f"{self.limits.max_file_bytes}-byte limit for a JSON file (--max-file-size)")
+            return
         yield make_shard(spec, self.name, location, 0, -1)
 
     def read(self, spec: DatasetSpec, shard: Shard) -> Iterator[Document | DocumentError]:
@@ -33,12 +41,15 @@ class JsonRecordsReader(DocumentReader):
         except OSError as exc:
             yield DocumentError(spec.name, shard.location, "unreadable", exc.strerror or str(exc))
             return
-        except (ValueError, RecursionError) as exc:
-            yield DocumentError(spec.name, shard.location, "malformed-json", str(exc) or "nested too deeply")
+        except RecursionError:
+            yield DocumentError(spec.name, shard.location, "malformed-json", "nested too deeply")
+            return
+        except ValueError as exc:
+            yield DocumentError(spec.name, shard.location, "malformed-json", str(exc))
             return
         records = data if isinstance(data, list) else [data]
         for row, record in enumerate(records):
-            yield record_to_document(spec, record, f"{shard.location}#{row}", f"{spec.name}#{row}")
+            yield record_to_document(spec, record, f"{printable(shard.location)}#{row}", f"{spec.name}#{row}")
 
 
 @lru_cache(maxsize=8)
@@ -79,15 +90,18 @@ class TextFilesReader(DocumentReader):
             yield DocumentError(spec.name, location, "missing-input", "no files")
 
     def read(self, spec: DatasetSpec, shard: Shard) -> Iterator[Document | DocumentError]:
-        prefix = os.path.basename(os.path.normpath(shard.location)) if os.path.isdir(shard.location) else ""
+        prefix = printable(os.path.basename(os.path.normpath(shard.location))) if os.path.isdir(shard.location) else ""
+        limit = self.limits.max_file_bytes
         for entry in _listing(shard.location)[shard.start:shard.stop]:
             origin = entry.path if not prefix else f"{prefix}/{entry.path}"
             if entry.problem:
                 yield DocumentError(spec.name, origin, *entry.problem)
                 continue
             try:
-                if os.path.getsize(entry.location) > MAX_FILE_BYTES:
-                    yield DocumentError(spec.name, origin, "too-large", f"larger than {MAX_FILE_BYTES} bytes")
+                size = os.path.getsize(entry.location)
+                if size > limit:
+                    yield DocumentError(spec.name, origin, "too-large",
+                                        f"{size} bytes is over the {limit}-byte limit (--max-file-size)")
                     continue
                 with open(entry.location, "rb") as fh:
                     data = fh.read()
@@ -99,7 +113,9 @@ class TextFilesReader(DocumentReader):
                 yield DocumentError(spec.name, origin, f"skipped-{kind}", f"{kind} file: not a text document")
                 continue
             text, _ = decode(data)
-            yield Document(spec.name, entry.path, text, origin, (("path", entry.path),), entry.location)
+            # ids are unique within a dataset: with several roots, each is prefixed like `scan` prefixes its PATHs
+            doc_id = origin if len(spec.paths) > 1 or any(c in spec.paths[0] for c in "*?[") else entry.path
+            yield Document(spec.name, doc_id, text, origin, (("path", entry.path),), entry.location)
 
 
 class SourceTreeReader(TextFilesReader):

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import json
+import os
 import zlib
 from collections.abc import Iterator
 
-from ..types import DatasetSpec, Document, DocumentError, Shard
+from ..types import DatasetSpec, Document, DocumentError, Shard, printable
 from .base import DocumentReader
+from .reading import SNIFF_BYTES, classify, utf16_without_bom
 from .records import make_shard, record_to_document
 
 BLOCK = 1 << 20
+_JSON_STARTS = set(b'{["-0123456789tfn')
+_WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 def _open_decompressed(location: str):
@@ -25,10 +30,91 @@ def _open_decompressed(location: str):
     return open(location, "rb")
 
 
+def _zstd_complete(location: str) -> bool:
+    """Whether a .zst file ends where its last frame ends. The stream decompressor stops silently at a
+    truncated frame, so frame and block headers are walked here (seeks, no decompression)."""
+    import zstandard
+
+    with open(location, "rb") as fh:
+        size, pos = os.fstat(fh.fileno()).st_size, 0
+        while pos < size:
+            fh.seek(pos)
+            head = fh.read(18)  # the longest frame header
+            magic = int.from_bytes(head[:4], "little")
+            if magic & 0xFFFFFFF0 == 0x184D2A50:  # skippable frame: magic, 4-byte length, data
+                pos += 8 + int.from_bytes(head[4:8], "little")
+                continue
+            try:
+                pos += zstandard.frame_header_size(head)
+            except zstandard.ZstdError:
+                return False
+            checksum = len(head) > 4 and head[4] & 0x04
+            last = False
+            while not last:
+                fh.seek(pos)
+                header = fh.read(3)
+                if len(header) < 3:
+                    return False
+                value = int.from_bytes(header, "little")
+                last, kind = value & 1, (value >> 1) & 3
+                pos += 3 + (1 if kind == 1 else value >> 3)  # an RLE block stores one byte
+            pos += 4 if checksum else 0
+        return pos == size
+
+
+def _lines(fh, limit: int) -> Iterator[tuple[bytes | None, int]]:
+    """(line, its length in bytes); line is None when longer than ``limit``: it is skipped in blocks, never held."""
+    while line := fh.readline(limit + 1):
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line, len(line)
+            continue
+        size = len(line)
+        while (part := fh.readline(BLOCK)) and not part.endswith(b"\n"):
+            size += len(part)
+        yield None, size + len(part)
+
+
+def _head(location: str) -> bytes | None:
+    """The first decoded bytes; None when a compressed file cannot be decoded (``read`` reports where)."""
+    try:
+        with _open_decompressed(location) as fh:
+            return fh.read(SNIFF_BYTES)
+    except (EOFError, OSError, zlib.error):
+        return None
+    except Exception as exc:
+        if type(exc).__module__.startswith("zstandard"):
+            return None
+        raise
+
+
+def _not_jsonl(head: bytes) -> str | None:
+    """Why a file whose first bytes are ``head`` cannot be JSON Lines (UTF-8 text), if it cannot."""
+    if head.startswith(_WIDE_BOMS) or utf16_without_bom(head):
+        return "UTF-16 or UTF-32 text; JSON Lines must be UTF-8"
+    # a bad line inside a file that starts like JSON is that line's error, not the file's
+    start = head.lstrip(b" \t\r\n\xef\xbb\xbf")[:1]
+    if classify(head) == "binary" and not (start and start[0] in _JSON_STARTS):
+        return "binary content (NUL or control bytes), not JSON Lines"
+    return None
+
+
 class JsonlReader(DocumentReader):
     name = "jsonl"
 
     def plan(self, spec: DatasetSpec, location: str, shard_bytes: int) -> Iterator[Shard | DocumentError]:
+        try:
+            with open(location, "rb") as raw:
+                empty = not raw.read(1)
+        except OSError as exc:
+            yield DocumentError(spec.name, location, "unreadable", exc.strerror or str(exc))
+            return
+        if empty:
+            yield DocumentError(spec.name, location, "skipped-empty", "empty file: no records")
+            return
+        problem = _not_jsonl(head) if (head := _head(location)) is not None else None
+        if problem:
+            yield DocumentError(spec.name, location, "not-jsonl", problem)
+            return
         if location.endswith((".gz", ".zst")):
             yield make_shard(spec, self.name, location, 0, -1)  # a compressed stream cannot be entered midway
             return
@@ -60,19 +146,28 @@ class JsonlReader(DocumentReader):
         return bounds
 
     def read(self, spec: DatasetSpec, shard: Shard) -> Iterator[Document | DocumentError]:
-        line_no, pos = shard.first_record - 1, shard.start
+        line_no, pos, limit = shard.first_record - 1, shard.start, self.limits.max_line_bytes
+        shown = printable(shard.location)
         try:
+            # zstandard ends a truncated stream without an error: find out first, so the cut line is not parsed
+            truncated = shard.location.endswith(".zst") and not _zstd_complete(shard.location)
             with _open_decompressed(shard.location) as fh:
                 if shard.start:
                     fh.seek(shard.start)
-                for line in fh:
+                for line, size in _lines(fh, limit):
                     if shard.stop >= 0 and pos >= shard.stop:
                         break
-                    pos += len(line)
+                    if truncated and line is not None and not line.endswith(b"\n"):
+                        break  # the cut runs through this line
+                    pos += size
                     line_no += 1
+                    origin = f"{shown}:{line_no}"
+                    if line is None:
+                        yield DocumentError(spec.name, origin, "line-too-long",
+                                            f"{size} bytes is over the {limit}-byte line limit (--max-line-bytes)")
+                        continue
                     if not line.strip():
                         continue
-                    origin = f"{shard.location}:{line_no}"
                     try:
                         record = json.loads(line)
                     except UnicodeDecodeError as exc:
@@ -85,12 +180,14 @@ class JsonlReader(DocumentReader):
                         yield DocumentError(spec.name, origin, "malformed-json", "nested too deeply")
                         continue
                     yield record_to_document(spec, record, origin, f"{spec.name}:{line_no}")
+            if truncated:
+                raise EOFError("the zstd stream ends inside a frame: the file is truncated")
         except (EOFError, OSError, zlib.error, gzip.BadGzipFile) as exc:
-            yield DocumentError(spec.name, f"{shard.location}:{line_no + 1}", "corrupt-file",
+            yield DocumentError(spec.name, f"{shown}:{line_no + 1}", "corrupt-file",
                                 f"cannot read past line {line_no}: {exc}")
         except Exception as exc:  # zstandard.ZstdError and other decoder failures
             if type(exc).__module__.startswith("zstandard"):
-                yield DocumentError(spec.name, f"{shard.location}:{line_no + 1}", "corrupt-file",
+                yield DocumentError(spec.name, f"{shown}:{line_no + 1}", "corrupt-file",
                                     f"cannot read past line {line_no}: {exc}")
             else:
                 raise

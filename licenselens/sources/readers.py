@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import glob
 import os
+import stat
+from pathlib import Path
 
 from ..types import DatasetSpec, DocumentError, Shard
-from .base import DocumentReader
+from .base import DocumentReader, ReadLimits
 from .columnar import ArrowReader, ParquetReader
 from .files import JsonRecordsReader, SourceTreeReader, TextFilesReader
 from .jsonl import JsonlReader
+from .tree import special_kind
 
 READERS: dict[str, type[DocumentReader]] = {
     JsonlReader.name: JsonlReader,
@@ -28,12 +31,32 @@ SUFFIXES = {
 }
 
 
+def _glob(pattern: str) -> list[str]:
+    """glob.glob, except that ``**`` does not follow links to folders: a link loop would make it endless."""
+    if "**" not in pattern:
+        return sorted(glob.glob(pattern))
+    parts = Path(pattern).parts
+    fixed = next(i for i, part in enumerate(parts) if any(c in part for c in "*?["))
+    root, rest = Path(*parts[:fixed]) if fixed else Path("."), "/".join(parts[fixed:])
+    hidden_wanted = any(part.startswith(".") for part in parts[fixed:])
+    return sorted(str(m) for m in root.glob(rest)  # pathlib's ** stays off links; glob's skips hidden names
+                  if hidden_wanted or not any(p.startswith(".") for p in m.relative_to(root).parts))
+
+
+def _not_regular(path: str) -> str | None:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # the reader reports it
+    return None if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else f"{special_kind(mode)}: not read"
+
+
 def expand_inputs(spec: DatasetSpec) -> tuple[list[str], list[DocumentError]]:
-    """The files or folders a dataset's paths and globs name, in a stable order."""
-    found, errors = [], []
+    """The files or folders a dataset's paths and globs name, in a stable order, each once."""
+    found, errors, seen = [], [], set()
     for pattern in spec.paths:
         if any(c in pattern for c in "*?["):
-            matches = sorted(glob.glob(pattern, recursive=True))
+            matches = _glob(pattern)
         elif os.path.isdir(pattern) and spec.format in SUFFIXES:
             matches = sorted(
                 os.path.join(dirpath, name)
@@ -44,12 +67,18 @@ def expand_inputs(spec: DatasetSpec) -> tuple[list[str], list[DocumentError]]:
             matches = [pattern] if os.path.lexists(pattern) else []
         if not matches:
             errors.append(DocumentError(spec.name, pattern, "missing-input", "no file or folder matches this path"))
-        found.extend(m for m in matches if m not in found)
+        for match in matches:
+            if (problem := _not_regular(match)) is not None:
+                errors.append(DocumentError(spec.name, match, "not-a-regular-file", problem))
+            elif os.path.realpath(match) not in seen:  # the same file through a link is read once
+                seen.add(os.path.realpath(match))
+                found.append(match)
     return found, errors
 
 
-def plan_dataset(spec: DatasetSpec, shard_bytes: int) -> tuple[list[Shard], list[DocumentError]]:
-    reader = READERS[spec.format]()
+def plan_dataset(spec: DatasetSpec, shard_bytes: int, limits: ReadLimits = ReadLimits()
+                 ) -> tuple[list[Shard], list[DocumentError]]:
+    reader = READERS[spec.format](limits)
     inputs, errors = expand_inputs(spec)
     shards = []
     for location in inputs:
@@ -58,9 +87,9 @@ def plan_dataset(spec: DatasetSpec, shard_bytes: int) -> tuple[list[Shard], list
     return shards, errors
 
 
-def read_documents(spec: DatasetSpec, shard_bytes: int = 64 * 2**20):
+def read_documents(spec: DatasetSpec, shard_bytes: int = 64 * 2**20, limits: ReadLimits = ReadLimits()):
     """Every document of a dataset in order, with its planning and reading errors in between (one process)."""
-    shards, errors = plan_dataset(spec, shard_bytes)
+    shards, errors = plan_dataset(spec, shard_bytes, limits)
     yield from errors
     for shard in shards:
-        yield from READERS[shard.reader]().read(spec, shard)
+        yield from READERS[shard.reader](limits).read(spec, shard)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from ..types import DatasetSpec, Document, DocumentError, Shard
+from ..types import DatasetSpec, Document, DocumentError, Shard, printable
 
 
 def record_to_document(spec: DatasetSpec, record, origin: str, fallback_id: str) -> Document | DocumentError:
@@ -26,9 +26,10 @@ def record_to_document(spec: DatasetSpec, record, origin: str, fallback_id: str)
         parts.append(value)
     raw_id = record.get(spec.id_field)
     doc_id = fallback_id if raw_id is None or isinstance(raw_id, (dict, list)) else str(raw_id)
-    metadata = tuple((meta, str(record[field])) for meta, field in spec.fields
+    metadata = tuple((meta, printable(str(record[field]))) for meta, field in spec.fields
                      if record.get(field) not in (None, "") and not isinstance(record.get(field), (dict, list)))
-    return Document(spec.name, doc_id, "\n\n".join(parts), origin, metadata)
+    # JSON may escape lone surrogates ("\\udcff"); rows are written as UTF-8
+    return Document(spec.name, printable(doc_id), printable("\n\n".join(parts)), printable(origin), metadata)
 
 
 def spec_fingerprint(spec: DatasetSpec) -> str:

@@ -9,15 +9,20 @@ are never followed out of the scanned root.
 from __future__ import annotations
 
 import os
+import re
+import stat
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 from .base import Entry, Source
 
+_GIT_UNREADABLE = re.compile(r"^warning: could not open directory '(.+?)/?': (.+)$")
 
-def _git_listing(root: Path) -> list[str] | None:
-    """Relative paths of the non-ignored files under ``root``, or None outside a git work tree."""
+
+def _git_listing(root: Path, unreadable: dict[str, str]) -> list[str] | None:
+    """Relative paths of the non-ignored files under ``root``, or None outside a git work tree.
+    Folders git could not list go to ``unreadable`` (path: reason) and into the listing."""
     try:
         inside = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "--is-inside-work-tree"],
@@ -38,12 +43,24 @@ def _git_listing(root: Path) -> list[str] | None:
     if listing.returncode != 0:
         return None
     paths = [os.fsdecode(p) for p in listing.stdout.split(b"\0") if p]
+    for line in listing.stderr.splitlines():  # git skips such folders with only a warning
+        found = _GIT_UNREADABLE.match(os.fsdecode(line))
+        if found:
+            unreadable[found[1]] = found[2]
+            paths.append(found[1])
     return sorted(set(paths))
 
 
-def _walk_all(root: Path) -> list[str]:
+def _walk_all(root: Path, unreadable: dict[str, str]) -> list[str]:
+    """Relative paths of every file; folders that cannot be listed go to ``unreadable`` (path: reason)."""
     found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+
+    def failed(exc: OSError) -> None:
+        rel = os.path.relpath(exc.filename, root)
+        unreadable[rel] = exc.strerror or str(exc)
+        found.append(rel)
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=failed, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if d != ".git")
         rel = os.path.relpath(dirpath, root)
         for name in filenames:
@@ -54,6 +71,14 @@ def _walk_all(root: Path) -> list[str]:
                 dirnames.remove(d)
                 found.append(d if rel == "." else os.path.join(rel, d))
     return sorted(found)
+
+
+_KINDS = {stat.S_IFIFO: "named pipe", stat.S_IFSOCK: "socket", stat.S_IFCHR: "character device",
+          stat.S_IFBLK: "block device"}
+
+
+def special_kind(mode: int) -> str:
+    return _KINDS.get(stat.S_IFMT(mode), "special file")
 
 
 class TreeSource(Source):
@@ -69,22 +94,30 @@ class TreeSource(Source):
         return f"{self.prefix}/{rel}" if self.prefix else rel
 
     def entries(self) -> Iterator[Entry]:
-        if self.root.is_file():
-            yield Entry(str(self.root), self._display(self.root.name))
+        if not self.root.is_dir():  # a path given explicitly is followed, links included
+            yield Entry(str(self.root), self._display(self.root.name), _not_a_file(self.root))
             return
         real_root = self.root.resolve()
-        listing = _git_listing(self.root)
+        unreadable: dict[str, str] = {}
+        listing = _git_listing(self.root, unreadable)
         if listing is None:
-            listing = _walk_all(self.root)
+            listing = _walk_all(self.root, unreadable)
         for rel in listing:
             if rel.split("/", 1)[0] == ".git" or "/.git/" in f"/{rel}":
                 continue
-            location = self.root / rel
-            yield from self._judge(location, rel, real_root)
+            if rel in unreadable:
+                yield Entry(str(self.root / rel), self._display(rel),
+                            ("unreadable", f"folder cannot be listed: {unreadable[rel]}"))
+                continue
+            yield from self._judge(self.root / rel, rel, real_root)
 
     def _judge(self, location: Path, rel: str, real_root: Path) -> Iterator[Entry]:
         display = self._display(rel)
-        if location.is_symlink():
+        try:
+            mode = os.lstat(location).st_mode
+        except OSError:
+            return  # tracked by git but deleted in the work tree
+        if stat.S_ISLNK(mode):
             try:
                 target = location.resolve(strict=True)
             except (OSError, RuntimeError):
@@ -94,8 +127,22 @@ class TreeSource(Source):
                 yield Entry(str(location), display, ("symlink-outside-root", "symbolic link points outside the scanned root; not followed"))
             # a link inside the root: its target is scanned under its own path
             return
-        if not location.exists():
-            return  # tracked by git but deleted in the work tree
-        if location.is_dir():
+        if stat.S_ISDIR(mode):
             return  # e.g. a submodule listed by git
+        if not stat.S_ISREG(mode):  # opening a named pipe would wait for a writer forever
+            yield Entry(str(location), display, _not_a_file(location))
+            return
         yield Entry(str(location), display)
+
+
+def _not_a_file(path: Path) -> tuple[str, str] | None:
+    """Why ``path`` (links followed) is not a regular file to read, or None when it is one."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if os.path.islink(path):
+            return "broken-symlink", "symbolic link is broken or loops"
+        return "unreadable", exc.strerror or str(exc)
+    if stat.S_ISREG(mode):
+        return None
+    return "not-a-regular-file", f"{special_kind(mode)}: not read"

@@ -68,6 +68,16 @@ def test_bad_index_and_missing_output_file(index, tmp_path):
     assert proc.returncode == 2 and "missing-input" in proc.stderr
 
 
+def test_an_index_of_another_format_asks_for_a_rebuild(index, tmp_path):
+    old = tmp_path / "old-index"
+    old.mkdir()
+    manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    (old / "manifest.json").write_text(json.dumps({**manifest, "format_version": 2}), encoding="utf-8")
+    proc = licenselens("overlap", "--index", str(old), "-", stdin="some text")
+    assert proc.returncode == 2 and "index format 2" in proc.stderr and "rebuild it" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
 @pytest.mark.slow
 def test_ray_build_equals_local_build(index, tmp_path):
     pytest.importorskip("ray")

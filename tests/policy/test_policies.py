@@ -63,6 +63,9 @@ def test_missing_licence_in_file_is_allowed():
     ({"rules": [{"id": "x", "match": {"overlap_verdicts": ["copied"]}, "verdict": "deny"}]}, "overlap_verdicts"),
     ({"rules": [{"id": "a", "match": {"unknown": True}, "verdict": "deny"},
                 {"id": "a", "match": {"unknown": True}, "verdict": "deny"}]}, "duplicate id"),
+    ({"rules": [{"id": "x", "match": {"licenses": ["()"]}, "verdict": "deny"}]}, "rules[1].match.licenses"),
+    ({"rules": [{"id": "x", "match": {"licenses": [" "]}, "verdict": "deny"}]}, "rules[1].match.licenses"),
+    ({"rules": [{"id": "x", "match": {"licenses": ["MIT OR"]}, "verdict": "deny"}]}, "rules[1].match.licenses"),
     ({"default": "maybe"}, "default"),
     ({"rulez": []}, "unknown field"),
 ])

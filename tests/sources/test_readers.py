@@ -1,5 +1,6 @@
 import gzip
 import json
+import os
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -129,5 +130,38 @@ def test_text_folder_one_document_per_text_file(tmp_path):
     (folder / "img.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0")
     s = spec(tmp_path, "text", ["books", "missing-folder"])
     _, docs, errors = read_all(s)
-    assert [(d.doc_id, d.origin) for d in docs] == [("a.txt", "books/a.txt"), ("sub/b.md", "books/sub/b.md")]
+    # two roots given, so ids carry the root like origins do (ids are unique within a dataset)
+    assert [(d.doc_id, d.origin) for d in docs] == [("books/a.txt", "books/a.txt"),
+                                                    ("books/sub/b.md", "books/sub/b.md")]
     assert sorted(e.code for e in errors) == ["missing-input", "skipped-binary"]
+    _, alone, _ = read_all(spec(tmp_path, "text", ["books"]))
+    assert [d.doc_id for d in alone] == ["a.txt", "sub/b.md"]  # one root: ids relative to it
+
+
+def test_lines_over_the_limit_are_measured_not_held():
+    import io
+
+    from licenselens.sources.jsonl import _lines
+
+    data = b"a" * 10 + b"\n" + b"b" * 11 + b"\n" + b"c" * 25 + b"\n" + b"d" * 10
+    got = list(_lines(io.BufferedReader(io.BytesIO(data), buffer_size=4), 10))
+    assert got == [(b"a" * 10 + b"\n", 11), (None, 12), (None, 26), (b"d" * 10, 10)]
+    assert list(_lines(io.BytesIO(b"e" * 11), 10)) == [(None, 11)]
+
+
+def test_zstd_truncation_is_found_at_every_cut(tmp_path):
+    from licenselens.sources.jsonl import _zstd_complete
+
+    records = jsonl_bytes(real_records(60))
+    frames = [zstandard.ZstdCompressor(write_checksum=True).compress(records),
+              zstandard.ZstdCompressor(write_content_size=False).compress(records[:5000]),
+              b"\x50\x2a\x4d\x18" + (3).to_bytes(4, "little") + b"xyz",  # a skippable frame
+              zstandard.ZstdCompressor().compress(b"")]
+    whole = b"".join(frames)
+    path = tmp_path / "c.jsonl.zst"
+    path.write_bytes(whole)
+    assert _zstd_complete(str(path))
+    ends = {sum(map(len, frames[:i + 1])) for i in range(len(frames))}
+    for cut in range(len(whole) - 1, 0, -1):
+        os.truncate(path, cut)
+        assert _zstd_complete(str(path)) == (cut in ends), cut
