@@ -179,6 +179,9 @@ class JsonlReader(DocumentReader):
                     except RecursionError:
                         yield DocumentError(spec.name, origin, "malformed-json", "nested too deeply")
                         continue
+                    except ValueError as exc:  # valid JSON Python refuses, e.g. an integer of over 4,300 digits
+                        yield DocumentError(spec.name, origin, "malformed-json", str(exc)[:200])
+                        continue
                     yield record_to_document(spec, record, origin, f"{spec.name}:{line_no}")
             if truncated:
                 raise EOFError("the zstd stream ends inside a frame: the file is truncated")

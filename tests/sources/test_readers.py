@@ -67,7 +67,7 @@ def test_jsonl_shards_cut_at_line_starts_and_keep_line_numbers(tmp_path):
 def test_jsonl_bad_lines_are_reported_with_their_line_and_skipped(tmp_path):
     lines = [json.dumps({"id": "a", "text": "first"}), "{not json", json.dumps({"id": "b"}), "",
              json.dumps({"id": "c", "text": 7}), json.dumps(["x"]), b"\xff\xfe{}".decode("latin-1"),
-             json.dumps({"text": "no id here"})]
+             json.dumps({"text": "no id here"}), '{"id": ' + "1" * 5000 + ', "text": "huge id"}']
     raw = "\n".join(lines).encode("utf-8").replace("ÿþ".encode(), b"\xff\xfe")
     (tmp_path / "bad.jsonl").write_bytes(raw)
     s = spec(tmp_path, "jsonl", ["bad.jsonl"])
@@ -75,7 +75,7 @@ def test_jsonl_bad_lines_are_reported_with_their_line_and_skipped(tmp_path):
     assert [d.doc_id for d in docs] == ["a", "d:8"]
     found = {(e.origin.rsplit(":", 1)[1], e.code) for e in errors}
     assert found == {("2", "malformed-json"), ("3", "missing-field"), ("5", "bad-field"), ("6", "bad-record"),
-                     ("7", "bad-encoding")}
+                     ("7", "bad-encoding"), ("9", "malformed-json")}
 
 
 def test_truncated_compressed_file_keeps_what_was_read(tmp_path):
