@@ -12,9 +12,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .cli_audit import audit_command, report_command
+from .cli_errors import ItemsFailed
 from .cli_overlap import index_group, overlap_command
 from .config import ConfigError, load_project_config
-from .corpus.executors import ENGINES
+from .corpus.executors import ENGINES, WorkerDied
 from .corpus.runner import RESULTS_FILE, SUMMARY_FILE, WORK_DIR, CorpusError, CorpusOptions, run_corpus
 from .engine import ScanOptions, scan
 from .manifest import ManifestError, manifest_for
@@ -206,6 +207,8 @@ def corpus_command(manifest_or_path, output_dir, engine, ray_address, jobs, time
             run = run_corpus(manifest, options)
     except CorpusError as exc:
         raise click.UsageError(str(exc)) from exc
+    except WorkerDied as exc:
+        raise ItemsFailed(str(exc)) from exc
     if fmt == "json":
         click.echo(json.dumps(run.summary, indent=2, ensure_ascii=False))
     else:

@@ -10,7 +10,8 @@ import click
 from rich.console import Console
 
 from .audit.runner import AuditOptions, run_audit
-from .corpus.executors import ENGINES
+from .cli_errors import ItemsFailed
+from .corpus.executors import ENGINES, WorkerDied
 from .corpus.runner import CorpusError
 from .manifest import ManifestError, manifest_for
 from .overlap.build import IndexBuildError
@@ -74,6 +75,8 @@ def audit_command(manifest_path, output_dir, policy, engine, ray_address, jobs, 
         results = run_audit(manifest_for(manifest_path), options, lambda message: stderr.print(message))
     except (ManifestError, PolicyError, CorpusError, IndexBuildError) as exc:
         raise click.UsageError(str(exc)) from exc
+    except WorkerDied as exc:
+        raise ItemsFailed(str(exc)) from exc
     _finish(results, output_dir, fail_on)
 
 

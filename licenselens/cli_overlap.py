@@ -11,7 +11,8 @@ from pathlib import Path
 from rich.console import Console
 
 from .atomic import atomic_output
-from .corpus.executors import ENGINES
+from .cli_errors import ItemsFailed
+from .corpus.executors import ENGINES, WorkerDied
 from .manifest import ManifestError, infer_format, load_manifest, manifest_for
 from .overlap.build import IndexBuildError, IndexSettings, build_index
 from .overlap.query import IndexOpenError, OverlapIndex
@@ -57,6 +58,8 @@ def build_command(sources, output_dir, n, gram, engine, ray_address, jobs, shard
                              int(shard_size * 2**20), ray_address, corpus_results)
     except IndexBuildError as exc:
         raise click.UsageError(str(exc)) from exc
+    except WorkerDied as exc:
+        raise ItemsFailed(str(exc)) from exc
     seconds = time.perf_counter() - started
     counts = result["counts"]
     stderr = Console(stderr=True, highlight=False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import stat
 import time
@@ -27,10 +26,11 @@ from .sources.tree import TreeSource
 from .policy.evaluate import evaluate_files
 from .summary import summarise
 from .types import FileError, FileResult, Findings, Policy, PolicyReport, RunStats, ScanResult, SourceFile
+from .workers import run_tasks
 
 Progress = Callable[[int, int], None]
 # errors that depend on the run, not the content: not cached as results (timeouts: see ``store``)
-TRANSIENT_ERRORS = frozenset({"timeout", "detector-failed", "unreadable", "out-of-memory"})
+TRANSIENT_ERRORS = frozenset({"timeout", "detector-failed", "unreadable", "out-of-memory", "worker-died"})
 
 
 @dataclass(frozen=True)
@@ -112,12 +112,16 @@ def run_detectors(work: list[SourceFile], options: ScanOptions, progress: Progre
             if progress:
                 progress(len(results), len(tasks))
         return results
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(processes=min(options.jobs, len(tasks)), maxtasksperchild=2000) as pool:
-        for location, findings in pool.imap_unordered(_work, tasks, chunksize=1):
-            results[location] = findings
-            if progress:
-                progress(len(results), len(tasks))
+
+    def done(i: int, value: tuple[str, Findings]) -> None:
+        results[value[0]] = value[1]
+        if progress:
+            progress(len(results), len(tasks))
+
+    def lost(i: int, message: str) -> None:
+        done(i, (tasks[i][0], Findings(errors=(FileError("worker-died", message),), file_type="error")))
+
+    run_tasks(_work, tasks, options.jobs, done, lost)
     return results
 
 

@@ -32,3 +32,46 @@ def test_unreadable_entry_is_recomputed_not_trusted(tmp_path):
     with cache.conn:
         cache.conn.execute("INSERT INTO findings VALUES ('bad', '{\"detections\": 5}')")
     assert cache.get_many(["bad"]) == {}
+
+
+WRITER = """
+import sys
+from licenselens.cache import FindingsCache
+from tests.test_cache import FINDINGS
+cache, run = FindingsCache(__import__("pathlib").Path(sys.argv[1])), sys.argv[2]
+batch = 0
+while True:
+    cache.put_many([(f"{run}-{batch}-{i}", FINDINGS) for i in range(2000)])
+    batch += 1
+"""
+
+
+def test_a_writer_killed_at_random_points_leaves_whole_batches_and_a_sound_cache(tmp_path):
+    """SQLite in WAL mode: each put_many is one transaction, so a SIGKILL keeps it whole or not at all."""
+    import random
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+    from collections import Counter
+
+    from .conftest import REPO
+
+    path = tmp_path / "c.sqlite3"
+    rng = random.Random(8)
+    for run in range(5):
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), f"r{run}"], cwd=REPO)
+        time.sleep(rng.uniform(0.8, 2.0))
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        assert writer.returncode == -signal.SIGKILL  # it was still writing when killed
+        conn = sqlite3.connect(path)
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        batches = Counter(key.rsplit("-", 1)[0] for (key,) in conn.execute("SELECT key FROM findings"))
+        conn.close()
+        assert batches and set(batches.values()) == {2000}  # whole batches only
+        assert any(b.startswith(f"r{run}-") for b in batches)
+    cache = FindingsCache(path)  # reopened by licenselens, not set aside as corrupt
+    assert cache.get_many(["r0-0-0"]) == {"r0-0-0": FINDINGS}
+    assert not any(p.name.startswith("c.sqlite3.corrupt-") for p in tmp_path.iterdir())

@@ -7,12 +7,17 @@ where it runs.
 
 from __future__ import annotations
 
-import multiprocessing
 import pickle
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..workers import run_tasks
+
 Progress = Callable[[dict], None]
+
+
+class WorkerDied(RuntimeError):
+    """A shard whose worker process died even when run alone."""
 ShardFunction = Callable[[Any], dict]
 
 
@@ -22,11 +27,17 @@ def run_local(func: ShardFunction, tasks: Sequence, jobs: int, progress: Progres
         for task in tasks:
             progress(func(task))
         return
-    # fork: workers inherit loaded modules; each loads ScanCode's index itself, lazily, if it needs it
-    context = multiprocessing.get_context("fork")
-    with context.Pool(min(jobs, len(tasks)), maxtasksperchild=None) as pool:
-        for outcome in pool.imap_unordered(func, tasks):
-            progress(outcome)
+    # workers inherit loaded modules; each loads ScanCode's index itself, lazily, if it needs it
+    lost: list[str] = []
+    run_tasks(func, tasks, jobs, lambda i, outcome: progress(outcome),
+              lambda i, message: lost.append(f"{_describe(tasks[i])}: {message}"))
+    if lost:  # the other shards are kept, so a rerun redoes only these
+        raise WorkerDied(f"{len(lost)} shard(s) not finished: " + "; ".join(lost))
+
+
+def _describe(task) -> str:
+    shard = getattr(task, "shard", None)
+    return f"{shard.dataset}: {shard.location} from record {shard.first_record}" if shard else repr(task)
 
 
 def _ray_row(row: dict) -> dict:

@@ -1,0 +1,11 @@
+"""Errors the commands end with, besides click's usage errors."""
+
+from __future__ import annotations
+
+import click
+
+
+class ItemsFailed(click.ClickException):
+    """Some input could not be processed (exit 2, like a run with bad input items); the rest was kept."""
+
+    exit_code = 2
