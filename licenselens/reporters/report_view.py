@@ -10,6 +10,7 @@ import re
 from collections import defaultdict
 
 from ..overlap.verdict import VERDICTS
+from ..policy.fair_use import load_rules
 from ..policy.obligations import obligations
 from ..types import STAGES
 from .charts import bar_chart, histogram, stacked_bars
@@ -166,4 +167,6 @@ def build_view(results: dict, assessment: dict, ai_act: dict) -> dict:
         "stages": _stages(datasets), "headline": _headline(results), "charts": _charts(results, datasets),
         "outputs": [_output_view(o) for o in results["overlap"]["outputs"]], "files": _files(results),
         "errors": errors, "verdicts": VERDICTS,
+        # the evidence table speaks counsel's words: the metric labels of rules/fair_use.yaml
+        "metric_labels": {key: spec["label"] for key, spec in load_rules()["metrics"].items()},
     }

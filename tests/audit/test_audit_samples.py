@@ -95,3 +95,11 @@ def test_every_link_inside_the_report_has_a_target(samples_audit):
     page.feed((out / "report.html").read_text(encoding="utf-8"))
     assert len(page.links) > 500
     assert sorted({link for link in page.links if link not in page.ids}) == []
+
+
+def test_evidence_rows_carry_the_labels_counsel_reads_in_the_rationale(samples_audit):
+    out, _ = samples_audit
+    html = (out / "report.html").read_text(encoding="utf-8")
+    row = re.search(r'<tr id="dataset-shakespeare-regurgitation-rate"><th>([^<]*)</th><td class="n">([^<]*)</td>', html)
+    assert row and row.groups() == ("Checked outputs reproducing this dataset", "25.0 %")
+    assert "<th>Pii share</th>" not in html and "<th>Documents with personal information</th>" in html
