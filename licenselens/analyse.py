@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from .detectors import DETECTORS, Content
+from .detectors.base import DEFAULT_MEMORY_ALLOWANCE
 from .sources.reading import classify, decode
 from .types import FileError, Findings
 
@@ -12,7 +13,8 @@ from .types import FileError, Findings
 SKIP_REASONS = {"binary": "binary file (NUL or control bytes): no text to match", "empty": "empty file"}
 
 
-def analyse_file(location: str, name: str, timeout: float, detector_names: tuple[str, ...]) -> Findings:
+def analyse_file(location: str, name: str, timeout: float, detector_names: tuple[str, ...],
+                 memory_allowance: int = DEFAULT_MEMORY_ALLOWANCE) -> Findings:
     try:
         with open(location, "rb") as fh:
             data = fh.read()
@@ -23,7 +25,8 @@ def analyse_file(location: str, name: str, timeout: float, detector_names: tuple
         return Findings(file_type=file_type, skipped=SKIP_REASONS[file_type])
     text, replaced = decode(data)
     findings = Findings(warnings=(FileError("decode", "undecodable bytes replaced with U+FFFD"),) if replaced else ())
-    content = Content(location=location, name=os.path.basename(name), text=text, timeout=timeout)
+    content = Content(location=location, name=os.path.basename(name), text=text, timeout=timeout,
+                      memory_allowance=memory_allowance)
     for detector_name in detector_names:
         detector = DETECTORS[detector_name]()
         try:

@@ -19,7 +19,6 @@ from .cachedir import cache_dir, index_version
 from .detectors import DETECTORS
 from .detectors.references import follow_references
 from .detectors.reuse import apply_reuse
-from .detectors.scancode_common import set_memory_allowance
 from .expressions import combine_spdx
 from .sources.base import Entry
 from .sources.tree import TreeSource
@@ -95,8 +94,7 @@ def stack_version(options: ScanOptions) -> str:
 
 def _work(args: tuple[str, str, float, tuple[str, ...], int]) -> tuple[str, Findings]:
     location, name, timeout, detectors, max_memory = args
-    set_memory_allowance(max_memory)
-    return location, analyse_file(location, name, timeout, detectors)
+    return location, analyse_file(location, name, timeout, detectors, max_memory)
 
 
 def run_detectors(work: list[SourceFile], options: ScanOptions, progress: Progress | None) -> dict[str, Findings]:

@@ -9,6 +9,11 @@ from typing import ClassVar
 
 from ..types import Findings
 
+# what one ScanCode call may add to its process's resident memory (docs/limits.md): ScanCode's matcher
+# grows without bound on some inputs (20 MB of concatenated licence texts took 20 GB before the kernel
+# killed it), and no time limit stops that soon enough
+DEFAULT_MEMORY_ALLOWANCE = 2048 * 2**20
+
 
 @dataclass
 class Content:
@@ -18,6 +23,7 @@ class Content:
     name: str
     text: str | None
     timeout: float
+    memory_allowance: int = DEFAULT_MEMORY_ALLOWANCE  # bytes one ScanCode call may add (docs/limits.md)
 
     @cached_property
     def lines(self) -> list[str]:

@@ -16,7 +16,8 @@ class CopyrightDetector(Detector):
     def detect(self, content: Content) -> Findings:
         from scancode.api import get_copyrights
 
-        value, error = run_with_timeout(get_copyrights, content.location, content.timeout, self.name)
+        value, error = run_with_timeout(get_copyrights, content.location, content.timeout, self.name,
+                                        memory_allowance=content.memory_allowance)
         if error:
             return Findings(errors=(error,))
         statements = []

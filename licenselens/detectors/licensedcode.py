@@ -50,7 +50,8 @@ class LicensedcodeDetector(Detector):
         from scancode.api import get_licenses
 
         load_index()
-        value, error = run_with_timeout(get_licenses, content.location, content.timeout, self.name)
+        value, error = run_with_timeout(get_licenses, content.location, content.timeout, self.name,
+                                        memory_allowance=content.memory_allowance)
         if error:
             return Findings(errors=(error,))
         return Findings(

@@ -30,7 +30,8 @@ class ManifestDetector(Detector):
 
     def detect(self, content: Content) -> Findings:
         load_index()  # packagedcode matches declared licence statements with it
-        value, error = run_with_timeout(_get_package_data, content.location, content.timeout, self.name)
+        value, error = run_with_timeout(_get_package_data, content.location, content.timeout, self.name,
+                                        memory_allowance=content.memory_allowance)
         if error:
             return Findings(errors=(error,))
         detections: list[Detection] = []

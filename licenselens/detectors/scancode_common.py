@@ -12,6 +12,7 @@ from functools import cache
 
 from ..licensedb import license_db
 from ..types import Detection, FileError, LicenseMatch
+from .base import DEFAULT_MEMORY_ALLOWANCE
 
 
 @cache
@@ -42,15 +43,6 @@ def load_index() -> None:
     _freeze_after_index_load()
 
 
-# what one ScanCode call may add to its process's resident memory (docs/limits.md): ScanCode's matcher
-# grows without bound on some inputs (20 MB of concatenated licence texts took 20 GB before the kernel
-# killed it), and no time limit stops that soon enough
-memory_allowance = 2048 * 2**20
-
-
-def set_memory_allowance(allowance: int) -> None:
-    global memory_allowance
-    memory_allowance = allowance
 
 
 def _resident() -> int:
@@ -59,7 +51,7 @@ def _resident() -> int:
 
 
 @contextmanager
-def _memory_guard():
+def _memory_guard(memory_allowance: int):
     """Raise MemoryError in the guarded code once it has grown resident memory by ``memory_allowance``:
     checked every 50 ms of CPU time (SIGPROF), so the process lives on instead of being killed."""
     if not hasattr(signal, "ITIMER_PROF") or not os.path.exists("/proc/self/statm"):
@@ -87,7 +79,8 @@ def _give_back_memory() -> None:
         pass
 
 
-def run_with_timeout(func, location: str | None, timeout: float, detector: str, **kwargs):
+def run_with_timeout(func, location: str | None, timeout: float, detector: str,
+                     memory_allowance: int = DEFAULT_MEMORY_ALLOWANCE, **kwargs):
     """Call a ScanCode function (on ``location``, or on ``kwargs`` alone) with its deadline, a hard SIGALRM
     limit and a memory allowance."""
     from scancode.interrupt import interruptible
@@ -95,7 +88,7 @@ def run_with_timeout(func, location: str | None, timeout: float, detector: str, 
     _accelerate_scancode()
     kwargs["deadline"] = time.time() + timeout
     args = (location,) if location is not None else ()
-    with _memory_guard():
+    with _memory_guard(memory_allowance):
         error, value = interruptible(func, args=args, kwargs=kwargs, timeout=timeout)
     _freeze_after_index_load()
     if error:
