@@ -14,11 +14,11 @@ from typing import Any
 from ..workers import run_tasks
 
 Progress = Callable[[dict], None]
+ShardFunction = Callable[[Any], dict]
 
 
 class WorkerDied(RuntimeError):
     """A shard whose worker process died even when run alone."""
-ShardFunction = Callable[[Any], dict]
 
 
 def run_local(func: ShardFunction, tasks: Sequence, jobs: int, progress: Progress,

@@ -229,8 +229,9 @@ def _refs(chk: Checker, top: dict, item: dict, where: str):
             chk.fail(f"{where}.{field}", f"unknown {field} {unknown if isinstance(refs, list) else refs!r}; define them under `{section}`")
 
 
-def facts(evidence: dict, name: str, rules: dict) -> dict:
-    """What conditions and placeholders see for one dataset; None where the evidence is silent."""
+def facts(evidence: dict, name: str, rules: dict, overlap: dict | None = None) -> dict:
+    """What conditions and placeholders see for one dataset; None where the evidence is silent.
+    ``overlap``: rules/overlap.yaml, the thresholds the overlap check itself used (read here when not given)."""
     ds, model = evidence["datasets"][name], evidence.get("model") or {}
     f = {k: ds.get(k) for k in NUMBERS} | {k: ds.get(k) for k in ("stage", "source", "declared_license")}
     for k in COUNTS & set(ds):
@@ -241,7 +242,7 @@ def facts(evidence: dict, name: str, rules: dict) -> dict:
     f["no_licence_share"] = cats.get("none", 0.0) if cats else None
     if ds.get("outputs_verbatim") is not None and ds.get("outputs_near_verbatim") is not None:
         f["outputs_reproducing"] = int(ds["outputs_verbatim"]) + int(ds["outputs_near_verbatim"])
-    overlap = load_yaml("overlap.yaml")  # the thresholds the overlap check itself used
+    overlap = overlap or load_yaml("overlap.yaml")
     f["verbatim_min_tokens"] = overlap["verbatim"]["min_span_tokens"]
     f["near_min_similarity"] = overlap["near_verbatim"]["min_similarity"]
     kind = ds.get("kind") if ds.get("kind") in KINDS else "other"
@@ -276,9 +277,9 @@ def _overall(method: str, items: list[dict]) -> dict:
 def assess(evidence: dict, rules: dict | None = None) -> dict:
     """Per dataset: the four US factors and each jurisdiction's points, with risks, evidence and authorities."""
     rules = load_rules() if rules is None else validate(rules, "<rules>")
-    datasets = {}
+    datasets, overlap = {}, load_yaml("overlap.yaml")
     for name in evidence.get("datasets") or {}:
-        f = facts(evidence, name, rules)
+        f = facts(evidence, name, rules, overlap)
         us = rules["us"]
         factors = [_judge(item, f, rules) for item in us["factors"]]
         places = []
