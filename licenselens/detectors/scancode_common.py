@@ -17,9 +17,12 @@ from .base import DEFAULT_MEMORY_ALLOWANCE
 
 @cache
 def _accelerate_scancode() -> None:
-    from . import candidates
+    from . import candidates, copyright_parsing, query_runs, sequence_blocks
 
     candidates.install()
+    sequence_blocks.install()
+    copyright_parsing.install()
+    query_runs.install()
 
 
 _index_frozen = False
@@ -85,11 +88,16 @@ def run_with_timeout(func, location: str | None, timeout: float, detector: str,
     limit and a memory allowance."""
     from scancode.interrupt import interruptible
 
+    from . import candidates, query_runs, sequence_blocks
+
     _accelerate_scancode()
     kwargs["deadline"] = time.time() + timeout
     args = (location,) if location is not None else ()
     with _memory_guard(memory_allowance):
         error, value = interruptible(func, args=args, kwargs=kwargs, timeout=timeout)
+    candidates.release()  # the last query's arrays: a large file's must not outlive it
+    query_runs.release()
+    sequence_blocks.release()
     _freeze_after_index_load()
     if error:
         last = error.strip().splitlines()[-1][:500]

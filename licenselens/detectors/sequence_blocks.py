@@ -1,0 +1,171 @@
+"""Exact, faster sequence alignment for ScanCode's approximate matcher.
+
+For every candidate rule, ScanCode aligns the query run with the rule's tokens
+(cyseq's ``match_blocks``, difflib's algorithm restricted to legalese tokens):
+it repeatedly finds the longest run of equal legalese tokens in a region and
+splits the region around it. Each search walks every position of the region
+with Python objects, so a long query run costs its full length per search, per
+candidate, per repeat, although a rule's legalese tokens occur at a few places.
+
+Here the places where a rule token occurs in the query are found once per call
+with numpy, paired with the rule positions, and grouped into diagonal runs;
+each search then only clips those runs to its region. The longest run wins, ties
+going to the earliest start in the query, then in the rule, as in cyseq; the
+extension over non-legalese tokens and the merging of adjacent blocks are
+cyseq's own steps. Short regions, where cyseq's walk is already cheap, are left
+to cyseq. ``tests/detectors/test_sequence_blocks.py`` compares the two.
+"""
+
+from __future__ import annotations
+
+from itertools import chain
+
+import numpy as np
+from cyseq import Match
+from cyseq import match_blocks as cyseq_match_blocks
+from intbitset import intbitset
+from licensedcode import index as license_index
+
+from .arrays import gather
+
+SHORT_REGION = 1000  # query tokens; below this cyseq's own walk is faster than setting up arrays
+
+# The query token list last seen and its array (Query has __slots__: held, not weakly referenced).
+_tokens: list = [None, 0, None]
+
+
+def _array(a: list) -> np.ndarray:
+    if _tokens[0] is not a or _tokens[1] != len(a):
+        _tokens[:] = [a, len(a), np.array(a, dtype=np.int64)]
+    return _tokens[2]
+
+
+def release() -> None:
+    """Forget the last query's tokens and runs."""
+    _tokens[:] = [None, 0, None]
+    _last_runs[0] = None
+
+
+class DiagonalRuns:
+    """Maximal runs of (query position, rule position) pairs with equal legalese tokens on one diagonal."""
+
+    def __init__(self, a, a_start: int, a_end: int, b2j, len_good: int, matchables):
+        keys = sorted(k for k in b2j if k < len_good)
+        empty = np.empty(0, dtype=np.int64)
+        self.i, self.j, self.length = empty, empty, empty
+        if not keys:
+            return
+        key_array = np.array(keys, dtype=np.int64)
+        tokens = _array(a)
+        matchable = np.zeros(a_end - a_start, dtype=bool)
+        positions = np.fromiter(matchables, dtype=np.int64)
+        positions = positions[(positions >= a_start) & (positions < a_end)]
+        matchable[positions - a_start] = True
+        found = np.flatnonzero(np.isin(tokens[a_start:a_end], key_array) & matchable) + a_start
+        if not len(found):
+            return
+        postings = [b2j[k] for k in keys]
+        offsets = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum([len(p) for p in postings], out=offsets[1:])
+        flat = np.fromiter(chain.from_iterable(postings), dtype=np.int64, count=int(offsets[-1]))
+        positions, row = gather(offsets, np.searchsorted(key_array, tokens[found]))
+        i, j = found[row], flat[positions]
+        diagonal = i - j
+        order = np.lexsort((i, diagonal))
+        i, j, diagonal = i[order], j[order], diagonal[order]
+        starts = np.ones(len(i), dtype=bool)
+        starts[1:] = (diagonal[1:] != diagonal[:-1]) | (i[1:] != i[:-1] + 1)
+        first = np.flatnonzero(starts)
+        by_start = np.argsort(i[first], kind="stable")
+        self.i, self.j = i[first][by_start], j[first][by_start]
+        self.length = np.diff(np.append(first, len(i)))[by_start]
+
+    def around(self, alo: int, ahi: int) -> np.ndarray:
+        """Indices of the runs that can reach into a[alo:ahi] (runs are ordered by their start in a)."""
+        if not len(self.i):
+            return np.empty(0, dtype=np.int64)
+        longest = int(self.length.max())
+        return np.arange(np.searchsorted(self.i, alo - longest + 1), np.searchsorted(self.i, ahi))
+
+    def longest(self, runs: np.ndarray, alo: int, ahi: int, blo: int, bhi: int) -> tuple[tuple[int, int, int], np.ndarray]:
+        """Longest run inside a[alo:ahi] x b[blo:bhi] among ``runs`` (indices): earliest in a, then in b, on
+        ties; (alo, blo, 0) if none. Also the indices of the runs that reach into the region, for its parts."""
+        if not len(runs):
+            return (alo, blo, 0), runs
+        i, j = self.i[runs], self.j[runs]
+        skip = np.maximum(np.maximum(alo - i, blo - j), 0)
+        size = np.minimum(np.minimum(ahi - i, bhi - j), self.length[runs]) - skip
+        inside = size > 0
+        if not inside.any():
+            return (alo, blo, 0), runs[inside]
+        best = int(size.max())
+        tied = np.flatnonzero(size == best)
+        start_i, start_j = i[tied] + skip[tied], j[tied] + skip[tied]
+        pick = np.lexsort((start_j, start_i))[0]
+        return (int(start_i[pick]), int(start_j[pick]), best), runs[inside]
+
+
+# The runs last built, reused by the calls that follow for the same rule on a part of the same region
+# (ScanCode's sequence matcher calls again from where the last blocks ended).
+_last_runs: list = [None]
+
+
+def _runs_for(a, a_start, a_end, b2j, len_good, matchables) -> DiagonalRuns:
+    last = _last_runs[0]
+    if (last is not None and last[0] is a and last[1] == len(a) and last[2] is b2j
+            and last[4] <= a_start and a_end <= last[5] and last[3] == matchables):
+        return last[6]
+    runs = DiagonalRuns(a, a_start, a_end, b2j, len_good, matchables)
+    _last_runs[0] = (a, len(a), b2j, intbitset(matchables), a_start, a_end, runs)
+    return runs
+
+
+def _extend(i, j, k, a, b, alo, ahi, blo, bhi, matchables) -> tuple[int, int, int]:
+    """cyseq's ``extend_match``: grow a block over equal tokens of any kind on both sides."""
+    if k:
+        while i > alo and j > blo and a[i - 1] == b[j - 1] and (i - 1) in matchables:
+            i, j, k = i - 1, j - 1, k + 1
+        while i + k < ahi and j + k < bhi and a[i + k] == b[j + k] and (i + k) in matchables:
+            k += 1
+    return i, j, k
+
+
+def match_blocks(a, b, a_start, a_end, b2j, len_good, matchables, *args, **kwargs):
+    """Drop-in for ``cyseq.match_blocks``."""
+    if a_end - a_start < SHORT_REGION:
+        return cyseq_match_blocks(a, b, a_start, a_end, b2j, len_good, matchables, *args, **kwargs)
+    runs = _runs_for(a, a_start, a_end, b2j, len_good, matchables)
+    queue = [(a_start, a_end, 0, len(b), runs.around(a_start, a_end))]
+    blocks = []
+    while queue:
+        alo, ahi, blo, bhi, within = queue.pop()
+        found, within = runs.longest(within, alo, ahi, blo, bhi)
+        i, j, k = _extend(*found, a, b, alo, ahi, blo, bhi, matchables)
+        if k:
+            blocks.append((i, j, k))
+            if alo < i and blo < j:
+                queue.append((alo, i, blo, j, within))
+            if i + k < ahi and j + k < bhi:
+                queue.append((i + k, ahi, j + k, bhi, within))
+    blocks.sort()
+
+    merged = []
+    i1 = j1 = k1 = 0
+    for i2, j2, k2 in blocks:
+        if i1 + k1 == i2 and j1 + k1 == j2:
+            k1 += k2
+        else:
+            if k1:
+                merged.append(Match(i1, j1, k1))
+            i1, j1, k1 = i2, j2, k2
+    if k1:
+        merged.append(Match(i1, j1, k1))
+    return merged
+
+
+def install() -> None:
+    license_index.match_blocks_seq = match_blocks
+
+
+def uninstall() -> None:
+    license_index.match_blocks_seq = cyseq_match_blocks
