@@ -28,8 +28,10 @@ from .types import FileError, FileResult, Findings, Policy, PolicyReport, RunSta
 from .workers import run_tasks
 
 Progress = Callable[[int, int], None]
-# errors that depend on the run, not the content: not cached as results (timeouts: see ``store``)
+# errors that depend on the run, not the content: not cached as results (limits: see ``store``)
 TRANSIENT_ERRORS = frozenset({"timeout", "detector-failed", "unreadable", "out-of-memory", "worker-died"})
+# a file that reached a limit reaches it again under the same limits: cached, keyed by the limits
+LIMIT_ERRORS = frozenset({"timeout", "out-of-memory"})
 
 
 @dataclass(frozen=True)
@@ -133,26 +135,27 @@ def open_cache(options: ScanOptions) -> FindingsCache | None:
         return None
 
 
-def _timeout_key(key: str, timeout: float) -> str:
-    return f"{key}|timeout={timeout:g}"
+def _limits_key(key: str, options: ScanOptions) -> str:
+    return f"{key}|timeout={options.timeout:g}|memory={options.max_memory}"
 
 
-def lookup(cache: FindingsCache, keys: set[str], timeout: float) -> dict[str, Findings]:
-    """Cached findings; a file that timed out is only taken as timed out again under the same limit."""
+def lookup(cache: FindingsCache, keys: set[str], options: ScanOptions) -> dict[str, Findings]:
+    """Cached findings; a file that reached the time or memory limit is only taken as having reached it
+    again under the same limits."""
     known = cache.get_many(keys)
-    missing = {_timeout_key(k, timeout): k for k in keys - known.keys()}
+    missing = {_limits_key(k, options): k for k in keys - known.keys()}
     known.update({missing[k]: f for k, f in cache.get_many(missing).items()})
     return known
 
 
-def store(cache: FindingsCache, fresh: dict[str, Findings], timeout: float) -> None:
+def store(cache: FindingsCache, fresh: dict[str, Findings], options: ScanOptions) -> None:
     items = []
     for key, findings in fresh.items():
-        codes = {e.code for e in findings.errors}
-        if not codes & TRANSIENT_ERRORS:
+        transient = {e.code for e in findings.errors} & TRANSIENT_ERRORS
+        if not transient:
             items.append((key, findings))
-        elif codes & TRANSIENT_ERRORS == {"timeout"}:
-            items.append((_timeout_key(key, timeout), findings))
+        elif transient <= LIMIT_ERRORS:
+            items.append((_limits_key(key, options), findings))
     cache.put_many(items)
 
 
@@ -194,7 +197,7 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: P
     stack = stack_version(options)
     keys = {s.location: content_key(s, stack) for s in sources}
     cache = open_cache(options)
-    known = lookup(cache, set(keys.values()), options.timeout) if cache else {}
+    known = lookup(cache, set(keys.values()), options) if cache else {}
     representative: dict[str, SourceFile] = {}
     for s in sources:
         if keys[s.location] not in known:
@@ -203,7 +206,7 @@ def scan(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: P
     computed = run_detectors(list(representative.values()), options, progress)
     fresh = {keys[loc]: f for loc, f in computed.items()}
     if cache:
-        store(cache, fresh, options.timeout)
+        store(cache, fresh, options)
         cache.close()
 
     for s in sources:

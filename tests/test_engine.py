@@ -117,6 +117,21 @@ def test_a_timed_out_file_is_not_retried_under_the_same_limit(tmp_path):
     assert s3.analysed == 1, "a different limit must try again"
 
 
+def test_a_file_over_the_memory_allowance_is_not_retried_under_the_same_limits(tmp_path):
+    big = "\n".join((SAMPLES / "vendor/fastjson/LICENSE").read_text().splitlines() * 40)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "huge-licence.txt").write_text(big)
+    cache = str(tmp_path / "cache")
+    tiny = ScanOptions(jobs=1, cache_dir=cache, max_memory=4096)
+    first, s1 = scan([str(tree)], tiny)
+    assert "out-of-memory" in {e.code for e in first.files[0].errors}
+    again, s2 = scan([str(tree)], tiny)
+    assert s1.analysed == 1 and s2.analysed == 0 and again.to_dict() == first.to_dict()
+    _, s3 = scan([str(tree)], ScanOptions(jobs=1, cache_dir=cache, max_memory=8192))
+    assert s3.analysed == 1, "a different allowance must try again"
+
+
 def test_odd_file_names_are_scanned_and_reported(tmp_path):
     weird = os.fsencode(tmp_path) + b"/caf\xe9-latin1.py"
     with open(weird, "wb") as fh:

@@ -29,6 +29,9 @@ from licensedcode import index as license_index
 from .arrays import gather
 
 SHORT_REGION = 1000  # query tokens; below this cyseq's own walk is faster than setting up arrays
+FEW_RUNS = 24  # below this many runs a region is searched in plain Python
+RESELECT_SLACK = 64  # a part's runs are looked up afresh when its parent's are this many more than its width
+MANY_RUNS = 512  # above this many runs in a region, it is searched without listing them
 
 # The query token list last seen and its array (Query has __slots__: held, not weakly referenced).
 _tokens: list = [None, 0, None]
@@ -53,6 +56,8 @@ class DiagonalRuns:
         keys = sorted(k for k in b2j if k < len_good)
         empty = np.empty(0, dtype=np.int64)
         self.i, self.j, self.length = empty, empty, empty
+        self.reach = 0
+        self._lists: tuple[list, list, list] | None = None
         if not keys:
             return
         key_array = np.array(keys, dtype=np.int64)
@@ -76,22 +81,75 @@ class DiagonalRuns:
         starts = np.ones(len(i), dtype=bool)
         starts[1:] = (diagonal[1:] != diagonal[:-1]) | (i[1:] != i[:-1] + 1)
         first = np.flatnonzero(starts)
-        by_start = np.argsort(i[first], kind="stable")
-        self.i, self.j = i[first][by_start], j[first][by_start]
-        self.length = np.diff(np.append(first, len(i)))[by_start]
+        # ordered by start in b, then in a: the runs starting at one rule position form a slice sorted by query position
+        by_j = np.lexsort((i[first], j[first]))
+        self.i, self.j = i[first][by_j], j[first][by_j]
+        self.length = np.diff(np.append(first, len(i)))[by_j]
+        self.reach = int(self.length.max())
+        self.stride = len(tokens) + 2  # a query position never reaches the next rule position's slice
+        self.key = self.j * self.stride + self.i
+        # single-token runs, by far the most common on long queries, apart: in one rule position's slice the
+        # first at or after a query position is the earliest there
+        self.points = np.flatnonzero(self.length == 1)
+        self.point_key, self.point_i = self.key[self.points], self.i[self.points]
+        self.longer = np.flatnonzero(self.length > 1)
+        self.longer_key = self.key[self.longer]
 
-    def around(self, alo: int, ahi: int) -> np.ndarray:
-        """Indices of the runs that can reach into a[alo:ahi] (runs are ordered by their start in a)."""
-        if not len(self.i):
-            return np.empty(0, dtype=np.int64)
-        longest = int(self.length.max())
-        return np.arange(np.searchsorted(self.i, alo - longest + 1), np.searchsorted(self.i, ahi))
+    def _slices(self, keys: np.ndarray, reach: int, alo: int, ahi: int, blo: int, bhi: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """Per rule position that a run can start at and still reach b[blo:bhi]: the slice of ``keys`` of the
+        runs that can reach a[alo:ahi]."""
+        starts_j = np.arange(max(blo - reach + 1, 0), bhi) * self.stride
+        return (np.searchsorted(keys, starts_j + max(alo - reach + 1, 0)),
+                np.searchsorted(keys, starts_j + ahi))
 
-    def longest(self, runs: np.ndarray, alo: int, ahi: int, blo: int, bhi: int) -> tuple[tuple[int, int, int], np.ndarray]:
-        """Longest run inside a[alo:ahi] x b[blo:bhi] among ``runs`` (indices): earliest in a, then in b, on
-        ties; (alo, blo, 0) if none. Also the indices of the runs that reach into the region, for its parts."""
+    @staticmethod
+    def _expand(low: np.ndarray, high: np.ndarray) -> np.ndarray:
+        sizes = high - low
+        return np.arange(int(sizes.sum())) + np.repeat(low - (np.cumsum(sizes) - sizes), sizes)
+
+    def longest(self, runs: np.ndarray | None, alo: int, ahi: int, blo: int, bhi: int
+                ) -> tuple[tuple[int, int, int], np.ndarray | None]:
+        """Longest run inside a[alo:ahi] x b[blo:bhi], looked for among ``runs`` (indices, a superset of the
+        runs reaching into the region; None: all): earliest in a, then in b, on ties; (alo, blo, 0) if none.
+        Also the indices of the runs that reach into the region, for its parts (None: look them up again)."""
+        if runs is None or len(runs) > 4 * (bhi - blo + self.reach) + RESELECT_SLACK:
+            if not len(self.i):
+                return (alo, blo, 0), None
+            low, high = self._slices(self.key, self.reach, alo, ahi, blo, bhi)
+            if int((high - low).sum()) > MANY_RUNS:
+                return self._longest_of_many(alo, ahi, blo, bhi), None
+            runs = self._expand(low, high)
+        return self._longest_among(runs, alo, ahi, blo, bhi)
+
+    def _longest_of_many(self, alo: int, ahi: int, blo: int, bhi: int) -> tuple[int, int, int]:
+        """``longest`` without listing the region's runs: runs of two tokens or more are few and searched;
+        of the single-token ones, only the earliest in each rule position's slice can win."""
+        best = (alo, blo, 0)
+        if len(self.longer):
+            reach = int(self.length[self.longer].max())
+            found = self.longer[self._expand(*self._slices(self.longer_key, reach, alo, ahi, blo, bhi))]
+            best = self._longest_among(found, alo, ahi, blo, bhi)[0]
+        if best[2] >= 2 or not len(self.points):
+            return best
+        rule_positions = np.arange(blo, bhi)
+        first = np.searchsorted(self.point_key, rule_positions * self.stride + alo)
+        present = first < len(self.points)
+        first = np.minimum(first, len(self.points) - 1)
+        present &= self.point_key[first] < rule_positions * self.stride + ahi
+        if not present.any():
+            return best
+        starts_i, starts_j = self.point_i[first[present]], rule_positions[present]
+        pick = np.lexsort((starts_j, starts_i))[0]
+        point = (int(starts_i[pick]), int(starts_j[pick]), 1)
+        return point if best[2] == 0 or point < best else best
+
+    def _longest_among(self, runs: np.ndarray, alo: int, ahi: int, blo: int, bhi: int
+                       ) -> tuple[tuple[int, int, int], np.ndarray]:
         if not len(runs):
             return (alo, blo, 0), runs
+        if len(runs) <= FEW_RUNS:
+            return self._longest_of_few(runs, alo, ahi, blo, bhi)
         i, j = self.i[runs], self.j[runs]
         skip = np.maximum(np.maximum(alo - i, blo - j), 0)
         size = np.minimum(np.minimum(ahi - i, bhi - j), self.length[runs]) - skip
@@ -103,6 +161,24 @@ class DiagonalRuns:
         start_i, start_j = i[tied] + skip[tied], j[tied] + skip[tied]
         pick = np.lexsort((start_j, start_i))[0]
         return (int(start_i[pick]), int(start_j[pick]), best), runs[inside]
+
+    def _longest_of_few(self, runs: np.ndarray, alo: int, ahi: int, blo: int, bhi: int
+                        ) -> tuple[tuple[int, int, int], np.ndarray]:
+        """``longest`` in plain Python: for a handful of runs, array calls cost more than the work."""
+        if self._lists is None:
+            self._lists = (self.i.tolist(), self.j.tolist(), self.length.tolist())
+        starts_i, starts_j, lengths = self._lists
+        best, inside = (alo, blo, 0), []
+        for run in runs.tolist():
+            i, j = starts_i[run], starts_j[run]
+            skip = max(alo - i, blo - j, 0)
+            size = min(ahi - i, bhi - j, lengths[run]) - skip
+            if size > 0:
+                inside.append(run)
+                found = (i + skip, j + skip, size)
+                if size > best[2] or (size == best[2] and found < best):
+                    best = found
+        return best, np.array(inside, dtype=np.int64)
 
 
 # The runs last built, reused by the calls that follow for the same rule on a part of the same region
@@ -135,7 +211,7 @@ def match_blocks(a, b, a_start, a_end, b2j, len_good, matchables, *args, **kwarg
     if a_end - a_start < SHORT_REGION:
         return cyseq_match_blocks(a, b, a_start, a_end, b2j, len_good, matchables, *args, **kwargs)
     runs = _runs_for(a, a_start, a_end, b2j, len_good, matchables)
-    queue = [(a_start, a_end, 0, len(b), runs.around(a_start, a_end))]
+    queue = [(a_start, a_end, 0, len(b), None)]
     blocks = []
     while queue:
         alo, ahi, blo, bhi, within = queue.pop()

@@ -19,8 +19,12 @@ LEN_GOOD = 4  # token ids below this are "legalese"
 
 @st.composite
 def alignments(draw):
-    a = draw(st.lists(st.integers(0, 7), min_size=1, max_size=300))
-    b = draw(st.lists(st.integers(0, 7), min_size=1, max_size=40))
+    if draw(st.booleans()):  # few token kinds: long runs of shared tokens
+        a = draw(st.lists(st.integers(0, 7), min_size=1, max_size=300))
+        b = draw(st.lists(st.integers(0, 7), min_size=1, max_size=40))
+    else:  # a rule of distinct tokens: mostly single-token runs, many of them
+        b = draw(st.lists(st.integers(0, 7), min_size=1, max_size=8, unique=True))
+        a = draw(st.lists(st.sampled_from(b + [5, 6, 7]), min_size=1, max_size=300))
     kept = draw(st.sets(st.integers(0, LEN_GOOD - 1)))  # the rule's legalese tokens shared with the query
     b2j = {}
     for j, token in enumerate(b):
@@ -32,18 +36,31 @@ def alignments(draw):
     return a, b, start, end, b2j, matchables
 
 
-@settings(max_examples=400, deadline=None)
-@given(alignments())
-def test_blocks_identical_to_cyseq(case):
+# (FEW_RUNS, RESELECT_SLACK, MANY_RUNS): each way of searching a region, alone or mixed with the others
+SEARCH_SETTINGS = [
+    (0, -10**9, 10**9),  # arrays, each part's runs listed afresh
+    (0, 64, 10**9),      # arrays, parts narrowed from their parent's runs
+    (24, 64, 10**9),     # plain Python when runs are few
+    (0, -10**9, 0),      # never listing runs: longer runs apart, single-token runs per rule position
+    (24, 64, 512),       # the settings in use
+]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(alignments(), st.sampled_from(SEARCH_SETTINGS))
+def test_blocks_identical_to_cyseq(case, search_settings):
     a, b, start, end, b2j, matchables = case
     expected = cyseq_match_blocks(a, b, start, end, b2j, LEN_GOOD, matchables)
-    saved = sequence_blocks.SHORT_REGION
-    sequence_blocks.SHORT_REGION = 0  # always the array path
+    names = ("SHORT_REGION", "FEW_RUNS", "RESELECT_SLACK", "MANY_RUNS")
+    saved = [getattr(sequence_blocks, n) for n in names]
+    for name, value in zip(names, (0, *search_settings)):  # SHORT_REGION 0: never handed to cyseq
+        setattr(sequence_blocks, name, value)
     try:
         sequence_blocks.release()
         actual = sequence_blocks.match_blocks(a, b, start, end, b2j, LEN_GOOD, matchables)
     finally:
-        sequence_blocks.SHORT_REGION = saved
+        for name, value in zip(names, saved):
+            setattr(sequence_blocks, name, value)
     assert [tuple(m) for m in actual] == [tuple(m) for m in expected]
 
 
@@ -81,3 +98,55 @@ def test_licences_identical_with_and_without_the_fast_paths():
         query_runs.install()
     assert run() == expected
     assert any('"license_detections": [{' in r for r in expected)
+
+
+def longest_by_brute_force(a, b, b2j, matchables, alo, ahi, blo, bhi):
+    """The longest run of equal, matchable legalese tokens in a[alo:ahi] x b[blo:bhi], earliest in a then b."""
+    best = (alo, blo, 0)
+    for i in range(alo, ahi):
+        for j in range(blo, bhi):
+            size = 0
+            while (i + size < ahi and j + size < bhi and a[i + size] < LEN_GOOD and i + size in matchables
+                   and j + size in b2j.get(a[i + size], ())):
+                size += 1
+            if size > best[2]:
+                best = (i, j, size)
+    return best
+
+
+@settings(max_examples=1000, deadline=None)
+@given(alignments(), st.sampled_from(SEARCH_SETTINGS), st.data())
+def test_longest_run_in_any_region_is_the_brute_force_one(case, search_settings, data):
+    a, b, start, end, b2j, matchables = case
+    alo = data.draw(st.integers(start, end))
+    ahi = data.draw(st.integers(alo, end))
+    blo = data.draw(st.integers(0, len(b)))
+    bhi = data.draw(st.integers(blo, len(b)))
+    names = ("FEW_RUNS", "RESELECT_SLACK", "MANY_RUNS")
+    saved = [getattr(sequence_blocks, n) for n in names]
+    for name, value in zip(names, search_settings):
+        setattr(sequence_blocks, name, value)
+    try:
+        sequence_blocks.release()
+        runs = sequence_blocks.DiagonalRuns(a, start, end, b2j, LEN_GOOD, matchables)
+        found, _ = runs.longest(None, alo, ahi, blo, bhi)
+    finally:
+        for name, value in zip(names, saved):
+            setattr(sequence_blocks, name, value)
+    expected = longest_by_brute_force(a, b, b2j, matchables, alo, ahi, blo, bhi)
+    assert found == expected if expected[2] else found[2] == 0
+
+
+def test_a_clipped_longer_run_and_a_single_token_run_tie_to_the_earliest():
+    a, b = [0, 0, 9, 1], [0, 0, 1]
+    b2j = {0: [0, 1], 1: [2]}
+    matchables = intbitset(range(len(a)))
+    saved = sequence_blocks.MANY_RUNS
+    sequence_blocks.MANY_RUNS = 0  # the path that keeps single-token runs apart
+    try:
+        runs = sequence_blocks.DiagonalRuns(a, 0, len(a), b2j, LEN_GOOD, matchables)
+        # the two-token run at (0, 0) is clipped to (1, 1); the single-token run at (1, 0) is earlier in b
+        assert runs.longest(None, 1, 4, 0, 3)[0] == (1, 0, 1)
+    finally:
+        sequence_blocks.MANY_RUNS = saved
+    assert longest_by_brute_force(a, b, b2j, matchables, 1, 4, 0, 3) == (1, 0, 1)
