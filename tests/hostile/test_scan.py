@@ -160,6 +160,7 @@ def test_a_file_that_makes_scancode_grow_without_bound_gets_an_out_of_memory_err
     files = {f["path"]: f for f in json.loads((tmp_path / "scan.json").read_text(encoding="utf-8"))["files"]}
     errors = {e["detector"]: (e["code"], e["message"]) for e in files["NOTICES.txt"]["errors"]}
     assert errors["licensedcode"] == ("out-of-memory", "more than 64 MiB of memory for one file (--max-memory)")
-    assert errors["copyright"][0] == "timeout"  # cluecode is slow on it too, and stopped by --timeout
+    assert "copyright" not in errors  # cluecode's repeated work is done once: the megabyte takes it seconds
+    assert {c["value"] for c in files["NOTICES.txt"]["copyrights"]} == {"Copyright 2020 Someone"}
     assert "NOTICES.txt: out-of-memory" in run.stderr
     assert files["LICENSE"]["license_expression_spdx"] == "MIT"  # scanned after it, in the same process
