@@ -28,7 +28,7 @@ from intbitset import intbitset
 from licensedcode import match_set
 from licensedcode.match_set import ScoresVector
 
-from .arrays import gather
+from .arrays import gather, tokens_array
 
 _original_compute_candidates = match_set.compute_candidates
 
@@ -133,25 +133,13 @@ def postings_for(idx) -> RulePostings:
     return entry[1]
 
 
-# The token ids of the query being matched, as an array (Query has __slots__: held, not weakly referenced).
-_query_tokens: list = [None, 0, None]
-
-
 def _query_multiset(query_run) -> tuple[np.ndarray, np.ndarray]:
     """``build_set_and_mset(query_run.matchable_tokens())`` as arrays: distinct token ids (ascending) and
     their counts at the run's matchable positions; empty when the run has no matchable legalese token."""
     if not query_run.high_matchables:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    query = query_run.query
-    if _query_tokens[0] is not query or _query_tokens[1] != len(query.tokens):
-        _query_tokens[:] = [query, len(query.tokens), np.array(query.tokens, dtype=np.int64)]
     positions = np.fromiter(query_run.matchables, dtype=np.int64)
-    return np.unique(_query_tokens[2][positions], return_counts=True)
-
-
-def release() -> None:
-    """Forget the last query's tokens."""
-    _query_tokens[:] = [None, 0, None]
+    return np.unique(tokens_array(query_run.query.tokens)[positions], return_counts=True)
 
 
 def _scores(matched: int, rule_length: int, query_length: int, threshold: float):

@@ -88,15 +88,14 @@ def run_with_timeout(func, location: str | None, timeout: float, detector: str,
     limit and a memory allowance."""
     from scancode.interrupt import interruptible
 
-    from . import candidates, query_runs, sequence_blocks
+    from . import query_runs, sequence_blocks
 
     _accelerate_scancode()
     kwargs["deadline"] = time.time() + timeout
     args = (location,) if location is not None else ()
     with _memory_guard(memory_allowance):
         error, value = interruptible(func, args=args, kwargs=kwargs, timeout=timeout)
-    candidates.release()  # the last query's arrays: a large file's must not outlive it
-    query_runs.release()
+    query_runs.release()  # the last query's state: a large file's must not outlive it
     sequence_blocks.release()
     _freeze_after_index_load()
     if error:

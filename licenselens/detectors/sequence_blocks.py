@@ -26,26 +26,16 @@ from cyseq import match_blocks as cyseq_match_blocks
 from intbitset import intbitset
 from licensedcode import index as license_index
 
-from .arrays import gather
+from .arrays import gather, release_tokens, tokens_array
 
 SHORT_REGION = 1000  # query tokens; below this cyseq's own walk is faster than setting up arrays
 FEW_RUNS = 24  # below this many runs a region is searched in plain Python
 RESELECT_SLACK = 64  # a part's runs are looked up afresh when its parent's are this many more than its width
 MANY_RUNS = 512  # above this many runs in a region, it is searched without listing them
 
-# The query token list last seen and its array (Query has __slots__: held, not weakly referenced).
-_tokens: list = [None, 0, None]
-
-
-def _array(a: list) -> np.ndarray:
-    if _tokens[0] is not a or _tokens[1] != len(a):
-        _tokens[:] = [a, len(a), np.array(a, dtype=np.int64)]
-    return _tokens[2]
-
-
 def release() -> None:
     """Forget the last query's tokens and runs."""
-    _tokens[:] = [None, 0, None]
+    release_tokens()
     _last_runs[0] = None
 
 
@@ -61,7 +51,7 @@ class DiagonalRuns:
         if not keys:
             return
         key_array = np.array(keys, dtype=np.int64)
-        tokens = _array(a)
+        tokens = tokens_array(a)
         matchable = np.zeros(a_end - a_start, dtype=bool)
         positions = np.fromiter(matchables, dtype=np.int64)
         positions = positions[(positions >= a_start) & (positions < a_end)]
