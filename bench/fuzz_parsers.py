@@ -37,15 +37,15 @@ import atheris
 with atheris.instrument_imports(include=["licenselens"]):
     from license_expression import ExpressionError
 
-    from licenselens.detectors.anchors import AnchorScanner, lowered
+    from licenselens.signals.anchors import AnchorScanner, lowered
     from licenselens.detectors.base import Content
-    from licenselens.detectors.phrases import phrase_rules
-    from licenselens.detectors.pii import PII_TYPES, find_pii, mask_text
+    from licenselens.signals.phrases import phrase_rules
+    from licenselens.signals.pii import PII_TYPES, find_pii, mask_text
     from licenselens.detectors.spdx_tags import SpdxTagDetector, clean_tag_value, parse_spdx_tag
-    from licenselens.manifest import ManifestError, load_manifest
+    from licenselens.sources.manifest import ManifestError, load_manifest
     from licenselens.sources.jsonl import JsonlReader
     from licenselens.tokens import TOKEN_PATTERN, count_tokens, token_spans
-    from licenselens.types import DatasetSpec, Document, DocumentError
+    from licenselens.types.corpus import DatasetSpec, Document, DocumentError
 
 REPO = Path(__file__).resolve().parent.parent
 WORKDIR = "LICENSELENS_FUZZ_WORK"  # the child's scratch folder, made and removed by the parent

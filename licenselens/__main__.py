@@ -1,3 +1,3 @@
-from .cli import main
+from licenselens.cli import main
 
 main()

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..expressions import spdx_licensing
-from ..licensedb import license_db
+from licenselens.expressions import spdx_licensing
+from licenselens.scancode.licensedb import license_db
 
 ALL_RIGHTS_RESERVED = "all-rights-reserved"
 

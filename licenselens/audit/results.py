@@ -9,16 +9,19 @@ from importlib.metadata import version
 import numpy as np
 import pyarrow.parquet as pq
 
-from ..cachedir import index_version
-from ..detectors.pii import PII_TYPES, mask_text
-from ..overlap.query import OverlapIndex
-from ..overlap.verdict import VERDICTS
-from ..policy.base import Subject
-from ..policy.evaluate import PolicyEvaluator
-from ..rules import load_yaml
-from ..tokens import token_spans
-from ..types import Document, DocumentError, Manifest, OutputResult, Policy, to_jsonable
-from .evidence import build_evidence
+from licenselens.scancode.licensedb import index_version
+from licenselens.signals.pii import PII_TYPES, mask_text
+from licenselens.overlap.query import OverlapIndex
+from licenselens.overlap.verdict import VERDICTS
+from licenselens.policy.base import Subject
+from licenselens.policy.evaluate import PolicyEvaluator
+from licenselens.rules import load_yaml
+from licenselens.tokens import token_spans
+from licenselens.types.corpus import Document, DocumentError, Manifest
+from licenselens.types.overlap import OutputResult
+from licenselens.types.policy import Policy
+from licenselens.types.convert import to_jsonable
+from licenselens.audit.evidence import build_evidence
 
 SCHEMA_VERSION = "1.0"
 DOCUMENT_COLUMNS = ("dataset", "doc_id", "origin", "url", "path", "chars", "tokens", "license_expression_spdx",

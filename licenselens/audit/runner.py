@@ -1,26 +1,29 @@
 """`licenselens audit`: every layer over one manifest, then every output file of OUTDIR.
 
-corpus signals (all datasets) -> licence scan (source trees) -> overlap index -> model outputs
-checked against it -> policy -> results.json -> reports. Each step reuses its own command's
-runner, so the audit reports exactly what `corpus`, `scan`, `index build` and `overlap` report.
+corpus signals (all datasets; source trees through scan_tree, as `scan` scans them) -> overlap index
+-> model outputs checked against it -> policy -> results.json -> assessment -> reports. Each step
+reuses its own command's runner, so the audit reports exactly what `corpus`, `scan`, `index build`
+and `overlap` report.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from ..corpus.runner import CorpusOptions, run_corpus
-from ..engine import ScanOptions, scan
-from ..overlap.build import IndexSettings, build_index
-from ..overlap.query import OverlapIndex
-from ..policy.loading import load_policy
-from ..sources.readers import read_documents
-from ..types import DocumentError, Manifest
-from .results import assemble
+from licenselens.corpus.runner import CorpusOptions, run_corpus
+from licenselens.overlap.build import IndexSettings, build_index
+from licenselens.overlap.query import OverlapIndex
+from licenselens.policy.evaluate import evaluate_files
+from licenselens.policy.loading import load_policy
+from licenselens.sources.readers import read_documents
+from licenselens.types.corpus import DocumentError, Manifest
+from licenselens.types.policy import Policy, PolicyReport
+from licenselens.audit.results import assemble
 
 INDEX_DIR = "index"
 
@@ -46,23 +49,14 @@ def created_timestamp() -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def display_path(path: str) -> str:
-    """Relative to the working folder when inside it, so results do not depend on where a clone lives."""
-    relative = os.path.relpath(path)
-    return (path if relative.startswith("..") and os.path.isabs(path) else relative).replace(os.sep, "/")
-
-
-def _scan_trees(manifest: Manifest, policy, options: AuditOptions) -> list[dict]:
-    trees = []
-    for spec in manifest.datasets:
-        if spec.format != "tree":
-            continue
-        for path in spec.paths:
-            result, _ = scan([display_path(path)], ScanOptions(jobs=options.jobs, use_cache=options.use_cache,
-                                                              cache_dir=options.cache_dir), None, policy)
-            trees.append({"dataset": spec.name, "root": display_path(path), "declared_license": spec.license,
-                          "scan": result.to_dict()})
-    return trees
+def _tree_sections(trees, policy: Policy) -> list[dict]:
+    """The corpus run's scans of source trees, judged by the audit's policy."""
+    sections = []
+    for tree in trees:
+        report = PolicyReport(policy.name, tuple(evaluate_files(policy, tree.result.files)))
+        sections.append({"dataset": tree.dataset, "root": tree.root, "declared_license": tree.declared_license,
+                         "scan": dataclasses.replace(tree.result, policy=report).to_dict()})
+    return sections
 
 
 def _check_outputs(manifest: Manifest, index: OverlapIndex) -> tuple[list[tuple[str, object]], list[DocumentError]]:
@@ -85,14 +79,13 @@ def run_audit(manifest: Manifest, options: AuditOptions, log: Callable[[str], No
     started = time.perf_counter()
     corpus = run_corpus(manifest, CorpusOptions(output_dir=options.output_dir, engine=options.engine,
                                                 jobs=options.jobs, ray_address=options.ray_address,
-                                                timeout=options.timeout, fresh=options.fresh))
+                                                timeout=options.timeout, fresh=options.fresh,
+                                                use_cache=options.use_cache, cache_dir=options.cache_dir))
     timings["corpus"] = time.perf_counter() - started
     log(f"corpus: {corpus.summary['totals']['documents']:,} documents in "
         f"{len(manifest.datasets)} datasets ({corpus.shards_reused} of {corpus.shards} shards reused)")
 
-    started = time.perf_counter()
-    trees = _scan_trees(manifest, policy, options)
-    timings["scan"] = time.perf_counter() - started
+    trees = _tree_sections(corpus.trees, policy)
     log(f"scan: {sum(len(t['scan']['files']) for t in trees):,} files in {len(trees)} source trees")
 
     started = time.perf_counter()

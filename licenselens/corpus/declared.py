@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from functools import cache
 
-from ..licensedb import license_db
-from ..types import Detection
+from licenselens.scancode.licensedb import license_db
+from licenselens.types.findings import Detection
 
 
 @cache
 def normalise_declared(value: str) -> str | None:
     """A declared licence as an SPDX expression with canonical case; None when it is not one."""
-    from ..expressions import spdx_licensing
+    from licenselens.expressions import spdx_licensing
 
     licensing = spdx_licensing()
     try:
@@ -26,7 +26,7 @@ def normalise_declared(value: str) -> str | None:
 @cache
 def declared_keys(spdx_expression: str) -> frozenset[str]:
     """ScanCode keys of the licences a declared SPDX expression names."""
-    from ..expressions import spdx_licensing
+    from licenselens.expressions import spdx_licensing
 
     db = license_db()
     keys = set()

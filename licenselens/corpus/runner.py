@@ -1,4 +1,5 @@
-"""A corpus run: plan shards, run them on an engine, merge them into the results table and summary."""
+"""A corpus run: scan source trees, plan shards, run them on an engine, merge them into the results table
+and summary."""
 
 from __future__ import annotations
 
@@ -8,22 +9,25 @@ import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.metadata import version
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..atomic import atomic_output
-from ..cachedir import index_version
-from ..rules import rules_dir
-from ..sources.base import ReadLimits
-from ..sources.readers import plan_dataset
-from ..types import DatasetSpec, DocumentError, Manifest, Shard
-from .executors import ENGINES
-from .process import ShardTask, process_shard
-from .schema import RESULT_SCHEMA
-from .shards import ShardStore
-from .summary import DatasetTally, totals
+from licenselens.atomic import atomic_output
+from licenselens.corpus.process import ShardTask, process_shard, shard_rows
+from licenselens.corpus.schema import RESULT_SCHEMA
+from licenselens.corpus.tally import DatasetTally, totals
+from licenselens.corpus.trees import TreeScan, scan_trees
+from licenselens.execution.executors import ENGINES
+from licenselens.execution.shards import ShardStore
+from licenselens.rules import rules_dir
+from licenselens.scan.options import ScanOptions
+from licenselens.scancode.licensedb import index_version
+from licenselens.scancode.patches import install as install_scancode_patches
+from licenselens.sources.base import ReadLimits
+from licenselens.sources.readers import plan_dataset
+from licenselens.stamp import tool_stamp, tool_version
+from licenselens.types.corpus import DatasetSpec, DocumentError, Manifest, Shard
 
 RESULTS_FILE, SUMMARY_FILE, WORK_DIR = "corpus.parquet", "corpus-summary.json", ".licenselens-work"
 # rules whose edits change per-document results, so finished shards must be redone
@@ -44,6 +48,8 @@ class CorpusOptions:
     shard_bytes: int = 32 * 1024 * 1024
     fresh: bool = False
     limits: ReadLimits = ReadLimits()  # largest JSON Lines record and whole-file document read
+    use_cache: bool = True  # the scan's findings cache, for source-tree datasets
+    cache_dir: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,10 +59,11 @@ class CorpusRun:
     summary_path: str
     shards: int
     shards_reused: int
+    trees: tuple[TreeScan, ...] = ()  # the scans of the source-tree datasets, in manifest order
 
 
 def settings_key(options: CorpusOptions) -> str:
-    digest = hashlib.sha256(f"{version('licenselens')}|{index_version()}|{options.timeout}|{options.limits}".encode())
+    digest = hashlib.sha256(f"{tool_version()}|{index_version()}|{options.timeout}|{options.limits}".encode())
     for name in RULE_FILES:
         digest.update((rules_dir() / name).read_bytes())
     return digest.hexdigest()[:12]
@@ -78,52 +85,74 @@ def run_corpus(manifest: Manifest, options: CorpusOptions, progress: Callable[[d
         raise CorpusError(f"unknown engine {options.engine!r} (known: {', '.join(ENGINES)})")
     _check_output_dir(manifest, options.output_dir)
     os.makedirs(options.output_dir, exist_ok=True)
-    work = os.path.join(options.output_dir, WORK_DIR)
+    work = os.path.abspath(os.path.join(options.output_dir, WORK_DIR))
     if options.fresh and os.path.isdir(work):
         shutil.rmtree(work)
     key = settings_key(options)
+    scan_options = ScanOptions(jobs=options.jobs, use_cache=options.use_cache, cache_dir=options.cache_dir)
+    tree_dir = os.path.join(work, "trees")
+    store = ShardStore(os.path.join(work, "shards"))
     plan: list[tuple[DatasetSpec, list[Shard], list]] = []
+    tasks: list[ShardTask] = []
+    names: list[list[str]] = []
+    trees: list[TreeScan] = []
     for spec in manifest.datasets:
         shards, errors = plan_dataset(spec, options.shard_bytes, options.limits)
         plan.append((spec, shards, errors))
-    all_shards = [s for _, shards, _ in plan for s in shards]
-    store = ShardStore(os.path.abspath(work), key)
-    tasks = [ShardTask(s, spec, store.directory, key, options.timeout, options.limits)
-             for spec, shards, _ in plan for s in shards if not store.is_done(s)]
+        scans = {t.location: t for t in scan_trees(spec, scan_options, tree_dir)} if spec.format == "tree" else {}
+        trees.extend(scans.values())
+        names.append([])
+        for shard in shards:
+            tree = scans.get(shard.location)
+            name = f"{key}-{shard.key}" + (f"-{tree.digest}" if tree else "")
+            names[-1].append(name)
+            if not store.is_done(name):
+                tasks.append(ShardTask(shard, spec, store.directory, name, options.timeout, options.limits,
+                                       tree.findings_path if tree else None))
+    every = [name for group in names for name in group]
     if on_plan:
-        on_plan(len(all_shards))
+        on_plan(len(every))
     progress = progress or (lambda outcome: None)
-    for _ in range(len(all_shards) - len(tasks)):
+    for _ in range(len(every) - len(tasks)):
         progress({"reused": True})
-    ENGINES[options.engine](process_shard, tasks, options.jobs, progress, options.ray_address)
-    summary = _merge(manifest, plan, store, options.output_dir)
-    store.prune(all_shards)
+    ENGINES[options.engine](process_shard, tasks, options.jobs, progress, options.ray_address,
+                            install_scancode_patches)
+    summary = _merge(manifest, plan, names, store, options.output_dir)
+    store.prune(every)
+    _prune_trees(tree_dir, {t.findings_path for t in trees})
     return CorpusRun(summary, os.path.join(options.output_dir, RESULTS_FILE),
-                     os.path.join(options.output_dir, SUMMARY_FILE), len(all_shards), len(all_shards) - len(tasks))
+                     os.path.join(options.output_dir, SUMMARY_FILE), len(every), len(every) - len(tasks), tuple(trees))
 
 
-def _merge(manifest: Manifest, plan, store, output_dir: str) -> dict:
+def _prune_trees(directory: str, keep: set[str]) -> None:
+    if os.path.isdir(directory):
+        for entry in os.scandir(directory):
+            if os.path.abspath(entry.path) not in keep:
+                os.unlink(entry.path)
+
+
+def _merge(manifest: Manifest, plan, names: list[list[str]], store: ShardStore, output_dir: str) -> dict:
     """Shards in plan order into one table; duplicates marked against the first occurrence in that order."""
     first_seen: dict[str, str] = {}
     tallies = []
     with atomic_output(os.path.join(output_dir, RESULTS_FILE), binary=True) as fh:
         with pq.ParquetWriter(fh, RESULT_SCHEMA) as writer:
-            for spec, shards, plan_errors in plan:
+            for (spec, _, plan_errors), shard_names in zip(plan, names):
                 tally = DatasetTally(spec)
                 tally.add_errors(plan_errors)
-                for shard in shards:
-                    table = store.rows(shard)
+                for name in shard_names:
+                    table = shard_rows(store, name)
                     duplicate_of = []
                     for digest, doc_id in zip(table.column("sha256").to_pylist(), table.column("doc_id").to_pylist()):
                         duplicate_of.append(first_seen.get(digest))
                         first_seen.setdefault(digest, f"{spec.name}:{doc_id}")
                     tally.add(table, duplicate_of)
-                    tally.add_errors(_errors(store.sidecar(shard)))
+                    tally.add_errors(_errors(store.record(name)))
                     writer.write_table(table.append_column(RESULT_SCHEMA.field("duplicate_of"),
                                                            pa.array(duplicate_of, pa.string())))
                 tallies.append(tally.to_dict())
     summary = {
-        "tool": {"name": "licenselens", "version": version("licenselens"), "scancode_index": index_version()},
+        "tool": tool_stamp(),
         "manifest": manifest.source,
         "model": {"name": manifest.model, "description": manifest.description},
         "totals": totals(tallies),
@@ -135,5 +164,5 @@ def _merge(manifest: Manifest, plan, store, output_dir: str) -> dict:
     return summary
 
 
-def _errors(sidecar: dict) -> list[DocumentError]:
-    return [DocumentError(**e) for e in sidecar["errors"]]
+def _errors(record: dict) -> list[DocumentError]:
+    return [DocumentError(**e) for e in record["errors"]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from ..detectors.pii import PII_TYPES
+from licenselens.signals.pii import PII_TYPES
 
 _strings = pa.list_(pa.string())
 

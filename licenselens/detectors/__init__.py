@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from .base import Content, Detector
-from .copyrights import CopyrightDetector
-from .licensedcode import LicensedcodeDetector
-from .manifests import ManifestDetector
-from .spdx_tags import SpdxTagDetector
+from licenselens.detectors.base import Content, Detector
+from licenselens.detectors.copyrights import CopyrightDetector
+from licenselens.detectors.licensedcode import LicensedcodeDetector
+from licenselens.detectors.packages import PackageManifestDetector
+from licenselens.detectors.spdx_tags import SpdxTagDetector
 
 DETECTORS: dict[str, type[Detector]] = {
     SpdxTagDetector.name: SpdxTagDetector,
-    ManifestDetector.name: ManifestDetector,
+    PackageManifestDetector.name: PackageManifestDetector,
     LicensedcodeDetector.name: LicensedcodeDetector,
     CopyrightDetector.name: CopyrightDetector,
 }

@@ -7,12 +7,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import ClassVar
 
-from ..types import Findings
+from licenselens.scancode.calls import DEFAULT_MEMORY_ALLOWANCE
+from licenselens.types.findings import Findings
 
-# what one ScanCode call may add to its process's resident memory (docs/limits.md): ScanCode's matcher
-# grows without bound on some inputs (20 MB of concatenated licence texts took 20 GB before the kernel
-# killed it), and no time limit stops that soon enough
-DEFAULT_MEMORY_ALLOWANCE = 2048 * 2**20
 
 
 @dataclass

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..types import Findings, Statement
-from .base import Content, Detector
-from .scancode_common import run_with_timeout
+from licenselens.detectors.base import Content, Detector
+from licenselens.scancode.api import file_copyrights
+from licenselens.types.findings import Findings
 
 
 class CopyrightDetector(Detector):
@@ -14,14 +14,4 @@ class CopyrightDetector(Detector):
         return bool(content.text)
 
     def detect(self, content: Content) -> Findings:
-        from scancode.api import get_copyrights
-
-        value, error = run_with_timeout(get_copyrights, content.location, content.timeout, self.name,
-                                        memory_allowance=content.memory_allowance)
-        if error:
-            return Findings(errors=(error,))
-        statements = []
-        for kind, plural in (("copyright", "copyrights"), ("holder", "holders"), ("author", "authors")):
-            for item in value.get(plural, []):
-                statements.append(Statement(kind, item[kind], item["start_line"], item["end_line"], self.name))
-        return Findings(statements=tuple(statements))
+        return file_copyrights(content.location, content.timeout, self.name, content.memory_allowance)

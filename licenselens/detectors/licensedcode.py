@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import cache
 
-from ..licensedb import load_facts
-from ..types import Findings
-from .base import Content, Detector
-from .scancode_common import load_index, run_with_timeout, to_detection, to_match
+from licenselens.scancode.licensedb import load_facts
+from licenselens.types.findings import Findings
+from licenselens.detectors.base import Content, Detector
+from licenselens.scancode.api import file_licenses, query_tokens
 
 
 class MatchTrigger:
@@ -25,9 +25,7 @@ class MatchTrigger:
         self.weak_vocab = frozenset().union(*self.weak_rules)
 
     def can_match(self, text: str) -> bool:
-        from licensedcode.tokenize import query_tokenizer
-
-        tokens = set(query_tokenizer(text))
+        tokens = query_tokens(text)
         if not self.legalese.isdisjoint(tokens):
             return True
         present = tokens & self.weak_vocab
@@ -47,14 +45,4 @@ class LicensedcodeDetector(Detector):
         return bool(content.text) and match_trigger().can_match(content.text)
 
     def detect(self, content: Content) -> Findings:
-        from scancode.api import get_licenses
-
-        load_index()
-        value, error = run_with_timeout(get_licenses, content.location, content.timeout, self.name,
-                                        memory_allowance=content.memory_allowance)
-        if error:
-            return Findings(errors=(error,))
-        return Findings(
-            detections=tuple(to_detection(d, self.name) for d in value["license_detections"]),
-            clues=tuple(to_match(m) for m in value.get("license_clues", [])),
-        )
+        return file_licenses(content.location, content.timeout, self.name, content.memory_allowance)

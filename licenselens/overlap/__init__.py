@@ -7,6 +7,6 @@ Serving pipelines open an index once and check texts one by one::
     result = index.check(text)   # OutputResult: verdict, spans, coverage, ...
 """
 
-from .query import OverlapIndex
+from licenselens.overlap.query import OverlapIndex
 
 __all__ = ["OverlapIndex"]

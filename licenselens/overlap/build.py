@@ -12,31 +12,32 @@ Layout of INDEX_DIR::
     shards/<key>/docs.parquet  document metadata: dataset, doc_id, origin, url, path, license
     shards/<key>/done.json     written last: the shard is complete
 
-A shard directory appears whole (written under a temporary name, then renamed),
-so a killed build restarts with the shards it has; the merged arrays are
-written atomically before the manifest.
+Shards live in the execution layer's ShardStore (a shard folder appears whole), so
+a killed build restarts with the shards it has; the merged arrays are written
+atomically before the manifest.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass
-from importlib.metadata import version
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..atomic import atomic_output
-from ..detectors.anchors import lowered
-from ..sources.readers import READERS, plan_dataset
-from ..tokens import SETTINGS as TOKENISER
-from ..types import DatasetSpec, DocumentError, Manifest, Shard
-from .hashing import ngram_hashes, token_hashes, winnow
+from licenselens.atomic import atomic_output
+from licenselens.execution.executors import ENGINES
+from licenselens.execution.shards import ShardStore
+from licenselens.stamp import tool_stamp
+from licenselens.types.convert import asdict
+from licenselens.signals.anchors import lowered
+from licenselens.sources.readers import READERS, plan_dataset
+from licenselens.tokens import SETTINGS as TOKENISER
+from licenselens.types.corpus import DatasetSpec, DocumentError, Manifest, Shard
+from licenselens.overlap.hashing import ngram_hashes, token_hashes, winnow
 
 POSTING = np.dtype([("hash", "<u8"), ("doc", "<u4"), ("pos", "<u4")])
 FORMAT_VERSION = 3
@@ -75,8 +76,8 @@ def shard_name(task: IndexShardTask) -> str:
 
 
 def index_shard(task: IndexShardTask) -> dict:
-    final = os.path.join(task.directory, shard_name(task))
-    if _reusable(final):
+    store = ShardStore(task.directory)
+    if _reusable(store, shard_name(task)):
         return {"key": task.shard.key, "reused": True}
     import zstandard
 
@@ -87,7 +88,7 @@ def index_shard(task: IndexShardTask) -> dict:
     tokens_total = 0
     for item in READERS[task.shard.reader]().read(task.spec, task.shard):
         if isinstance(item, DocumentError):
-            errors.append(item.__dict__)
+            errors.append(asdict(item))
             continue
         doc = len(rows)
         _, _, token_hash = token_hashes(lowered(item.text))
@@ -109,28 +110,18 @@ def index_shard(task: IndexShardTask) -> dict:
                      "tokens": len(token_hash)})
     table = np.concatenate(postings) if postings else np.zeros(0, dtype=POSTING)
     table = table[np.argsort(table["hash"], kind="stable")]
-    tmp = tempfile.mkdtemp(dir=task.directory, prefix=".building-")
-    np.save(os.path.join(tmp, "postings.npy"), table)
-    with open(os.path.join(tmp, "texts.bin"), "wb") as fh:
-        for frame in frames:
-            fh.write(frame)
-    np.save(os.path.join(tmp, "offsets.npy"), np.array(offsets, dtype=np.int64))
-    np.save(os.path.join(tmp, "tokens.npy"),
-            np.concatenate(token_arrays) if token_arrays else np.zeros(0, dtype=np.uint32))
-    np.save(os.path.join(tmp, "token_offsets.npy"), np.array(token_offsets, dtype=np.int64))
-    pq.write_table(pa.Table.from_pylist(rows, schema=DOC_SCHEMA), os.path.join(tmp, "docs.parquet"))
     stats = {"documents": len(rows), "tokens": tokens_total, "postings": len(table),
              "seconds": round(time.perf_counter() - started, 3)}
-    with open(os.path.join(tmp, "done.json"), "w", encoding="utf-8") as fh:
-        json.dump({"shard": task.shard.__dict__, "errors": errors, "stats": stats}, fh, sort_keys=True)
-    if os.path.exists(final):  # an earlier attempt, or the merged shard of an earlier build
-        # moved aside in one step: a folder half-deleted by a kill must never carry the shard's name
-        old = tempfile.mkdtemp(dir=task.directory, prefix=".replaced-")
-        os.replace(final, os.path.join(old, "shard"))
-        os.replace(tmp, final)
-        shutil.rmtree(old)
-    else:
-        os.replace(tmp, final)
+    with store.writing(shard_name(task), {"shard": asdict(task.shard), "errors": errors, "stats": stats}) as tmp:
+        np.save(os.path.join(tmp, "postings.npy"), table)
+        with open(os.path.join(tmp, "texts.bin"), "wb") as fh:
+            for frame in frames:
+                fh.write(frame)
+        np.save(os.path.join(tmp, "offsets.npy"), np.array(offsets, dtype=np.int64))
+        np.save(os.path.join(tmp, "tokens.npy"),
+                np.concatenate(token_arrays) if token_arrays else np.zeros(0, dtype=np.uint32))
+        np.save(os.path.join(tmp, "token_offsets.npy"), np.array(token_offsets, dtype=np.int64))
+        pq.write_table(pa.Table.from_pylist(rows, schema=DOC_SCHEMA), os.path.join(tmp, "docs.parquet"))
     return {"key": task.shard.key, "reused": False, **stats}
 
 
@@ -142,8 +133,6 @@ DOC_SCHEMA = pa.schema([("dataset", pa.string()), ("doc_id", pa.string()), ("ori
 def build_index(manifest: Manifest, out_dir: str, settings: IndexSettings = IndexSettings(), engine: str = "local",
                 jobs: int = 1, shard_bytes: int = 16 * 2**20, ray_address: str | None = None,
                 corpus_results: str | None = None, progress=None) -> dict:
-    from ..corpus.executors import ENGINES
-
     settings.check()
     shards_dir = os.path.join(out_dir, "shards")
     os.makedirs(shards_dir, exist_ok=True)
@@ -152,18 +141,15 @@ def build_index(manifest: Manifest, out_dir: str, settings: IndexSettings = Inde
         shards, plan_errors = plan_dataset(spec, shard_bytes)
         plan.extend(IndexShardTask(s, spec, shards_dir, settings) for s in shards)
         errors.extend(e.__dict__ for e in plan_errors)
-    pending = [t for t in plan if not _reusable(os.path.join(shards_dir, shard_name(t)))]
+    store = ShardStore(shards_dir)
+    pending = [t for t in plan if not _reusable(store, shard_name(t))]
     _discard_leftovers(out_dir, rebuilding=bool(pending))
     ENGINES[engine](index_shard, pending, jobs, progress or (lambda outcome: None), ray_address)
-    wanted = {shard_name(t) for t in plan}
-    for name in os.listdir(shards_dir):  # shards of inputs that changed, and interrupted attempts
-        if name not in wanted:
-            shutil.rmtree(os.path.join(shards_dir, name), ignore_errors=True)
+    store.prune(shard_name(t) for t in plan)  # shards of inputs that changed, and interrupted attempts
     totals = {"documents": 0, "tokens": 0, "postings": 0}
     shard_entries = []
     for task in plan:
-        with open(os.path.join(shards_dir, shard_name(task), "done.json"), encoding="utf-8") as fh:
-            done = json.load(fh)
+        done = store.record(shard_name(task))
         errors.extend(done["errors"])
         for key in totals:
             totals[key] += done["stats"][key]
@@ -179,7 +165,7 @@ def build_index(manifest: Manifest, out_dir: str, settings: IndexSettings = Inde
                       if f not in ("done.json", "manifest.json") and not (dirpath != out_dir and f in MERGED))
     manifest_data = {
         "format_version": FORMAT_VERSION,
-        "tool": {"name": "licenselens", "version": version("licenselens")},
+        "tool": tool_stamp(scancode_index=False),
         "tokeniser": TOKENISER,
         "n": settings.n, "gram": settings.gram, "window": settings.window,
         "source": manifest.source,
@@ -215,9 +201,9 @@ def _discard_leftovers(out_dir: str, rebuilding: bool) -> None:
         os.unlink(os.path.join(out_dir, "manifest.json"))
 
 
-def _reusable(shard_dir: str) -> bool:
+def _reusable(store: ShardStore, name: str) -> bool:
     """A finished shard whose postings and token hashes are still there (not yet merged)."""
-    return all(os.path.exists(os.path.join(shard_dir, name)) for name in ("done.json",) + MERGED)
+    return store.is_done(name) and all(os.path.exists(os.path.join(store.path(name), f)) for f in MERGED)
 
 
 def _merge(out_dir: str, shard_dirs: list[str]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tokens import _class_table
+from licenselens.tokens import _class_table
 
 U64 = np.uint64
 BASE = U64(0x100000001B3)          # odd, so invertible mod 2**64

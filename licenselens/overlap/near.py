@@ -20,7 +20,7 @@ from itertools import accumulate
 
 from rapidfuzz.distance import Levenshtein
 
-from ..types import NearMatch
+from licenselens.types.overlap import NearMatch
 
 
 @cache

@@ -14,8 +14,8 @@ from bisect import bisect_right
 
 import numpy as np
 
-from ..types import Span, SpanSource
-from .seeds import Runs
+from licenselens.types.overlap import Span, SpanSource
+from licenselens.overlap.seeds import Runs
 
 
 def maximal_spans(index, out, runs: Runs, limit: int) -> tuple[list[Span], list[tuple[int, int]]]:

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from ..types import OutputResult
-
-VERDICTS = ("verbatim", "near-verbatim", "derivative", "transformative")  # from most to least copying
+from licenselens.types.overlap import OVERLAP_VERDICTS as VERDICTS
+from licenselens.types.overlap import OutputResult, OverlapVerdict
 
 
 def verdict(result: OutputResult, rules: dict) -> str:
     if result.longest_span_tokens >= rules["verbatim"]["min_span_tokens"]:
-        return "verbatim"
+        return OverlapVerdict.VERBATIM.value
     near = rules["near_verbatim"]
     if any(m.similarity >= near["min_similarity"] and m.end_char - m.start_char >= near["min_chars"]
            for m in result.near):
-        return "near-verbatim"
+        return OverlapVerdict.NEAR_VERBATIM.value
     if result.longest_span_chars >= rules["derivative"]["min_span_chars"]:
-        return "derivative"
-    return "transformative"
+        return OverlapVerdict.DERIVATIVE.value
+    return OverlapVerdict.TRANSFORMATIVE.value
 
 
 def reaches(result_verdict: str, threshold: str) -> bool:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlparse
 
-from ..rules import load_yaml
-from ..types import KINDS
-from .fair_use import DERIVED, FORMATS, NUMBERS, Checker, holds
+from licenselens.rules import load_yaml
+from licenselens.types.corpus import KINDS
+from licenselens.policy.fair_use import DERIVED, FORMATS, NUMBERS, Checker, holds
 
 RULES_FILE = "ai_act_summary.yaml"
 SOURCE_TYPES = ("public", "licensed", "private", "crawled", "user", "synthetic", "other")

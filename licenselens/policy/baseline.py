@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 
-from ..types import PolicyFinding, PolicyReport
+from licenselens.types.policy import PolicyFinding, PolicyReport
 
 BASELINE_VERSION = 1
 PRAGMA = re.compile(r"licenselens:\s*ignore(-file)?\b")

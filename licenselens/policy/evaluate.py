@@ -12,10 +12,11 @@ from collections.abc import Iterable
 
 from license_expression import OR, LicenseSymbol, LicenseWithExceptionSymbol
 
-from ..expressions import spdx_licensing
-from ..licensedb import license_db
-from ..types import VERDICTS, FileResult, Policy, PolicyFinding, PolicyRule
-from .base import Subject
+from licenselens.expressions import spdx_licensing
+from licenselens.scancode.licensedb import license_db
+from licenselens.types.policy import VERDICTS, Policy, PolicyFinding, PolicyRule
+from licenselens.types.scan import FileResult
+from licenselens.policy.base import Subject
 
 SEVERITY = {v: i for i, v in enumerate(VERDICTS)}
 Judgement = tuple[str, PolicyRule | None]

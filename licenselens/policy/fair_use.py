@@ -11,8 +11,8 @@ import operator
 import string
 from typing import Any
 
-from ..rules import load_yaml
-from ..types import KINDS, STAGES
+from licenselens.rules import load_yaml
+from licenselens.types.corpus import KINDS, STAGES
 
 RULES_FILE = "fair_use.yaml"
 RISKS = ("low", "medium", "high")

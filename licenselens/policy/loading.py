@@ -6,12 +6,12 @@ from pathlib import Path
 
 import yaml
 
-from ..rules import rules_dir
-from ..types import VERDICTS, Policy, PolicyRule, RuleMatch
+from licenselens.rules import rules_dir
+from licenselens.types.overlap import OVERLAP_VERDICTS
+from licenselens.types.policy import VERDICTS, Policy, PolicyRule, RuleMatch
 
 MATCH_LISTS = {"licenses", "categories", "overlap_verdicts"}
 MATCH_FLAGS = {"unknown", "non_commercial", "missing", "tdm_opt_out", "personal_information"}
-OVERLAP_VERDICTS = {"verbatim", "near-verbatim", "derivative", "transformative"}
 
 
 class PolicyError(ValueError):
@@ -77,7 +77,7 @@ def parse_policy(data, source: str = "<policy>") -> Policy:
 
 def _canonical_id(value: str, source: str, where: str) -> str:
     """The form scanned expressions take (``GPL-2.0+`` is ``GPL-2.0-or-later``), so rules match them."""
-    from ..expressions import spdx_licensing
+    from licenselens.expressions import spdx_licensing
 
     try:
         parsed = spdx_licensing().parse(value, validate=False)

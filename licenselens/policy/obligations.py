@@ -6,9 +6,9 @@ from fnmatch import fnmatchcase
 
 from license_expression import ExpressionError
 
-from ..expressions import spdx_licensing
-from ..licensedb import license_db
-from ..rules import load_yaml
+from licenselens.expressions import spdx_licensing
+from licenselens.scancode.licensedb import license_db
+from licenselens.rules import load_yaml
 
 
 def licence_ids(expression: str) -> list[str]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from .base import Reporter
-from .check_reporters import CheckJsonReporter, CheckTextReporter, SarifReporter
-from .json_reporter import JsonLinesReporter, JsonReporter
-from .parquet_reporter import ParquetReporter
-from .table import TableReporter
+from licenselens.reporters.base import Reporter
+from licenselens.reporters.check_reporters import CheckJsonReporter, CheckTextReporter, SarifReporter
+from licenselens.reporters.json_reporter import JsonLinesReporter, JsonReporter
+from licenselens.reporters.parquet_reporter import ParquetReporter
+from licenselens.reporters.table import TableReporter
 
 REPORTERS: dict[str, type[Reporter]] = {
     "table": TableReporter,

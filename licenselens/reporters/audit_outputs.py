@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import os
 
-from ..atomic import atomic_output
-from ..policy.ai_act import public_summary
-from ..policy.fair_use import assess
-from .audit_base import AuditWriter
-from .audit_sarif import AuditSarif
-from .cyclonedx_bom import CycloneDxBom
-from .html_report import HtmlReport
-from .markdown_report import MarkdownReport
-from .notice_file import NoticeFile
-from .results_json import ResultsJson
-from .spdx_document import SpdxDocument
+from licenselens.atomic import atomic_output
+from licenselens.policy.ai_act import public_summary
+from licenselens.policy.fair_use import assess
+from licenselens.reporters.audit_base import AuditWriter
+from licenselens.reporters.audit_sarif import AuditSarif
+from licenselens.reporters.cyclonedx_bom import CycloneDxBom
+from licenselens.reporters.html_report import HtmlReport
+from licenselens.reporters.markdown_report import MarkdownReport
+from licenselens.reporters.notice_file import NoticeFile
+from licenselens.reporters.results_json import ResultsJson
+from licenselens.reporters.spdx_document import SpdxDocument
 
 AUDIT_WRITERS: dict[str, type[AuditWriter]] = {
     "results.json": ResultsJson,

@@ -6,9 +6,9 @@ from dataclasses import replace
 from typing import IO, Any
 from urllib.parse import quote
 
-from ..types import PolicyFinding
-from .audit_base import AuditWriter
-from .check_reporters import not_allowed, sarif_run, write_sarif
+from licenselens.types.policy import PolicyFinding
+from licenselens.reporters.audit_base import AuditWriter
+from licenselens.reporters.check_reporters import not_allowed, sarif_run, write_sarif
 
 
 def repository_uri(root: str, path: str) -> str:

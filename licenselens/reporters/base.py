@@ -5,8 +5,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import IO, ClassVar
 
-from ..atomic import atomic_output  # noqa: F401  (reporters write through it)
-from ..types import ScanResult
+from licenselens.atomic import atomic_output
+from licenselens.types.scan import ScanResult
 
 
 class Reporter(ABC):

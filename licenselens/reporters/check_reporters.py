@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from typing import IO
 
-from ..types import PolicyFinding, ScanResult, to_jsonable
-from .base import Reporter
+from licenselens.types.policy import PolicyFinding
+from licenselens.types.scan import ScanResult
+from licenselens.types.convert import to_jsonable
+from licenselens.reporters.base import Reporter
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVEL = {"deny": "error", "review": "warning", "allow": "note"}

@@ -22,9 +22,9 @@ from cyclonedx.output import make_outputter
 from cyclonedx.schema import OutputFormat, SchemaVersion
 from cyclonedx.spdx import is_supported_id
 
-from ..expressions import spdx_licensing
-from .audit_base import AuditWriter
-from .spdx_document import parse_spdx, results_digest
+from licenselens.expressions import spdx_licensing
+from licenselens.reporters.audit_base import AuditWriter
+from licenselens.reporters.spdx_document import parse_spdx, results_digest
 
 LICENSING = spdx_licensing()
 

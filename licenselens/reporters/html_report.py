@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from ..rules import templates_dir
-from .audit_base import AuditWriter
-from .report_view import build_view, slug
+from licenselens.rules import templates_dir
+from licenselens.reporters.audit_base import AuditWriter
+from licenselens.reporters.report_view import build_view, slug
 
 
 def safe_url(value: str | None) -> str | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import IO
 
-from ..types import ScanResult, to_jsonable
-from .base import Reporter
+from licenselens.types.scan import ScanResult
+from licenselens.types.convert import to_jsonable
+from licenselens.reporters.base import Reporter
 
 SCHEMA_VERSION = "1.0"
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from typing import IO
 
-from .audit_base import AuditWriter
-from .html_report import environment
-from .report_view import build_view
+from licenselens.reporters.audit_base import AuditWriter
+from licenselens.reporters.html_report import environment
+from licenselens.reporters.report_view import build_view
 
 _MARKDOWN_SYNTAX = re.compile(r"([\\`*_\[\]#|~])")
 

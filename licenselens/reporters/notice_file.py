@@ -16,10 +16,10 @@ from typing import IO, Any
 
 from license_expression import ExpressionError
 
-from ..expressions import spdx_licensing
-from ..licensedb import license_db
-from ..rules import load_yaml
-from .audit_base import AuditWriter
+from licenselens.expressions import spdx_licensing
+from licenselens.scancode.licensedb import license_db
+from licenselens.rules import load_yaml
+from licenselens.reporters.audit_base import AuditWriter
 
 WIDTH = 79
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

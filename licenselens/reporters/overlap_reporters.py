@@ -8,7 +8,8 @@ from typing import IO
 from rich.console import Console
 from rich.table import Table
 
-from ..types import OutputResult, to_jsonable
+from licenselens.types.overlap import OutputResult
+from licenselens.types.convert import to_jsonable
 
 
 class OverlapTable:

@@ -8,9 +8,10 @@ from typing import IO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..types import ScanResult, to_jsonable
-from .base import Reporter
-from .json_reporter import header
+from licenselens.types.scan import ScanResult
+from licenselens.types.convert import to_jsonable
+from licenselens.reporters.base import Reporter
+from licenselens.reporters.json_reporter import header
 
 MATCH = pa.struct([
     ("license_expression", pa.string()), ("license_expression_spdx", pa.string()),

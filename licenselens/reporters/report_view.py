@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from ..overlap.verdict import VERDICTS
-from ..policy.fair_use import load_rules
-from ..policy.obligations import obligations
-from ..types import STAGES
-from .charts import bar_chart, histogram, stacked_bars
+from licenselens.overlap.verdict import VERDICTS
+from licenselens.policy.fair_use import load_rules
+from licenselens.policy.obligations import obligations
+from licenselens.types.corpus import STAGES
+from licenselens.reporters.charts import bar_chart, histogram, stacked_bars
 
 TOP_SPANS = 5  # per dataset, shown beside their source passages
 # Where a position's evidence links when the number is derived, not a row of the evidence table

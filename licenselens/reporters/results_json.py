@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import IO
 
-from .audit_base import AuditWriter
+from licenselens.reporters.audit_base import AuditWriter
 
 
 class ResultsJson(AuditWriter):

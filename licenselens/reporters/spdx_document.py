@@ -21,10 +21,10 @@ from spdx_tools.spdx.model import (
 )
 from spdx_tools.spdx.writer.json.json_writer import write_document_to_stream
 
-from ..expressions import spdx_licensing
-from ..licensedb import license_db
-from .audit_base import AuditWriter
-from .notice_file import licence_text
+from licenselens.expressions import spdx_licensing
+from licenselens.scancode.licensedb import license_db
+from licenselens.reporters.audit_base import AuditWriter
+from licenselens.reporters.notice_file import licence_text
 
 LICENSING = spdx_licensing()
 LICENSE_REF = re.compile(r"LicenseRef-[A-Za-z0-9.-]+")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..types import DatasetSpec, Document, DocumentError, Shard
+    from licenselens.types.corpus import DatasetSpec, Document, DocumentError, Shard
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@ import os
 import zlib
 from collections.abc import Iterator
 
-from ..types import DatasetSpec, Document, DocumentError, Shard, printable
-from .base import DocumentReader
-from .reading import SNIFF_BYTES, classify, utf16_without_bom
-from .records import make_shard, record_to_document
+from licenselens.types.corpus import DatasetSpec, Document, DocumentError, Shard
+from licenselens.types.convert import printable
+from licenselens.sources.base import DocumentReader
+from licenselens.sources.reading import SNIFF_BYTES, classify, utf16_without_bom
+from licenselens.sources.records import make_shard, record_to_document
 
 BLOCK = 1 << 20
 _JSON_STARTS = set(b'{["-0123456789tfn')

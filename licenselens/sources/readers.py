@@ -7,12 +7,12 @@ import os
 import stat
 from pathlib import Path
 
-from ..types import DatasetSpec, DocumentError, Shard
-from .base import DocumentReader, ReadLimits
-from .columnar import ArrowReader, ParquetReader
-from .files import JsonRecordsReader, SourceTreeReader, TextFilesReader
-from .jsonl import JsonlReader
-from .tree import special_kind
+from licenselens.types.corpus import DatasetSpec, DocumentError, Shard
+from licenselens.sources.base import DocumentReader, ReadLimits
+from licenselens.sources.columnar import ArrowReader, ParquetReader
+from licenselens.sources.files import JsonRecordsReader, SourceTreeReader, TextFilesReader
+from licenselens.sources.jsonl import JsonlReader
+from licenselens.sources.tree import special_kind
 
 READERS: dict[str, type[DocumentReader]] = {
     JsonlReader.name: JsonlReader,
@@ -49,6 +49,12 @@ def _not_regular(path: str) -> str | None:
     except OSError:
         return None  # the reader reports it
     return None if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else f"{special_kind(mode)}: not read"
+
+
+def display_path(path: str) -> str:
+    """Relative to the working folder when inside it, so results do not depend on where a clone lives."""
+    relative = os.path.relpath(path)
+    return (path if relative.startswith("..") and os.path.isabs(path) else relative).replace(os.sep, "/")
 
 
 def expand_inputs(spec: DatasetSpec) -> tuple[list[str], list[DocumentError]]:

@@ -15,7 +15,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-from .base import Entry, Source
+from licenselens.sources.base import Entry, Source
 
 _GIT_UNREADABLE = re.compile(r"^warning: could not open directory '(.+?)/?': (.+)$")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from licenselens.cachedir import index_version
+from licenselens.scancode.licensedb import index_version
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("LICENSELENS_UPDATE_GOLDEN") == "1"

@@ -1,8 +1,8 @@
 """Declared licence against detected licences: the mislabelling audit."""
 
 from licenselens.corpus.declared import mismatch, normalise_declared
-from licenselens.licensedb import license_db
-from licenselens.types import Detection
+from licenselens.scancode.licensedb import license_db
+from licenselens.types.findings import Detection
 
 
 def detection(key):

@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from licenselens.corpus.runner import CorpusOptions, run_corpus
-from licenselens.manifest import load_manifest
+from licenselens.sources.manifest import load_manifest
 
 from ..conftest import mencius_paragraphs, shakespeare
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from licenselens.analyse import analyse_file
+from licenselens.scan.analyse import analyse_file
 
 from ..conftest import SITE_PACKAGES
 

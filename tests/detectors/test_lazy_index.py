@@ -5,12 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from licenselens.licensedb import load_facts
+from licenselens.scancode.licensedb import load_facts
 
 PROBE = """
 import sys
 import licensedcode.cache as c
-from licenselens.analyse import analyse_file
+from licenselens.scan.analyse import analyse_file
 from licenselens.detectors import DETECTORS
 f = analyse_file(sys.argv[1], "plain.py", 30, tuple(DETECTORS))
 print("loaded" if c._LICENSE_CACHE is not None else "not-loaded", len(f.detections))

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 @cache
 def spdx_ids() -> list[str]:
     """Every SPDX id (and LicenseRef-scancode-*) that ScanCode's licence DB knows, exceptions left out."""
-    from licenselens.licensedb import license_db
+    from licenselens.scancode.licensedb import license_db
 
     return sorted({info.spdx for info in license_db().by_key.values()
                    if info.spdx and "exception" not in info.spdx.lower()})

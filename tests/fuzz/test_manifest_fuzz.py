@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from licenselens.manifest import FORMATS, ManifestError, load_manifest
-from licenselens.types import KINDS, METADATA_FIELDS, STAGES
+from licenselens.sources.manifest import FORMATS, ManifestError, load_manifest
+from licenselens.types.corpus import KINDS, METADATA_FIELDS, STAGES
 
 FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FIELD = re.compile(r"^[^:]*licenselens\.toml(:\d+)?: (datasets|outputs|model|processing|policy)\b")

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from licenselens.policy.base import Subject
 from licenselens.policy.evaluate import SEVERITY, PolicyEvaluator
 from licenselens.policy.loading import builtin_policies, load_policy
-from licenselens.types import VERDICTS
+from licenselens.types.policy import VERDICTS
 
 from .strategies import EXPRESSION_JUNK, expressions, simple_terms
 

@@ -5,7 +5,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from licenselens.detectors.anchors import lowered
+from licenselens.signals.anchors import lowered
 from licenselens.tokens import CJK_RANGES, TOKEN_PATTERN, count_tokens, token_spans, tokens
 
 # every code point, surrogates included: a document decoded with surrogateescape can hold them

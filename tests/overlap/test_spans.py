@@ -11,7 +11,7 @@ import random
 import numpy as np
 import pytest
 
-from licenselens.manifest import manifest_for
+from licenselens.sources.manifest import manifest_for
 from licenselens.overlap import OverlapIndex
 from licenselens.overlap.build import IndexSettings, build_index
 from licenselens.tokens import token_spans

@@ -7,7 +7,7 @@ import pytest
 
 from licenselens.policy.fair_use import RISKS, US_FACTORS, RulesError, assess, load_rules, validate
 from licenselens.rules import load_yaml
-from licenselens.types import KINDS
+from licenselens.types.corpus import KINDS
 
 
 def dataset(name: str, kind: str = "web", stage: str = "pretraining", **over) -> dict:

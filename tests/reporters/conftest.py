@@ -7,7 +7,8 @@ import io
 
 import pytest
 
-from licenselens.engine import ScanOptions, scan
+from licenselens.scan.options import ScanOptions
+from licenselens.scan.runner import scan_tree
 from licenselens.policy.loading import load_policy
 
 from ..conftest import SAMPLES
@@ -18,7 +19,7 @@ HOSTILE_PATH = 'evil\nname "quoted" #1 <b>.py'
 
 @pytest.fixture(scope="session")
 def _scanned():
-    result, _ = scan([str(SAMPLES)], ScanOptions(jobs=1, use_cache=False), None, load_policy("default"))
+    result, _ = scan_tree([str(SAMPLES)], ScanOptions(jobs=1, use_cache=False), None, load_policy("default"))
     return {
         "created": "2026-11-25T06:00:00Z",
         "tool": result.tool,

@@ -10,7 +10,8 @@ import re
 
 from licenselens.reporters.audit_sarif import AuditSarif
 from licenselens.reporters.check_reporters import SarifReporter
-from licenselens.types import PolicyFinding, PolicyReport, ScanResult
+from licenselens.types.policy import PolicyFinding, PolicyReport
+from licenselens.types.scan import ScanResult
 
 from .conftest import HOSTILE_HOLDER, render
 

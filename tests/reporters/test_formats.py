@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from licenselens.engine import ScanOptions, scan
+from licenselens.scan.options import ScanOptions
+from licenselens.scan.runner import scan_tree
 from licenselens.reporters import REPORTERS
 from licenselens.reporters.base import atomic_output
 
@@ -14,7 +15,7 @@ from ..conftest import SAMPLES
 
 @pytest.fixture(scope="module")
 def result():
-    return scan([str(SAMPLES / "src")], ScanOptions(jobs=1, use_cache=False))[0]
+    return scan_tree([str(SAMPLES / "src")], ScanOptions(jobs=1, use_cache=False))[0]
 
 
 @pytest.mark.parametrize("name", sorted(REPORTERS))

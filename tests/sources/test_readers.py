@@ -8,7 +8,7 @@ import pytest
 import zstandard
 
 from licenselens.sources.readers import READERS, plan_dataset
-from licenselens.types import DatasetSpec, Document, DocumentError
+from licenselens.types.corpus import DatasetSpec, Document, DocumentError
 
 from ..conftest import mencius_paragraphs, shakespeare
 

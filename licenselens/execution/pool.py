@@ -1,0 +1,58 @@
+"""A local process pool that survives its workers dying.
+
+A worker can die without raising: a segfault in native code, or the kernel's
+out-of-memory killer. multiprocessing.Pool then waits for the lost result for
+ever. Here the tasks that were running when a worker died are retried one at a
+time, each in a process of its own, so the task that kills its worker is known
+and reported (``on_lost``) while every other task still gets its result.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+# A task that was queued when a worker died may not have run yet, and a worker may be killed for the
+# memory of another: so a suspect is judged on runs of its own.
+ALONE_ATTEMPTS = 2
+LOST = (f"its worker process died (a crash in native code, or killed for memory) in each of {ALONE_ATTEMPTS} "
+        "runs on its own")
+
+
+def run_tasks(func: Callable[[Any], Any], tasks: Sequence, jobs: int, on_result: Callable[[int, Any], None],
+              on_lost: Callable[[int, str], None], setup: Callable[[], None] | None = None) -> None:
+    """``func`` over ``tasks`` on ``jobs`` forked processes; ``on_result(i, value)`` as each finishes, in any
+    order; ``on_lost(i, message)`` for a task that kills its worker even alone; ``setup()`` once in each worker
+    before its first task. Exceptions of ``func`` propagate."""
+    context = multiprocessing.get_context("fork")  # workers inherit loaded modules (and a loaded index)
+    pending = deque(range(len(tasks)))
+    suspects: deque[int] = deque()
+    while pending:
+        with ProcessPoolExecutor(min(jobs, len(pending)), mp_context=context, initializer=setup) as pool:
+            running: dict = {}
+            try:
+                while pending or running:
+                    while pending and len(running) < 2 * jobs:  # a few queued per worker, no more
+                        i = pending.popleft()
+                        running[pool.submit(func, tasks[i])] = i
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in sorted(done, key=running.get):
+                        value = future.result()  # BrokenProcessPool when a worker died
+                        on_result(running.pop(future), value)
+            except BrokenProcessPool:
+                suspects.extend(sorted(running.values()))  # some of these were running when it died
+        while suspects:
+            i = suspects.popleft()
+            for _ in range(ALONE_ATTEMPTS):
+                with ProcessPoolExecutor(1, mp_context=context, initializer=setup) as alone:
+                    try:
+                        on_result(i, alone.submit(func, tasks[i]).result())
+                        break
+                    except BrokenProcessPool:
+                        continue
+            else:
+                on_lost(i, LOST)
