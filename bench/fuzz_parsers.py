@@ -37,13 +37,13 @@ import atheris
 with atheris.instrument_imports(include=["licenselens"]):
     from license_expression import ExpressionError
 
-    from licenselens.signals.anchors import AnchorScanner, lowered
     from licenselens.detectors.base import Content
+    from licenselens.detectors.spdx_tags import SpdxTagDetector, clean_tag_value, parse_spdx_tag
+    from licenselens.signals.anchors import AnchorScanner, lowered
     from licenselens.signals.phrases import phrase_rules
     from licenselens.signals.pii import PII_TYPES, find_pii, mask_text
-    from licenselens.detectors.spdx_tags import SpdxTagDetector, clean_tag_value, parse_spdx_tag
-    from licenselens.sources.manifest import ManifestError, load_manifest
     from licenselens.sources.jsonl import JsonlReader
+    from licenselens.sources.manifest import ManifestError, load_manifest
     from licenselens.tokens import TOKEN_PATTERN, count_tokens, token_spans
     from licenselens.types.corpus import DatasetSpec, Document, DocumentError
 

@@ -184,7 +184,7 @@ def baseline(docs: list[str], outputs, index_dir: Path) -> dict:
     started = time.perf_counter()
     lsh = MinHashLSH(threshold=0.3, num_perm=128)
     passages = []
-    for d, doc in enumerate(docs):
+    for doc in docs:
         toks = tokens(doc)
         for start in range(0, max(1, len(toks) - 100), 100):
             window = toks[start:start + 200]

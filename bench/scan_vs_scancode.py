@@ -141,8 +141,7 @@ def timed(label: str, cmd: list[str]) -> dict:
     print(f"[{label}] $ {shlex.join(cmd)}", flush=True)
     env = os.environ.copy()
     start = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, errors="replace")
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, errors="replace")
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         tail = "\n".join((proc.stderr or proc.stdout or "(no output)").splitlines()[-STDERR_TAIL_LINES:])

@@ -7,9 +7,13 @@ licenselens.policy.ai_act); every value is derived from the corpus summary and t
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
+from typing import Any, cast
 
 from licenselens.expressions import spdx_licensing
 from licenselens.scancode.licensedb import license_db
+from licenselens.types.audit import DatasetEvidence, Evidence
+from licenselens.types.overlap import OverlapVerdict
 
 ALL_RIGHTS_RESERVED = "all-rights-reserved"
 
@@ -40,11 +44,11 @@ def _attribution(outputs: list[dict], dataset: str) -> dict:
         longest_chars = max([longest_chars] + [s["chars"] for s in mine])
         copied += output["copied_tokens_by_dataset"].get(dataset, 0)
         longest = max(output["spans"], key=lambda s: (s["tokens"], s["chars"]), default=None)
-        if output["verdict"] == "verbatim" and longest and any(src["dataset"] == dataset for src in longest["sources"]):
+        if output["verdict"] == OverlapVerdict.VERBATIM and longest and any(src["dataset"] == dataset for src in longest["sources"]):
             verbatim += 1
         near = [m for m in output["near"] if m["dataset"] == dataset]
         best_near = max([best_near] + [m["similarity"] for m in near])
-        if output["verdict"] == "near-verbatim" and output["near"] and output["near"][0]["dataset"] == dataset:
+        if output["verdict"] == OverlapVerdict.NEAR_VERBATIM and output["near"] and output["near"][0]["dataset"] == dataset:
             near_verbatim += 1
     checked = len(outputs)
     return {
@@ -56,12 +60,12 @@ def _attribution(outputs: list[dict], dataset: str) -> dict:
     }
 
 
-def _dataset(d: dict, outputs: list[dict]) -> dict:
+def _dataset(d: Mapping[str, Any], outputs: list[dict]) -> DatasetEvidence:
     n = d["documents"]
     non_commercial = sum(count for expression, count in d["licenses"].items()
                          if expression != "none" and _non_commercial(expression))
     overlap = _attribution(outputs, d["name"])
-    return {
+    return cast(DatasetEvidence, {
         "name": d["name"], "stage": d["stage"], "kind": d["kind"], "declared_license": d["declared_license"],
         "source": d["source"], "documents": n, "tokens": d["tokens"],
         "license_share": _share(d["documents_with_license"], n),
@@ -75,10 +79,10 @@ def _dataset(d: dict, outputs: list[dict]) -> dict:
         "pii_share": d["personal_information"]["share"], "duplicate_share": d["duplicates"]["share"],
         **overlap,
         "documents_reproduced_share": _share(overlap["documents_reproduced"], n),
-    }
+    })
 
 
-def build_evidence(results: dict) -> dict:
+def build_evidence(results: Mapping[str, Any]) -> Evidence:
     outputs = results["overlap"]["outputs"]
     totals = results["corpus"]["totals"]
     return {

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import os
 from collections import Counter, defaultdict
-from importlib.metadata import version
+from typing import Any, cast
 
 import numpy as np
 import pyarrow.parquet as pq
 
-from licenselens.scancode.licensedb import index_version
-from licenselens.signals.pii import PII_TYPES, mask_text
+from licenselens.audit.evidence import build_evidence
 from licenselens.overlap.query import OverlapIndex
-from licenselens.overlap.verdict import VERDICTS
 from licenselens.policy.base import Subject
 from licenselens.policy.evaluate import PolicyEvaluator
 from licenselens.rules import load_yaml
+from licenselens.signals.pii import PII_TYPES, mask_text
+from licenselens.sources.manifest import PROCESSING_KEYS
+from licenselens.stamp import tool_stamp
 from licenselens.tokens import token_spans
+from licenselens.types.audit import Results
+from licenselens.types.convert import asdict, to_jsonable
 from licenselens.types.corpus import Document, DocumentError, Manifest
-from licenselens.types.overlap import OutputResult
+from licenselens.types.overlap import OVERLAP_VERDICTS, OutputResult
 from licenselens.types.policy import Policy
-from licenselens.types.convert import to_jsonable
-from licenselens.audit.evidence import build_evidence
 
 SCHEMA_VERSION = "1.0"
 DOCUMENT_COLUMNS = ("dataset", "doc_id", "origin", "url", "path", "chars", "tokens", "license_expression_spdx",
@@ -51,7 +52,9 @@ def _documents(corpus_results: str, evaluator: PolicyEvaluator, limit: int) -> t
     policy verdicts per dataset of all rows. At most twice ``limit`` rows are held."""
     cache: dict = {}
     verdicts: dict[str, Counter] = defaultdict(Counter)
-    flagged, plain, total = [], [], 0
+    flagged: list[tuple[int, dict]] = []
+    plain: list[tuple[int, dict]] = []
+    total = 0
     for batch in pq.ParquetFile(corpus_results).iter_batches(columns=list(DOCUMENT_COLUMNS)):
         for row in batch.to_pylist():
             row["tdm_signals"] = sorted({s["signal"] for s in row["tdm_signals"]})
@@ -120,22 +123,22 @@ def _span_bins(outputs: list[dict]) -> list[dict]:
 
 
 def assemble(*, manifest: Manifest, policy: Policy, corpus_summary: dict, corpus_results: str, trees: list[dict],
-             index: OverlapIndex, index_manifest: dict, checked: list[tuple[Document, OutputResult]],
-             output_errors: list[DocumentError], created: str, max_documents: int) -> dict:
+             index: OverlapIndex, index_info: dict, checked: list[tuple[Document, OutputResult]],
+             output_errors: list[DocumentError], created: str, max_documents: int) -> Results:
     evaluator = PolicyEvaluator(policy)
     cache: dict = {}
     documents, document_verdicts = _documents(corpus_results, evaluator, max_documents)
     outputs = [_output(doc, result, index, lambda v: _judge(evaluator, cache, (None, None, None, v)))
                for doc, result in checked]
     rules = load_yaml("overlap.yaml")
-    results = {
+    measured: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "created": created,
-        "tool": {"name": "licenselens", "version": version("licenselens"), "scancode_index": index_version()},
+        "tool": tool_stamp(),
         "manifest": manifest.source.replace(os.sep, "/"),
         "model": {"name": manifest.model, "description": manifest.description, "provider": manifest.provider,
                   "use": manifest.model_use, "knowledge_cutoff": manifest.knowledge_cutoff},
-        "processing": {key: dict(manifest.processing).get(key) for key in ("opt_outs_removed", "pii_removed", "dedup")},
+        "processing": {key: dict(manifest.processing).get(key) for key in PROCESSING_KEYS},
         "policy": {"name": policy.name, "description": policy.description,
                    "document_verdicts": document_verdicts,
                    "output_verdicts": dict(sorted(Counter(o["policy_verdict"] for o in outputs).items())),
@@ -146,15 +149,14 @@ def assemble(*, manifest: Manifest, policy: Policy, corpus_summary: dict, corpus
         "documents": documents,
         "trees": trees,
         "overlap": {
-            "index": {"n": index_manifest["n"], "gram": index_manifest["gram"],
-                      "documents": index_manifest["counts"]["documents"], "tokens": index_manifest["counts"]["tokens"],
-                      "bytes_per_token": index_manifest["counts"]["bytes_per_token"]},
+            "index": {"n": index_info["n"], "gram": index_info["gram"],
+                      "documents": index_info["counts"]["documents"], "tokens": index_info["counts"]["tokens"],
+                      "bytes_per_token": index_info["counts"]["bytes_per_token"]},
             "thresholds": {k: rules[k] for k in ("verbatim", "near_verbatim", "derivative")},
             "outputs": outputs,
-            "by_verdict": {v: sum(1 for o in outputs if o["verdict"] == v) for v in VERDICTS},
+            "by_verdict": {v: sum(1 for o in outputs if o["verdict"] == v) for v in OVERLAP_VERDICTS},
             "span_lengths": _span_bins(outputs),
-            "errors": [e.__dict__ for e in output_errors],
+            "errors": [asdict(e) for e in output_errors],
         },
     }
-    results["evidence"] = build_evidence(results)
-    return results
+    return cast(Results, {**measured, "evidence": build_evidence(measured)})

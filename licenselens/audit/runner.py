@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
+from licenselens.audit.results import assemble
 from licenselens.corpus.runner import CorpusOptions, run_corpus
 from licenselens.overlap.build import IndexSettings, build_index
 from licenselens.overlap.query import OverlapIndex
 from licenselens.policy.evaluate import evaluate_files
 from licenselens.policy.loading import load_policy
 from licenselens.sources.readers import read_documents
-from licenselens.types.corpus import DocumentError, Manifest
+from licenselens.types.audit import Results
+from licenselens.types.corpus import Document, DocumentError, Manifest
+from licenselens.types.overlap import OutputResult
 from licenselens.types.policy import Policy, PolicyReport
-from licenselens.audit.results import assemble
 
 INDEX_DIR = "index"
 
@@ -45,7 +46,7 @@ class AuditOptions:
 def created_timestamp() -> str:
     """SOURCE_DATE_EPOCH when set (reproducible builds), else now; UTC to the second."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -59,8 +60,10 @@ def _tree_sections(trees, policy: Policy) -> list[dict]:
     return sections
 
 
-def _check_outputs(manifest: Manifest, index: OverlapIndex) -> tuple[list[tuple[str, object]], list[DocumentError]]:
-    checked, errors = [], []
+def _check_outputs(manifest: Manifest, index: OverlapIndex
+                   ) -> tuple[list[tuple[Document, OutputResult]], list[DocumentError]]:
+    checked: list[tuple[Document, OutputResult]] = []
+    errors: list[DocumentError] = []
     for spec in manifest.outputs:
         for item in read_documents(spec):
             if isinstance(item, DocumentError):
@@ -71,34 +74,28 @@ def _check_outputs(manifest: Manifest, index: OverlapIndex) -> tuple[list[tuple[
     return checked, errors
 
 
-def run_audit(manifest: Manifest, options: AuditOptions, log: Callable[[str], None] = lambda message: None) -> dict:
+def run_audit(manifest: Manifest, options: AuditOptions, log: Callable[[str], None] = lambda message: None) -> Results:
     policy = load_policy(options.policy or manifest.policy or "default")
     os.makedirs(options.output_dir, exist_ok=True)
-    timings = {}
-
-    started = time.perf_counter()
     corpus = run_corpus(manifest, CorpusOptions(output_dir=options.output_dir, engine=options.engine,
                                                 jobs=options.jobs, ray_address=options.ray_address,
                                                 timeout=options.timeout, fresh=options.fresh,
                                                 use_cache=options.use_cache, cache_dir=options.cache_dir))
-    timings["corpus"] = time.perf_counter() - started
     log(f"corpus: {corpus.summary['totals']['documents']:,} documents in "
         f"{len(manifest.datasets)} datasets ({corpus.shards_reused} of {corpus.shards} shards reused)")
 
     trees = _tree_sections(corpus.trees, policy)
     log(f"scan: {sum(len(t['scan']['files']) for t in trees):,} files in {len(trees)} source trees")
 
-    started = time.perf_counter()
     index_dir = os.path.join(options.output_dir, INDEX_DIR)
-    index_manifest = build_index(manifest, index_dir, IndexSettings(), options.engine, options.jobs,
+    index_info = build_index(manifest, index_dir, IndexSettings(), options.engine, options.jobs,
                                  ray_address=options.ray_address, corpus_results=corpus.results_path)
     index = OverlapIndex(index_dir)
     checked, output_errors = _check_outputs(manifest, index)
-    timings["overlap"] = time.perf_counter() - started
-    log(f"overlap: {index_manifest['counts']['tokens']:,} corpus tokens indexed, {len(checked)} outputs checked")
+    log(f"overlap: {index_info['counts']['tokens']:,} corpus tokens indexed, {len(checked)} outputs checked")
 
     return assemble(
         manifest=manifest, policy=policy, corpus_summary=corpus.summary, corpus_results=corpus.results_path,
-        trees=trees, index=index, index_manifest=index_manifest, checked=checked, output_errors=output_errors,
+        trees=trees, index=index, index_info=index_info, checked=checked, output_errors=output_errors,
         created=created_timestamp(), max_documents=options.max_documents,
     )

@@ -1,33 +1,31 @@
-"""``licenselens audit`` and ``licenselens report``: thin wrappers over licenselens.audit and the writers."""
+"""``licenselens audit``: every layer over a manifest, then the reports of OUTDIR."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
 import click
 from rich.console import Console
 
+from licenselens.audit.assessment import with_assessment
 from licenselens.audit.runner import AuditOptions, run_audit
 from licenselens.cli.errors import ItemsFailed
-from licenselens.execution.executors import ENGINES, WorkerDied
+from licenselens.cli.options import engine_options, policy_option
 from licenselens.corpus.runner import CorpusError
-from licenselens.sources.manifest import ManifestError, manifest_for
+from licenselens.execution.executors import WorkerDied
 from licenselens.overlap.build import IndexBuildError
-from licenselens.policy.loading import PolicyError, builtin_policies
+from licenselens.policy.evaluate import worst_reached
+from licenselens.policy.loading import PolicyError
 from licenselens.reporters.audit_outputs import render_all
+from licenselens.sources.manifest import ManifestError, manifest_for
+from licenselens.types.audit import Results
 from licenselens.types.policy import VERDICTS
 
-# what the writers read; a results.json without them comes from another version
-REQUIRED_FIELDS = {"schema_version", "model", "processing", "policy", "corpus", "documents", "trees", "overlap",
-                   "evidence"}
-REQUIRED_EVIDENCE = {"governing_categories", "declared_only_share", "regurgitation_rate"}
 
-
-def _finish(results: dict, output_dir: str, fail_on: str | None) -> None:
+def finish(results: Results, output_dir: str, fail_on: str | None) -> None:
     """Writes OUTDIR's reports, says what happened; exit 1 for findings at --fail-on, 2 for input errors."""
-    written = render_all(results, output_dir)
+    written = render_all(with_assessment(results), output_dir)
     stderr = Console(stderr=True, highlight=False)
     errors = [(d["name"], e) for d in results["corpus"]["datasets"] for e in d["errors"]]
     errors += [("outputs", e) for e in results["overlap"]["errors"]]
@@ -41,10 +39,10 @@ def _finish(results: dict, output_dir: str, fail_on: str | None) -> None:
     stderr.print(f"wrote {output_dir}: " + ", ".join(os.path.basename(p) for p in written))
     if fail_on:
         policy = results["policy"]
-        verdicts = [policy["output_verdicts"], policy["file_verdicts"], *policy["document_verdicts"].values()]
-        worst = [v for v in VERDICTS[VERDICTS.index(fail_on):] if any(c.get(v) for c in verdicts)]
+        worst = worst_reached([policy["output_verdicts"], policy["file_verdicts"],
+                               *policy["document_verdicts"].values()], fail_on)
         if worst:
-            stderr.print(f"[red]policy {policy['name']}: findings at '{worst[-1]}'[/red]")
+            stderr.print(f"[red]policy {policy['name']}: findings at '{worst}'[/red]")
             sys.exit(1)
     sys.exit(2 if errors else 0)
 
@@ -53,17 +51,13 @@ def _finish(results: dict, output_dir: str, fail_on: str | None) -> None:
 @click.argument("manifest_path", type=click.Path(exists=True))
 @click.option("-o", "--output-dir", required=True, type=click.Path(file_okay=False),
               help="Where the reports, results.json, corpus.parquet and the overlap index go.")
-@click.option("--policy", help=f"A built-in policy ({', '.join(builtin_policies())}) or a policy YAML file "
-                               "[default: the manifest's `policy`, else default].")
-@click.option("--engine", type=click.Choice(sorted(ENGINES)), default="local", show_default=True)
-@click.option("--ray-address", help="Join this Ray cluster (default with --engine ray: start a local one).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True)
+@policy_option(" [default: the manifest's `policy`, else default]")
+@engine_options
 @click.option("--fresh", is_flag=True, help="Redo finished corpus shards of an earlier run.")
 @click.option("--no-cache", is_flag=True, help="Scan source trees without the on-disk result cache.")
 @click.option("--max-documents", type=click.IntRange(min=0), default=AuditOptions.max_documents, show_default=True,
               help="Document rows in results.json and the report (flagged first); corpus.parquet has all.")
-@click.option("--fail-on", type=click.Choice(["review", "deny"]),
-              help="Exit 1 when a policy finding reaches this verdict.")
+@click.option("--fail-on", type=click.Choice(VERDICTS[1:]), help="Exit 1 when a policy finding reaches this verdict.")
 def audit_command(manifest_path, output_dir, policy, engine, ray_address, jobs, fresh, no_cache, max_documents,
                   fail_on) -> None:
     """Audit the datasets and model outputs of MANIFEST: corpus signals, licence scan of source
@@ -77,27 +71,4 @@ def audit_command(manifest_path, output_dir, policy, engine, ray_address, jobs, 
         raise click.UsageError(str(exc)) from exc
     except WorkerDied as exc:
         raise ItemsFailed(str(exc)) from exc
-    _finish(results, output_dir, fail_on)
-
-
-@click.command("report")
-@click.argument("results_path", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output-dir", required=True, type=click.Path(file_okay=False))
-def report_command(results_path, output_dir) -> None:
-    """Re-render the reports of an audit from its RESULTS_PATH (results.json), without rescanning;
-    the fair-use rationale and AI Act summary follow the current rules/ texts."""
-    try:
-        with open(results_path, encoding="utf-8") as fh:
-            results = json.load(fh)
-        if not isinstance(results, dict) or "evidence" not in results:
-            raise ValueError("not the results.json of `licenselens audit`")
-        results.pop("assessment", None)
-        missing = sorted(REQUIRED_FIELDS - set(results)) + sorted(
-            f"evidence.datasets.{name}.{key}" for name, ds in (results["evidence"].get("datasets") or {}).items()
-            for key in REQUIRED_EVIDENCE - set(ds))
-        if missing:
-            raise ValueError(f"written by another version of licenselens (schema {results.get('schema_version')}); "
-                             f"missing {', '.join(missing[:5])}: run `licenselens audit` again")
-    except (OSError, ValueError, AttributeError) as exc:
-        raise click.UsageError(f"{results_path}: {exc}") from exc
-    _finish(results, output_dir, None)
+    finish(results, output_dir, fail_on)

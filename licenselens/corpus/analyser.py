@@ -10,19 +10,19 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
-from licenselens.scan.analyse import analyse_file
+from licenselens.corpus.declared import mismatch, normalise_declared
 from licenselens.detectors import DETECTORS
+from licenselens.detectors.base import Content
+from licenselens.detectors.spdx_tags import SpdxTagDetector
+from licenselens.expressions import combine_spdx
+from licenselens.scan.analyse import analyse_file
 from licenselens.signals.anchors import AnchorScanner, lowered
 from licenselens.signals.phrases import phrase_rules
 from licenselens.signals.pii import PII_TYPES, find_pii
 from licenselens.signals.regions import RegionMatcher, anchor_groups
-from licenselens.detectors.spdx_tags import SpdxTagDetector
-from licenselens.detectors.base import Content
-from licenselens.expressions import combine_spdx
 from licenselens.tokens import count_tokens
 from licenselens.types.corpus import DatasetSpec, Document
 from licenselens.types.findings import Findings
-from licenselens.corpus.declared import mismatch, normalise_declared
 
 TDM_RULES, NOTICE_RULES = "tdm_signals.yaml", "corpus_notices.yaml"
 

@@ -6,8 +6,8 @@ from collections import Counter
 
 import pyarrow as pa
 
-from licenselens.signals.pii import PII_TYPES
 from licenselens.scancode.licensedb import license_db
+from licenselens.signals.pii import PII_TYPES
 from licenselens.types.corpus import DatasetSpec, DocumentError
 
 MAX_EXAMPLES = 20

@@ -11,7 +11,6 @@ from licenselens.scancode.calls import DEFAULT_MEMORY_ALLOWANCE
 from licenselens.types.findings import Findings
 
 
-
 @dataclass
 class Content:
     """One file as detectors see it. ``text`` is None for binary files."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import cache
 
-from licenselens.scancode.licensedb import load_facts
-from licenselens.types.findings import Findings
 from licenselens.detectors.base import Content, Detector
 from licenselens.scancode.api import file_licenses, query_tokens
+from licenselens.scancode.licensedb import load_facts
+from licenselens.types.findings import Findings
 
 
 class MatchTrigger:
@@ -42,7 +42,7 @@ class LicensedcodeDetector(Detector):
     name = "licensedcode"
 
     def wants(self, content: Content) -> bool:
-        return bool(content.text) and match_trigger().can_match(content.text)
+        return content.text is not None and bool(content.text) and match_trigger().can_match(content.text)
 
     def detect(self, content: Content) -> Findings:
         return file_licenses(content.location, content.timeout, self.name, content.memory_allowance)

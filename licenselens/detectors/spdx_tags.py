@@ -10,10 +10,10 @@ import re
 
 from license_expression import ExpressionError
 
+from licenselens.detectors.base import Content, Detector
 from licenselens.expressions import rename_keys, spdx_licensing
 from licenselens.scancode.licensedb import license_db
 from licenselens.types.findings import Detection, FileError, Findings, LicenseMatch, Statement
-from licenselens.detectors.base import Content, Detector
 
 TAG = re.compile(r"SPDX-(License-Identifier|FileCopyrightText)\s*:\s*(.*)", re.IGNORECASE)
 # comment closers and string quotes that trail a tag on the same line (longer ones first)
@@ -59,7 +59,7 @@ class SpdxTagDetector(Detector):
     name = "spdx-tag"
 
     def wants(self, content: Content) -> bool:
-        return bool(content.text) and "spdx-" in content.text.lower()
+        return content.text is not None and "spdx-" in content.text.lower()
 
     def detect(self, content: Content) -> Findings:
         detections, statements, warnings = [], [], []

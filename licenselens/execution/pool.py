@@ -40,7 +40,7 @@ def run_tasks(func: Callable[[Any], Any], tasks: Sequence, jobs: int, on_result:
                         i = pending.popleft()
                         running[pool.submit(func, tasks[i])] = i
                     done, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for future in sorted(done, key=running.get):
+                    for future in sorted(done, key=lambda f: running[f]):
                         value = future.result()  # BrokenProcessPool when a worker died
                         on_result(running.pop(future), value)
             except BrokenProcessPool:

@@ -31,13 +31,13 @@ import pyarrow.parquet as pq
 from licenselens.atomic import atomic_output
 from licenselens.execution.executors import ENGINES
 from licenselens.execution.shards import ShardStore
-from licenselens.stamp import tool_stamp
-from licenselens.types.convert import asdict
+from licenselens.overlap.hashing import ngram_hashes, token_hashes, winnow
 from licenselens.signals.anchors import lowered
 from licenselens.sources.readers import READERS, plan_dataset
+from licenselens.stamp import tool_stamp
 from licenselens.tokens import SETTINGS as TOKENISER
+from licenselens.types.convert import asdict
 from licenselens.types.corpus import DatasetSpec, DocumentError, Manifest, Shard
-from licenselens.overlap.hashing import ngram_hashes, token_hashes, winnow
 
 POSTING = np.dtype([("hash", "<u8"), ("doc", "<u4"), ("pos", "<u4")])
 FORMAT_VERSION = 3
@@ -83,7 +83,11 @@ def index_shard(task: IndexShardTask) -> dict:
 
     started = time.perf_counter()
     compressor = zstandard.ZstdCompressor(level=3)
-    postings, frames, offsets, rows, errors = [], [], [0], [], []
+    postings: list[np.ndarray] = []
+    frames: list[bytes] = []
+    offsets = [0]
+    rows: list[dict] = []
+    errors: list[dict] = []
     token_arrays, token_offsets = [], [0]
     tokens_total = 0
     for item in READERS[task.shard.reader]().read(task.spec, task.shard):
@@ -136,7 +140,8 @@ def build_index(manifest: Manifest, out_dir: str, settings: IndexSettings = Inde
     settings.check()
     shards_dir = os.path.join(out_dir, "shards")
     os.makedirs(shards_dir, exist_ok=True)
-    plan, errors = [], []
+    plan: list[IndexShardTask] = []
+    errors: list[dict] = []
     for spec in manifest.datasets:
         shards, plan_errors = plan_dataset(spec, shard_bytes)
         plan.extend(IndexShardTask(s, spec, shards_dir, settings) for s in shards)

@@ -127,11 +127,12 @@ def near_matches(index, out, diagonals: dict, rules: dict) -> list[NearMatch]:
         starts = [min(max(0, diagonal), max(0, len(src) - 1))
                   for diagonal in sorted(hits, key=lambda d: (-hits[d], d))[:settings["windows"]]]
         shingles = _Shingles(src, size, permutations, [(start, min(len(src), start + length)) for start in starts])
-        best = None
+        best: tuple[float, int] | None = None
         for start in starts:
             score = out_sketch.jaccard(_sketch(shingles.values(start, min(len(src), start + length)), permutations))
             if best is None or score > best[0]:
                 best = (score, start)
+        assert best is not None  # hits name at least one diagonal
         score, start = best
         end = min(len(src), start + length)
         similarity = Levenshtein.normalized_similarity(out_words, shingles.words(start, end))

@@ -18,16 +18,16 @@ from functools import lru_cache
 import numpy as np
 import pyarrow.parquet as pq
 
-from licenselens.signals.anchors import lowered
-from licenselens.rules import load_yaml
-from licenselens.tokens import token_spans
-from licenselens.types.overlap import NearMatch, OutputResult
 from licenselens.overlap.build import FORMAT_VERSION
 from licenselens.overlap.hashing import ngram_hashes, token_hashes
 from licenselens.overlap.near import near_matches, preload
 from licenselens.overlap.seeds import find_runs, hits_by_document
 from licenselens.overlap.spans import coverage, maximal_spans
 from licenselens.overlap.verdict import verdict
+from licenselens.rules import load_yaml
+from licenselens.signals.anchors import lowered
+from licenselens.tokens import token_spans
+from licenselens.types.overlap import NearMatch, OutputResult
 
 PRECISION_AT = (25, 50)  # besides the index's n
 

@@ -35,7 +35,8 @@ class Runs:
 NO_RUNS = Runs(EMPTY, EMPTY, EMPTY, EMPTY)
 
 
-def find_runs(merged, out: np.ndarray, grams: np.ndarray, n: int, gram: int, limit: int):
+def find_runs(merged, out: np.ndarray, grams: np.ndarray, n: int, gram: int, limit: int
+              ) -> tuple[tuple[np.ndarray, np.ndarray], Runs]:
     """((keys, hits), Runs) of an output's 32-bit token hashes ``out`` and n-gram hashes ``grams``.
 
     ``merged`` has ``hashes``, ``postings``, ``tokens`` and ``token_offsets``

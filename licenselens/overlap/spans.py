@@ -14,8 +14,8 @@ from bisect import bisect_right
 
 import numpy as np
 
-from licenselens.types.overlap import Span, SpanSource
 from licenselens.overlap.seeds import Runs
+from licenselens.types.overlap import Span, SpanSource
 
 
 def maximal_spans(index, out, runs: Runs, limit: int) -> tuple[list[Span], list[tuple[int, int]]]:
@@ -37,16 +37,17 @@ def maximal_spans(index, out, runs: Runs, limit: int) -> tuple[list[Span], list[
     found_starts: list[int] = []  # spans found so far: none contains another, so ends ascend with starts
     found_ends: list[int] = []
     listed: dict[tuple[int, int], tuple[list, int]] = {}
-    first, last = first.tolist(), last.tolist()
+    first_list, last_list = first.tolist(), last.tolist()
     for k in np.lexsort((starts, starts - ends)).tolist():  # longest first
         a, b = int(starts[k]), int(ends[k])
         j = bisect_right(found_starts, a) - 1
         if j >= 0 and found_ends[j] >= b:
             continue  # inside a span: not maximal, whether or not its text matches
-        good, unchecked = [], 0
-        for row in range(first[k], last[k]):
+        good: list = []
+        unchecked = 0
+        for row in range(first_list[k], last_list[k]):
             if len(good) >= limit:
-                unchecked = last[k] - row
+                unchecked = last_list[k] - row
                 break
             doc, diagonal = int(runs.doc[row]), int(runs.diagonal[row])
             if index.verified(out, doc, diagonal, a, b):

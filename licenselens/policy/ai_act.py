@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlparse
 
+from licenselens.policy.fair_use import DERIVED, FORMATS, NUMBERS, Checker, holds
 from licenselens.rules import load_yaml
 from licenselens.types.corpus import KINDS
-from licenselens.policy.fair_use import DERIVED, FORMATS, NUMBERS, Checker, holds
 
 RULES_FILE = "ai_act_summary.yaml"
 SOURCE_TYPES = ("public", "licensed", "private", "crawled", "user", "synthetic", "other")
@@ -163,7 +163,7 @@ def public_summary(evidence: dict, rules: dict | None = None) -> dict:
     """The template's sections, each field's value a string (lists also given as `items`)."""
     rules = load_rules() if rules is None else validate(rules, "<rules>")
     every = evidence.get("datasets") or {}
-    groups = {t: {} for t in SOURCE_TYPES}
+    groups: dict[str, dict] = {t: {} for t in SOURCE_TYPES}
     for name, ds in every.items():
         groups[source_type(ds, rules)][name] = ds
     sections = []

@@ -8,15 +8,15 @@ first rule whose conditions all hold decides; ``default`` applies otherwise.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from license_expression import OR, LicenseSymbol, LicenseWithExceptionSymbol
 
 from licenselens.expressions import spdx_licensing
+from licenselens.policy.base import Subject
 from licenselens.scancode.licensedb import license_db
 from licenselens.types.policy import VERDICTS, Policy, PolicyFinding, PolicyRule
 from licenselens.types.scan import FileResult
-from licenselens.policy.base import Subject
 
 SEVERITY = {v: i for i, v in enumerate(VERDICTS)}
 Judgement = tuple[str, PolicyRule | None]
@@ -109,8 +109,10 @@ def evaluate_files(policy: Policy, files: Iterable[FileResult]) -> list[PolicyFi
     evaluator = PolicyEvaluator(policy)
     findings: list[PolicyFinding] = []
     for f in files:
-        subjects = [(d.license_expression_spdx, d.detector, d.start_line, d.end_line, Subject(license_expression_spdx=d.license_expression_spdx))
-                    for d in f.detections if d.license_expression_spdx]
+        subjects: list[tuple[str | None, str | None, int, int, Subject]] = [
+            (d.license_expression_spdx, d.detector, d.start_line, d.end_line,
+             Subject(license_expression_spdx=d.license_expression_spdx))
+            for d in f.detections if d.license_expression_spdx]
         if f.file_type == "text" and not f.detections:
             subjects.append((None, None, 0, 0, Subject(missing_license=True)))
         seen = set()
@@ -128,3 +130,9 @@ def evaluate_files(policy: Policy, files: Iterable[FileResult]) -> list[PolicyFi
                 detector=detector, start_line=start, end_line=end, fingerprint=fp,
             ))
     return findings
+
+
+def worst_reached(verdict_counts: Iterable[Mapping[str, int]], threshold: str) -> str | None:
+    """The most severe verdict, at or above ``threshold``, that any of the counts holds (for --fail-on)."""
+    reached = [v for v in VERDICTS[VERDICTS.index(threshold):] if any(c.get(v) for c in verdict_counts)]
+    return reached[-1] if reached else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import operator
 import string
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from licenselens.rules import load_yaml
@@ -37,7 +38,7 @@ CHOICES = {"kind": KINDS, "stage": STAGES, "nature": NATURES, "model_use": ("gen
            "opt_outs_removed": FLAG, "pii_removed": FLAG, "dedup": FLAG, "research_organisation": FLAG,
            "source_stated": FLAG}
 OPS = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le, "eq": operator.eq, "ne": operator.ne}
-FORMATS = {"percent": lambda v: f"{v * 100:.1f} %", "count": lambda v: f"{int(v):,}",
+FORMATS: dict[str, Callable[[Any], str]] = {"percent": lambda v: f"{v * 100:.1f} %", "count": lambda v: f"{int(v):,}",
            "tokens": lambda v: f"{int(v):,} tokens", "similarity": lambda v: f"{v:.2f}", "text": str}
 
 
@@ -94,7 +95,7 @@ class Checker:
     def fail(self, where: str, problem: str):
         raise RulesError(f"{self.source}: {where}: {problem}")
 
-    def mapping(self, value, where: str, required: set, optional: set = frozenset()) -> dict:
+    def mapping(self, value, where: str, required: set, optional: set | frozenset = frozenset()) -> dict:
         if not isinstance(value, dict):
             self.fail(where, f"must be a mapping with {', '.join(sorted(required))}")
         if missing := required - set(value):
@@ -229,7 +230,7 @@ def _refs(chk: Checker, top: dict, item: dict, where: str):
             chk.fail(f"{where}.{field}", f"unknown {field} {unknown if isinstance(refs, list) else refs!r}; define them under `{section}`")
 
 
-def facts(evidence: dict, name: str, rules: dict, overlap: dict | None = None) -> dict:
+def facts(evidence: Mapping[str, Any], name: str, rules: dict, overlap: dict | None = None) -> dict:
     """What conditions and placeholders see for one dataset; None where the evidence is silent.
     ``overlap``: rules/overlap.yaml, the thresholds the overlap check itself used (read here when not given)."""
     ds, model = evidence["datasets"][name], evidence.get("model") or {}
@@ -274,7 +275,7 @@ def _overall(method: str, items: list[dict]) -> dict:
     return {"overall_risk": RISKS[pick], "overall_basis": f"{method} of " + ", ".join(f"{i['id']} {i['risk']}" for i in items)}
 
 
-def assess(evidence: dict, rules: dict | None = None) -> dict:
+def assess(evidence: Mapping[str, Any], rules: dict | None = None) -> dict:
     """Per dataset: the four US factors and each jurisdiction's points, with risks, evidence and authorities."""
     rules = load_rules() if rules is None else validate(rules, "<rules>")
     datasets, overlap = {}, load_yaml("overlap.yaml")

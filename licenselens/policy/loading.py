@@ -105,8 +105,8 @@ def _parse_match(match, source: str, where: str) -> RuleMatch:
         if key in MATCH_LISTS:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 _fail(source, f"{where}.{key}", "must be a list of strings")
-            if key == "overlap_verdicts" and set(value) - OVERLAP_VERDICTS:
-                _fail(source, f"{where}.{key}", f"unknown verdict(s) {', '.join(sorted(set(value) - OVERLAP_VERDICTS))}")
+            if key == "overlap_verdicts" and set(value) - set(OVERLAP_VERDICTS):
+                _fail(source, f"{where}.{key}", f"unknown verdict(s) {', '.join(sorted(set(value) - set(OVERLAP_VERDICTS)))}")
             if key == "licenses":
                 value = [_canonical_id(v, source, f"{where}.{key}") for v in value]
             values[key] = tuple(value)
@@ -114,4 +114,4 @@ def _parse_match(match, source: str, where: str) -> RuleMatch:
             if not isinstance(value, bool):
                 _fail(source, f"{where}.{key}", "must be true or false")
             values[key] = value
-    return RuleMatch(**values)
+    return RuleMatch(**values)  # type: ignore[arg-type]  # each key was checked to be a list or a flag

@@ -7,8 +7,8 @@ from fnmatch import fnmatchcase
 from license_expression import ExpressionError
 
 from licenselens.expressions import spdx_licensing
-from licenselens.scancode.licensedb import license_db
 from licenselens.rules import load_yaml
+from licenselens.scancode.licensedb import license_db
 
 
 def licence_ids(expression: str) -> list[str]:

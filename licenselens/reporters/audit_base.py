@@ -7,17 +7,19 @@ never the live scan objects, so `licenselens report RESULTS.json` re-renders exa
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import IO, Any, ClassVar
+from typing import IO, ClassVar
+
+from licenselens.types.audit import AssessedResults
 
 
 class AuditWriter(ABC):
     filename: ClassVar[str]  # name of the file in OUTDIR
     binary: ClassVar[bool] = False
 
-    def wanted(self, results: dict[str, Any]) -> bool:
+    def wanted(self, results: AssessedResults) -> bool:
         """Whether this file has anything to describe (the source-tree formats need a source tree)."""
         return True
 
     @abstractmethod
-    def write(self, results: dict[str, Any], out: IO) -> None:
+    def write(self, results: AssessedResults, out: IO) -> None:
         """Write the whole file to an open stream."""

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 
 from licenselens.atomic import atomic_output
-from licenselens.policy.ai_act import public_summary
-from licenselens.policy.fair_use import assess
 from licenselens.reporters.audit_base import AuditWriter
 from licenselens.reporters.audit_sarif import AuditSarif
 from licenselens.reporters.cyclonedx_bom import CycloneDxBom
@@ -15,29 +13,15 @@ from licenselens.reporters.markdown_report import MarkdownReport
 from licenselens.reporters.notice_file import NoticeFile
 from licenselens.reporters.results_json import ResultsJson
 from licenselens.reporters.spdx_document import SpdxDocument
+from licenselens.types.audit import AssessedResults
 
-AUDIT_WRITERS: dict[str, type[AuditWriter]] = {
-    "results.json": ResultsJson,
-    "report.html": HtmlReport,
-    "report.md": MarkdownReport,
-    "NOTICE.txt": NoticeFile,
-    "summary.spdx.json": SpdxDocument,  # source trees' paths are relative to the working folder (SHA1 re-read)
-    "bom.cdx.json": CycloneDxBom,
-    "findings.sarif": AuditSarif,
-}
+# by the file each writes (summary.spdx.json: source trees' paths are relative to the working folder, SHA1 re-read)
+AUDIT_WRITERS: dict[str, type[AuditWriter]] = {writer.filename: writer for writer in (
+    ResultsJson, HtmlReport, MarkdownReport, NoticeFile, SpdxDocument, CycloneDxBom, AuditSarif)}
 
 
-def with_assessment(results: dict) -> dict:
-    """The fair-use rationale and AI Act summary from the evidence and the current rules/ texts,
-    so counsel's edits show on the next `licenselens report` without rescanning."""
-    evidence = results["evidence"]
-    summary_input = {**evidence, "model": {**results["model"], **evidence["model"]}}
-    return {**results, "assessment": {"fair_use": assess(evidence), "ai_act": public_summary(summary_input)}}
-
-
-def render_all(results: dict, output_dir: str) -> list[str]:
+def render_all(results: AssessedResults, output_dir: str) -> list[str]:
     """Writes every file of AUDIT_WRITERS into ``output_dir``, atomically; returns their paths."""
-    results = with_assessment(results)
     os.makedirs(output_dir, exist_ok=True)
     written = []
     for name, writer_class in AUDIT_WRITERS.items():

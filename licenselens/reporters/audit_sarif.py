@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import IO, Any
+from typing import IO
 from urllib.parse import quote
 
-from licenselens.types.policy import PolicyFinding
 from licenselens.reporters.audit_base import AuditWriter
 from licenselens.reporters.check_reporters import not_allowed, sarif_run, write_sarif
+from licenselens.types.audit import AssessedResults
+from licenselens.types.policy import PolicyFinding
 
 
 def repository_uri(root: str, path: str) -> str:
@@ -22,10 +23,10 @@ def repository_uri(root: str, path: str) -> str:
 class AuditSarif(AuditWriter):
     filename = "findings.sarif"
 
-    def wanted(self, results: dict) -> bool:
+    def wanted(self, results: AssessedResults) -> bool:
         return bool(results["trees"])
 
-    def write(self, results: dict[str, Any], out: IO) -> None:
+    def write(self, results: AssessedResults, out: IO) -> None:
         findings: list[PolicyFinding] = []
         for tree in results.get("trees", []):
             policy = tree["scan"].get("policy") or {}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import IO, ClassVar
 
-from licenselens.atomic import atomic_output
 from licenselens.types.scan import ScanResult
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import IO
+from typing import IO, Any
 
-from licenselens.types.policy import PolicyFinding
-from licenselens.types.scan import ScanResult
-from licenselens.types.convert import to_jsonable
 from licenselens.reporters.base import Reporter
+from licenselens.types.convert import to_jsonable
+from licenselens.types.policy import PolicyFinding, Verdict
+from licenselens.types.scan import ScanResult
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-SARIF_LEVEL = {"deny": "error", "review": "warning", "allow": "note"}
+SARIF_LEVEL: dict[str, str] = {Verdict.DENY: "error", Verdict.REVIEW: "warning", Verdict.ALLOW: "note"}
 
 
 def not_allowed(findings) -> list[PolicyFinding]:
@@ -37,7 +37,7 @@ class CheckTextReporter(Reporter):
         for path, code, message in file_errors(result):
             out.write(f"{path}: ERROR {code}: {message}\n")
         failing = result.policy.failing if result.policy else ()
-        new_reviews = sum(1 for f in findings if f.verdict == "review" and f.status == "new")
+        new_reviews = sum(1 for f in findings if f.verdict == Verdict.REVIEW and f.status == "new")
         out.write(f"licenselens check ({result.policy.policy if result.policy else 'no policy'}): "
                   f"{len(result.files)} files, {len(failing)} denied, {new_reviews} to review, "
                   f"{sum(1 for f in findings if f.status != 'new')} accepted\n")
@@ -71,7 +71,7 @@ def sarif_run(findings: list[PolicyFinding], tool_version: str) -> dict:
 
 
 def sarif_result(f: PolicyFinding) -> dict:
-    location = {"artifactLocation": {"uri": f.path}}
+    location: dict[str, Any] = {"artifactLocation": {"uri": f.path}}
     if f.start_line:
         location["region"] = {"startLine": f.start_line, "endLine": max(f.end_line, f.start_line)}
     item = {

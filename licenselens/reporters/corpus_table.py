@@ -20,7 +20,7 @@ def render_corpus_summary(summary: dict, console: Console) -> None:
                             ("MB", "right"), ("declared", "left"), ("detected (docs)", "left"),
                             ("mismatch", "right"), ("opt-out", "right"), ("PII", "right"), ("dup", "right"),
                             ("errors", "right")):
-        table.add_column(column, justify=justify, overflow="fold")
+        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for d in summary["datasets"]:
         table.add_row(
             d["name"], f"{d['stage']}/{d['kind']}", f"{d['documents']:,}", f"{d['bytes'] / 1e6:.2f}",

@@ -8,6 +8,7 @@ not concluded; ``licenses`` holds only what the manifest declares.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import IO, Any
 from uuid import NAMESPACE_URL, uuid5
@@ -25,6 +26,7 @@ from cyclonedx.spdx import is_supported_id
 from licenselens.expressions import spdx_licensing
 from licenselens.reporters.audit_base import AuditWriter
 from licenselens.reporters.spdx_document import parse_spdx, results_digest
+from licenselens.types.audit import AssessedResults
 
 LICENSING = spdx_licensing()
 
@@ -71,7 +73,7 @@ def file_component(tree_ref: str, f: dict) -> Component:
         evidence=evidence if copyrights or expressions else None)
 
 
-def tree_component(tree: dict) -> Component:
+def tree_component(tree: Mapping[str, Any]) -> Component:
     ref = f"dataset:{tree['dataset']}:{tree['root']}"  # a dataset of several paths gives several trees
     files = [f for f in tree["scan"]["files"] if f.get("sha256")]
     holders = sorted((tree["scan"].get("summary") or {}).get("holders") or {})
@@ -89,10 +91,10 @@ def tree_component(tree: dict) -> Component:
 class CycloneDxBom(AuditWriter):
     filename = "bom.cdx.json"
 
-    def wanted(self, results: dict) -> bool:
+    def wanted(self, results: AssessedResults) -> bool:
         return bool(results["trees"])
 
-    def write(self, results: dict[str, Any], out: IO) -> None:
+    def write(self, results: AssessedResults, out: IO) -> None:
         tool = results.get("tool") or {}
         model = results.get("model") or {}
         subject = Component(name=model.get("name") or "model", type=ComponentType.MACHINE_LEARNING_MODEL,

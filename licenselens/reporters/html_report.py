@@ -15,9 +15,10 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from licenselens.rules import templates_dir
 from licenselens.reporters.audit_base import AuditWriter
 from licenselens.reporters.report_view import build_view, slug
+from licenselens.rules import templates_dir
+from licenselens.types.audit import AssessedResults
 
 
 def safe_url(value: str | None) -> str | None:
@@ -59,7 +60,7 @@ def content_security_policy(css: str, js: str) -> str:
 class HtmlReport(AuditWriter):
     filename = "report.html"
 
-    def write(self, results: dict, out: IO) -> None:
+    def write(self, results: AssessedResults, out: IO) -> None:
         assessment = results["assessment"]
         view = build_view(results, assessment["fair_use"], assessment["ai_act"])
         css = (templates_dir() / "report.css").read_text(encoding="utf-8")

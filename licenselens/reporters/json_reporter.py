@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import IO
 
-from licenselens.types.scan import ScanResult
-from licenselens.types.convert import to_jsonable
 from licenselens.reporters.base import Reporter
+from licenselens.types.convert import to_jsonable
+from licenselens.types.scan import ScanResult
 
 SCHEMA_VERSION = "1.0"
 

@@ -12,6 +12,7 @@ from typing import IO
 from licenselens.reporters.audit_base import AuditWriter
 from licenselens.reporters.html_report import environment
 from licenselens.reporters.report_view import build_view
+from licenselens.types.audit import AssessedResults
 
 _MARKDOWN_SYNTAX = re.compile(r"([\\`*_\[\]#|~])")
 
@@ -27,7 +28,7 @@ def markdown_text(value) -> str:
 class MarkdownReport(AuditWriter):
     filename = "report.md"
 
-    def write(self, results: dict, out: IO) -> None:
+    def write(self, results: AssessedResults, out: IO) -> None:
         assessment = results["assessment"]
         env = environment(autoescape=False)
         env.filters["md"] = markdown_text

@@ -10,6 +10,7 @@ import posixpath
 import re
 import textwrap
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import IO, Any
@@ -17,9 +18,10 @@ from typing import IO, Any
 from license_expression import ExpressionError
 
 from licenselens.expressions import spdx_licensing
-from licenselens.scancode.licensedb import license_db
-from licenselens.rules import load_yaml
 from licenselens.reporters.audit_base import AuditWriter
+from licenselens.rules import load_yaml
+from licenselens.scancode.licensedb import license_db
+from licenselens.types.audit import AssessedResults
 
 WIDTH = 79
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -82,7 +84,7 @@ def needs_notice(spdx_id: str, rules: dict) -> bool:
     return key is not None and license_db().category_of_key(key) in rules.get("categories", ())
 
 
-def collect(results: dict[str, Any], rules: dict) -> dict[str, Attribution]:
+def collect(results: Mapping[str, Any], rules: dict) -> dict[str, Attribution]:
     found: dict[str, Attribution] = defaultdict(Attribution)
 
     def add(expression, source, statements, path=None, note=None, documents=0):
@@ -111,7 +113,7 @@ def collect(results: dict[str, Any], rules: dict) -> dict[str, Attribution]:
     return found
 
 
-def notice_files(results: dict[str, Any], patterns) -> dict[str, set[str]]:
+def notice_files(results: Mapping[str, Any], patterns) -> dict[str, set[str]]:
     """Source -> its files named like NOTICE, whose contents travel with the work."""
     found: dict[str, set[str]] = {}
     for tree in results.get("trees", []):
@@ -142,7 +144,7 @@ class NoticeFile(AuditWriter):
     def __init__(self, rules: dict | None = None):
         self.rules = rules if rules is not None else load_yaml("notice.yaml")
 
-    def write(self, results: dict[str, Any], out: IO) -> None:
+    def write(self, results: AssessedResults, out: IO) -> None:
         found = collect(results, self.rules)
         model = printable((results.get("model") or {}).get("name") or "the audited model")
         version = (results.get("tool") or {}).get("version", "")

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import json
-from typing import IO
+from abc import ABC, abstractmethod
+from typing import IO, ClassVar
 
 from rich.console import Console
 from rich.table import Table
 
-from licenselens.types.overlap import OutputResult
 from licenselens.types.convert import to_jsonable
+from licenselens.types.overlap import OutputResult
 
 
-class OverlapTable:
-    binary = False
+class OverlapReporter(ABC):
+    """Writes the checked outputs of ``licenselens overlap`` after a header describing the index."""
+
+    binary: ClassVar[bool] = False
+
+    @abstractmethod
+    def write(self, header: dict, outputs: list[OutputResult], out: IO) -> None: ...
+
+
+class OverlapTable(OverlapReporter):
 
     def write(self, header: dict, outputs: list[OutputResult], out: IO) -> None:
         console = Console(file=out, width=None if out.isatty() else 140)
@@ -34,27 +43,23 @@ class OverlapTable:
         console.print(table)
 
 
-class OverlapJson:
-    binary = False
-
+class OverlapJson(OverlapReporter):
     def write(self, header: dict, outputs: list[OutputResult], out: IO) -> None:
         json.dump({**header, "outputs": to_jsonable(outputs)}, out, indent=2, ensure_ascii=False)
         out.write("\n")
 
 
-class OverlapJsonLines:
-    binary = False
-
+class OverlapJsonLines(OverlapReporter):
     def write(self, header: dict, outputs: list[OutputResult], out: IO) -> None:
         out.write(json.dumps({"type": "header", **header}, ensure_ascii=False) + "\n")
         for r in outputs:
             out.write(json.dumps({"type": "output", **to_jsonable(r)}, ensure_ascii=False) + "\n")
 
 
-class OverlapParquet:
+class OverlapParquet(OverlapReporter):
     """Scalar fields as columns; ``spans``, ``near`` and ``precision`` as JSON text."""
 
-    binary = True
+    binary: ClassVar[bool] = True
 
     def write(self, header: dict, outputs: list[OutputResult], out: IO) -> None:
         import pyarrow as pa
@@ -74,5 +79,5 @@ class OverlapParquet:
         pq.write_table(pa.Table.from_pylist(rows, schema=schema), out)
 
 
-OVERLAP_REPORTERS = {"table": OverlapTable, "json": OverlapJson, "jsonl": OverlapJsonLines,
+OVERLAP_REPORTERS: dict[str, type[OverlapReporter]] = {"table": OverlapTable, "json": OverlapJson, "jsonl": OverlapJsonLines,
                      "parquet": OverlapParquet}

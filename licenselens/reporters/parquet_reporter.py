@@ -8,10 +8,10 @@ from typing import IO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from licenselens.types.scan import ScanResult
-from licenselens.types.convert import to_jsonable
 from licenselens.reporters.base import Reporter
 from licenselens.reporters.json_reporter import header
+from licenselens.types.convert import to_jsonable
+from licenselens.types.scan import ScanResult
 
 MATCH = pa.struct([
     ("license_expression", pa.string()), ("license_expression_spdx", pa.string()),

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
 
-from licenselens.overlap.verdict import VERDICTS
 from licenselens.policy.fair_use import load_rules
 from licenselens.policy.obligations import obligations
-from licenselens.types.corpus import STAGES
 from licenselens.reporters.charts import bar_chart, histogram, stacked_bars
+from licenselens.types.corpus import STAGES
+from licenselens.types.overlap import OVERLAP_VERDICTS, OverlapVerdict
+from licenselens.types.policy import VERDICTS, Verdict
 
 TOP_SPANS = 5  # per dataset, shown beside their source passages
 # Where a position's evidence links when the number is derived, not a row of the evidence table
@@ -28,7 +31,8 @@ def slug(name: str) -> str:
 def segments(text: str, spans: list[dict]) -> list[dict]:
     """The output text cut at span edges: [{text, span (index or None)}], spans merged where they overlap."""
     edges = sorted((s["start_char"], s["end_char"], i) for i, s in enumerate(spans))
-    parts, at = [], 0
+    parts: list[dict] = []
+    at = 0
     for start, end, i in edges:
         if end <= at:
             continue
@@ -85,7 +89,7 @@ def _pii_samples(rows: list[dict], dataset: str) -> list[str]:
     return samples[:10]
 
 
-def _datasets(results: dict, assessment: dict) -> list[dict]:
+def _datasets(results: Mapping[str, Any], assessment: dict) -> list[dict]:
     rows = results["documents"]["rows"]
     outputs = results["overlap"]["outputs"]
     verdicts = results["policy"]["document_verdicts"]
@@ -109,11 +113,11 @@ def _stages(datasets: list[dict]) -> list[dict]:
              "tokens": sum(d["tokens"] for d in by_stage[s])} for s in STAGES if by_stage[s]]
 
 
-def _headline(results: dict) -> list[dict]:
+def _headline(results: Mapping[str, Any]) -> list[dict]:
     t = results["corpus"]["totals"]
     by_verdict = results["overlap"]["by_verdict"]
     outputs = len(results["overlap"]["outputs"])
-    copying = by_verdict["verbatim"] + by_verdict["near-verbatim"]
+    copying = by_verdict[OverlapVerdict.VERBATIM] + by_verdict[OverlapVerdict.NEAR_VERBATIM]
     items = [
         {"label": "datasets", "value": f"{t['datasets']:,}", "href": "#datasets"},
         {"label": "documents", "value": f"{t['documents']:,}", "href": "#documents"},
@@ -132,24 +136,24 @@ def _headline(results: dict) -> list[dict]:
     return [{"filter": None, **h} for h in items]
 
 
-def _charts(results: dict, datasets: list[dict]) -> dict:
+def _charts(results: Mapping[str, Any], datasets: list[dict]) -> dict:
     by_verdict = results["overlap"]["by_verdict"]
     return {
         "categories": stacked_bars([(d["name"], d["governing_categories"], f"#{d['anchor']}") for d in datasets]),
-        "verdicts": bar_chart([(v, by_verdict[v], "#outputs", v) for v in VERDICTS]),
+        "verdicts": bar_chart([(v, by_verdict[v], "#outputs", v) for v in OVERLAP_VERDICTS]),
         "spans": histogram(results["overlap"]["span_lengths"], results["overlap"]["thresholds"]["verbatim"]
                            ["min_span_tokens"]),
     }
 
 
-def _files(results: dict) -> list[dict]:
+def _files(results: Mapping[str, Any]) -> list[dict]:
     files = []
     for tree in results["trees"]:
         verdicts = defaultdict(list)
         for f in (tree["scan"].get("policy") or {}).get("findings", []):
             verdicts[f["path"]].append(f["verdict"])
         for f in tree["scan"]["files"]:
-            worst = min(verdicts.get(f["path"], ["allow"]), key=lambda v: ("deny", "review", "allow").index(v))
+            worst = max(verdicts.get(f["path"], [Verdict.ALLOW.value]), key=VERDICTS.index)
             files.append({"dataset": tree["dataset"], "root": tree["root"], "path": f["path"],
                           "license": f["license_expression_spdx"], "file_type": f["file_type"],
                           "categories": sorted({d["category"] for d in f["detections"]}),
@@ -158,7 +162,7 @@ def _files(results: dict) -> list[dict]:
     return files
 
 
-def build_view(results: dict, assessment: dict, ai_act: dict) -> dict:
+def build_view(results: Mapping[str, Any], assessment: dict, ai_act: dict) -> dict:
     datasets = _datasets(results, assessment)
     errors = [{"dataset": d["name"], **e} for d in results["corpus"]["datasets"] for e in d["errors"]]
     errors += [{"dataset": "outputs", **e} for e in results["overlap"]["errors"]]
@@ -166,7 +170,7 @@ def build_view(results: dict, assessment: dict, ai_act: dict) -> dict:
         "r": results, "assessment": assessment, "ai_act": ai_act, "datasets": datasets,
         "stages": _stages(datasets), "headline": _headline(results), "charts": _charts(results, datasets),
         "outputs": [_output_view(o) for o in results["overlap"]["outputs"]], "files": _files(results),
-        "errors": errors, "verdicts": VERDICTS,
+        "errors": errors, "verdicts": OVERLAP_VERDICTS,
         # the evidence table speaks counsel's words: the metric labels of rules/fair_use.yaml
         "metric_labels": {key: spec["label"] for key, spec in load_rules()["metrics"].items()},
     }

@@ -6,11 +6,12 @@ import json
 from typing import IO
 
 from licenselens.reporters.audit_base import AuditWriter
+from licenselens.types.audit import AssessedResults
 
 
 class ResultsJson(AuditWriter):
     filename = "results.json"
 
-    def write(self, results: dict, out: IO) -> None:
+    def write(self, results: AssessedResults, out: IO) -> None:
         json.dump(results, out, indent=1, ensure_ascii=False, sort_keys=False)
         out.write("\n")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -16,22 +17,36 @@ from urllib.parse import quote
 
 from license_expression import ExpressionError, LicenseExpression
 from spdx_tools.spdx.model import (
-    Actor, ActorType, Checksum, ChecksumAlgorithm, CreationInfo, Document, ExtractedLicensingInfo, File, FileType,
-    Package, PackagePurpose, Relationship, RelationshipType, SpdxNoAssertion, SpdxNone,
+    Actor,
+    ActorType,
+    Checksum,
+    ChecksumAlgorithm,
+    CreationInfo,
+    Document,
+    ExtractedLicensingInfo,
+    File,
+    FileType,
+    Package,
+    PackagePurpose,
+    Relationship,
+    RelationshipType,
+    SpdxNoAssertion,
+    SpdxNone,
 )
 from spdx_tools.spdx.writer.json.json_writer import write_document_to_stream
 
 from licenselens.expressions import spdx_licensing
-from licenselens.scancode.licensedb import license_db
 from licenselens.reporters.audit_base import AuditWriter
 from licenselens.reporters.notice_file import licence_text
+from licenselens.scancode.licensedb import license_db
+from licenselens.types.audit import AssessedResults
 
 LICENSING = spdx_licensing()
 LICENSE_REF = re.compile(r"LicenseRef-[A-Za-z0-9.-]+")
 FILE_TYPES = {"text": FileType.TEXT, "binary": FileType.BINARY}
 
 
-def results_digest(results: dict[str, Any]) -> str:
+def results_digest(results: Mapping[str, Any]) -> str:
     """A hash of what the audit found, for identifiers that stay equal when the results do."""
     content = {k: results.get(k) for k in ("created", "model", "trees", "corpus")}
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
@@ -110,13 +125,13 @@ class Licences:
 class SpdxDocument(AuditWriter):
     filename = "summary.spdx.json"
 
-    def wanted(self, results: dict) -> bool:
+    def wanted(self, results: AssessedResults) -> bool:
         return bool(results["trees"])
 
     def __init__(self, base_dir: str | Path = "."):
         self.base_dir = Path(base_dir)  # where tree roots are, to hash files for SHA1
 
-    def write(self, results: dict[str, Any], out: IO) -> None:
+    def write(self, results: AssessedResults, out: IO) -> None:
         digest = results_digest(results)
         model = (results.get("model") or {}).get("name") or "model"
         tool = results.get("tool") or {}
@@ -150,7 +165,7 @@ class SpdxDocument(AuditWriter):
         write_document_to_stream(document, out, validate=False)
         out.write("\n")
 
-    def _package(self, n: int, tree: dict, licences: Licences) -> Package:
+    def _package(self, n: int, tree: Mapping[str, Any], licences: Licences) -> Package:
         declared = tree.get("declared_license")
         parsed = licences.expression(declared)
         detected = [f["license_expression_spdx"] for f in tree["scan"]["files"] if f["license_expression_spdx"]]

@@ -7,8 +7,8 @@ from typing import IO
 from rich.console import Console
 from rich.table import Table
 
-from licenselens.types.scan import ScanResult
 from licenselens.reporters.base import Reporter
+from licenselens.types.scan import ScanResult
 
 CATEGORY_STYLE = {"Permissive": "green", "Public Domain": "green", "Copyleft": "red", "Copyleft Limited": "yellow",
                   "Commercial": "magenta", "Proprietary Free": "magenta", "Source-available": "magenta"}

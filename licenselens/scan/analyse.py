@@ -9,7 +9,6 @@ from licenselens.scancode.calls import DEFAULT_MEMORY_ALLOWANCE
 from licenselens.sources.reading import classify, decode
 from licenselens.types.findings import FileError, Findings
 
-
 SKIP_REASONS = {"binary": "binary file (NUL or control bytes): no text to match", "empty": "empty file"}
 
 

@@ -18,9 +18,10 @@ from licenselens.cachedir import cache_dir
 from licenselens.scan.options import ScanOptions
 from licenselens.scancode.licensedb import index_version
 from licenselens.stamp import tool_version
+from licenselens.types.convert import to_jsonable
 from licenselens.types.findings import Findings, findings_from_dict
 from licenselens.types.scan import SourceFile
-from licenselens.types.convert import to_jsonable
+
 
 class CacheUnavailable(RuntimeError):
     """The cache cannot be used now (locked, read-only); the run goes on without it."""

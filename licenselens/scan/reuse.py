@@ -14,12 +14,12 @@ from collections.abc import Sequence
 
 from license_expression import ExpressionError
 
+from licenselens.detectors.spdx_tags import parse_spdx_tag
 from licenselens.expressions import combine_spdx
 from licenselens.scancode.licensedb import license_db
 from licenselens.sources.base import Entry
 from licenselens.types.findings import Detection, FileError, LicenseMatch, Statement
 from licenselens.types.scan import FileResult
-from licenselens.detectors.spdx_tags import parse_spdx_tag
 
 NAME = "reuse"
 
@@ -35,13 +35,17 @@ def reuse_glob(pattern: str) -> re.Pattern:
     out, i = [], 0
     while i < len(pattern):
         if pattern.startswith("\\*", i):
-            out.append(re.escape("*")); i += 2
+            out.append(re.escape("*"))
+            i += 2
         elif pattern.startswith("**", i):
-            out.append(".*"); i += 2
+            out.append(".*")
+            i += 2
         elif pattern[i] == "*":
-            out.append("[^/]*"); i += 1
+            out.append("[^/]*")
+            i += 1
         else:
-            out.append(re.escape(pattern[i])); i += 1
+            out.append(re.escape(pattern[i]))
+            i += 1
     return re.compile("".join(out) + r"\Z")
 
 

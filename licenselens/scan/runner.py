@@ -25,7 +25,7 @@ from licenselens.scancode.patches import install as install_scancode_patches
 from licenselens.sources.base import Entry
 from licenselens.sources.tree import TreeSource
 from licenselens.stamp import tool_stamp
-from licenselens.types.findings import FileError, Findings
+from licenselens.types.findings import FileError, Findings, Statement
 from licenselens.types.policy import Policy, PolicyReport
 from licenselens.types.scan import FileResult, RunStats, ScanResult, SourceFile
 
@@ -100,7 +100,7 @@ def run_detectors(work: list[SourceFile], options: ScanOptions, progress: Progre
 
 
 def to_file_result(source: SourceFile, findings: Findings) -> FileResult:
-    statements = {"copyright": [], "holder": [], "author": []}
+    statements: dict[str, list[Statement]] = {"copyright": [], "holder": [], "author": []}
     for st in findings.statements:
         statements[st.kind].append(st)
     return FileResult(

@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Sequence
 
 from licenselens.expressions import combine_spdx
-from licenselens.scancode.licensedb import license_db
 from licenselens.rules import load_yaml
+from licenselens.scancode.licensedb import license_db
 from licenselens.types.scan import FileResult, LicenseCount, ScanSummary
 
 
@@ -28,7 +28,8 @@ def summarise(results: Sequence[FileResult]) -> ScanSummary:
     holders: Counter[str] = Counter()
     copyleft: set[str] = set()
     non_commercial: set[str] = set()
-    declared_sources, declared = [], []
+    declared_sources: list[str] = []
+    declared: list[str] = []
     without = []
     for r in results:
         if r.file_type == "text" and not r.detections:

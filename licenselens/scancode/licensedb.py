@@ -15,7 +15,7 @@ from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
-from license_expression import OR, Licensing, LicenseSymbol, LicenseWithExceptionSymbol
+from license_expression import OR, LicenseSymbol, LicenseWithExceptionSymbol, Licensing
 
 from licenselens.cachedir import cache_dir
 from licenselens.expressions import spdx_licensing

@@ -41,7 +41,8 @@ class PhraseRules:
         hits = sorted(set(anchor_positions))
         if not hits:
             return []
-        windows, w = [], self.window
+        windows: list[tuple[int, int]] = []
+        w = self.window
         for pos in hits:
             start, end = max(0, pos - w), min(len(text), pos + w)
             if windows and start <= windows[-1][1]:

@@ -137,7 +137,7 @@ def _rules() -> _Rules:
         digit_patterns.append(_DigitPattern(kind, pii_type, re.compile(source), min_digits, min_groups))
     table = np.zeros(256, dtype=bool)
     table[[ord(c) for c in data["digit_runs"]["separators"]]] = True
-    country_codes = set()
+    country_codes: set[str] = set()
     for code in data["phone"]["country_codes"]:
         low, _, high = str(code).partition("-")
         country_codes.update(str(c) for c in range(int(low), int(high or low) + 1))
@@ -223,7 +223,7 @@ def _find_emails(text: str, rules: _Rules, hits: list) -> None:
         resume = at + 1
         before = rules.local_part.match(text[max(0, at - 65):at][::-1])
         domain = rules.domain.match(text, at + 1) if before else None
-        if domain:
+        if domain and before:
             local = before.group()[::-1].lstrip(".")
             # 65 characters matched: the local part is longer than an address allows
             if (local and len(before.group()) <= 64 and local.lower() not in rules.ignore_local_parts

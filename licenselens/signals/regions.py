@@ -14,8 +14,8 @@ from collections import OrderedDict
 from functools import cache
 
 from licenselens.rules import load_yaml
-from licenselens.types.findings import Detection, Findings, LicenseMatch, Statement
 from licenselens.scancode.api import text_copyrights, text_licenses
+from licenselens.types.findings import Detection, Findings, LicenseMatch, Statement
 
 DETECTOR_LICENSE, DETECTOR_COPYRIGHT = "licensedcode", "copyright"
 
@@ -33,7 +33,7 @@ def _context() -> dict:
 
 def regions(text: str, positions: list[int], context: dict) -> list[tuple[int, int]]:
     """Character spans around anchor positions, merged; whole lines unless a line is very long."""
-    spans = []
+    spans: list[tuple[int, int]] = []
     around, long_line, budget = context["lines_around"], context["long_line_chars"], context["context_chars"]
     merge_gap = context["merge_gap_chars"]
     for pos in sorted(set(positions)):

@@ -47,5 +47,5 @@ class DocumentReader(ABC):
         """Split one input (file or folder) into shards; an unreadable input yields a DocumentError."""
 
     @abstractmethod
-    def read(self, spec: DatasetSpec, shard: "Shard") -> Iterator[Document | DocumentError]:
+    def read(self, spec: DatasetSpec, shard: Shard) -> Iterator[Document | DocumentError]:
         """Stream a shard's documents in order; a bad record yields a DocumentError and reading goes on."""

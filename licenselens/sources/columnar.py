@@ -9,10 +9,10 @@ from collections.abc import Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from licenselens.types.corpus import DatasetSpec, Document, DocumentError, Shard
-from licenselens.types.convert import printable
 from licenselens.sources.base import DocumentReader
 from licenselens.sources.records import make_shard, record_to_document
+from licenselens.types.convert import printable
+from licenselens.types.corpus import DatasetSpec, Document, DocumentError, Shard
 
 
 def _wanted_columns(spec: DatasetSpec, names: list[str]) -> tuple[list[str], str | None]:

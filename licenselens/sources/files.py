@@ -8,12 +8,12 @@ import os
 from collections.abc import Iterator
 from functools import lru_cache
 
-from licenselens.types.corpus import DatasetSpec, Document, DocumentError, Shard
-from licenselens.types.convert import printable
 from licenselens.sources.base import DocumentReader, Entry
 from licenselens.sources.reading import classify, decode
 from licenselens.sources.records import make_shard, record_to_document
 from licenselens.sources.tree import TreeSource
+from licenselens.types.convert import printable
+from licenselens.types.corpus import DatasetSpec, Document, DocumentError, Shard
 
 FILES_PER_SHARD = 256
 

@@ -10,11 +10,11 @@ import os
 import zlib
 from collections.abc import Iterator
 
-from licenselens.types.corpus import DatasetSpec, Document, DocumentError, Shard
-from licenselens.types.convert import printable
 from licenselens.sources.base import DocumentReader
 from licenselens.sources.reading import SNIFF_BYTES, classify, utf16_without_bom
 from licenselens.sources.records import make_shard, record_to_document
+from licenselens.types.convert import printable
+from licenselens.types.corpus import DatasetSpec, Document, DocumentError, Shard
 
 BLOCK = 1 << 20
 _JSON_STARTS = set(b'{["-0123456789tfn')
@@ -57,7 +57,7 @@ def _zstd_complete(location: str) -> bool:
                 if len(header) < 3:
                     return False
                 value = int.from_bytes(header, "little")
-                last, kind = value & 1, (value >> 1) & 3
+                last, kind = bool(value & 1), (value >> 1) & 3
                 pos += 3 + (1 if kind == 1 else value >> 3)  # an RLE block stores one byte
             pos += 4 if checksum else 0
         return pos == size

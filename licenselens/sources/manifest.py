@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from pathlib import Path
 
+from licenselens.config import ConfigError, read_project_table
+from licenselens.sources.readers import READERS
 from licenselens.types.corpus import KINDS, METADATA_FIELDS, STAGES, DatasetSpec, Manifest
 
-FORMATS = ("jsonl", "parquet", "arrow", "json", "text", "tree")
+FORMATS = tuple(READERS)  # the formats are the readers registered in sources.readers
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 DATASET_KEYS = {"name", "stage", "kind", "paths", "format", "text_field", "id_field", "fields", "license",
                 "source", "notes"}
@@ -28,7 +29,7 @@ class ManifestError(ValueError):
     pass
 
 
-def infer_format(path: Path) -> str | None:
+def infer_format(path: Path) -> str:
     name = path.name.lower()
     for suffix in (".gz", ".zst"):
         name = name.removesuffix(suffix)
@@ -159,6 +160,7 @@ class _Reader:
 
 def _spdx_problem(expression: str) -> str | None:
     from license_expression import ExpressionError
+
     from licenselens.expressions import spdx_licensing
 
     try:
@@ -203,7 +205,7 @@ def parse_manifest(table: dict, source: str, base: Path, text: str, prefix: str 
     )
 
 
-def _model_table(reader: "_Reader", model) -> dict:
+def _model_table(reader: _Reader, model) -> dict:
     if not isinstance(model, dict):
         reader.fail("model", None, None, "model", "must be a table")
     for key, value in model.items():
@@ -216,7 +218,7 @@ def _model_table(reader: "_Reader", model) -> dict:
     return model
 
 
-def _processing_table(reader: "_Reader", processing) -> tuple[tuple[str, bool], ...]:
+def _processing_table(reader: _Reader, processing) -> tuple[tuple[str, bool], ...]:
     if not isinstance(processing, dict):
         reader.fail("processing", None, None, "processing", "must be a table")
     for key, value in processing.items():
@@ -231,23 +233,12 @@ def _processing_table(reader: "_Reader", processing) -> tuple[tuple[str, bool], 
 def load_manifest(path: str | Path) -> Manifest:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-        table = tomllib.loads(text)
-    except OSError as exc:
-        raise ManifestError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise ManifestError(f"{path}: not UTF-8 text: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ManifestError(f"{path}: invalid TOML: {exc}") from exc
-    except RecursionError as exc:  # tomllib recurses once per nesting level
-        raise ManifestError(f"{path}: invalid TOML: arrays or tables nested too deeply") from exc
-    prefix = ""
-    if path.name == "pyproject.toml":
-        table = table.get("tool", {}).get("licenselens")
-        if not isinstance(table, dict):
-            raise ManifestError(f"{path}: no [tool.licenselens] table")
-        prefix = "tool.licenselens."
-    return parse_manifest(table, str(path), path.parent, text, prefix)
+        found = read_project_table(path)
+    except ConfigError as exc:
+        raise ManifestError(str(exc)) from exc
+    if not isinstance(found.table, dict):
+        raise ManifestError(f"{path}: no [tool.licenselens] table")
+    return parse_manifest(found.table, str(path), path.parent, found.text, found.prefix)
 
 
 def manifest_for(path: str | Path) -> Manifest:

@@ -7,12 +7,12 @@ import os
 import stat
 from pathlib import Path
 
-from licenselens.types.corpus import DatasetSpec, DocumentError, Shard
 from licenselens.sources.base import DocumentReader, ReadLimits
 from licenselens.sources.columnar import ArrowReader, ParquetReader
 from licenselens.sources.files import JsonRecordsReader, SourceTreeReader, TextFilesReader
 from licenselens.sources.jsonl import JsonlReader
 from licenselens.sources.tree import special_kind
+from licenselens.types.corpus import DatasetSpec, DocumentError, Shard
 
 READERS: dict[str, type[DocumentReader]] = {
     JsonlReader.name: JsonlReader,
@@ -86,10 +86,13 @@ def plan_dataset(spec: DatasetSpec, shard_bytes: int, limits: ReadLimits = ReadL
                  ) -> tuple[list[Shard], list[DocumentError]]:
     reader = READERS[spec.format](limits)
     inputs, errors = expand_inputs(spec)
-    shards = []
+    shards: list[Shard] = []
     for location in inputs:
         for item in reader.plan(spec, location, shard_bytes):
-            (errors if isinstance(item, DocumentError) else shards).append(item)
+            if isinstance(item, DocumentError):
+                errors.append(item)
+            else:
+                shards.append(item)
     return shards, errors
 
 

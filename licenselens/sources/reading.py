@@ -43,8 +43,8 @@ def decode(data: bytes) -> tuple[str, bool]:
                           (codecs.BOM_UTF8, "utf-8-sig")):
         if data.startswith(bom):
             return data.decode(encoding, errors="replace"), False
-    if b"\0" in data[:SNIFF_BYTES] and (encoding := utf16_without_bom(data[:SNIFF_BYTES])):
-        return data.decode(encoding, errors="replace"), False
+    if b"\0" in data[:SNIFF_BYTES] and (wide := utf16_without_bom(data[:SNIFF_BYTES])):
+        return data.decode(wide, errors="replace"), False
     try:
         return data.decode("utf-8"), False
     except UnicodeDecodeError:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 
-from licenselens.types.corpus import DatasetSpec, Document, DocumentError, Shard
 from licenselens.types.convert import printable
+from licenselens.types.corpus import DatasetSpec, Document, DocumentError, Shard
 
 
 def record_to_document(spec: DatasetSpec, record, origin: str, fallback_id: str) -> Document | DocumentError:

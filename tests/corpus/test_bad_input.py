@@ -26,7 +26,7 @@ def test_bad_items_are_reported_and_the_run_goes_on(tmp_path):
     (data / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (data / "b.parquet").write_bytes(b"PAR1 not really parquet PAR1")
     pq.write_table(pa.Table.from_pylist([{"id": "c0", "text": text[:300]}]), data / "c.parquet")
-    full = gzip.compress("".join(l + "\n" for l in lines[8:]).encode(), mtime=0)
+    full = gzip.compress("".join(line + "\n" for line in lines[8:]).encode(), mtime=0)
     (data / "d.jsonl.gz").write_bytes(full[: len(full) // 2])
     (tmp_path / "licenselens.toml").write_text("""
 [[datasets]]

@@ -14,8 +14,9 @@ from ..conftest import mencius_paragraphs, shakespeare
 
 def build_corpus(root):
     """Three datasets of real text, with licence footers, opt-outs and a bad line, in several shards."""
-    import licensedcode
     from pathlib import Path
+
+    import licensedcode
 
     rules = sorted((Path(licensedcode.__file__).parent / "data" / "rules").glob("apache-2.0_*.RULE"))[:5]
     footers = [r.read_text(encoding="utf-8").split("---", 2)[-1].strip() for r in rules]

@@ -5,8 +5,8 @@ import random
 import pytest
 from scancode.api import get_licenses
 
-from licenselens.scan.analyse import analyse_file
 from licenselens.detectors.licensedcode import match_trigger
+from licenselens.scan.analyse import analyse_file
 
 from ..conftest import STDLIB, scancode_licence_text, strip_front_matter
 

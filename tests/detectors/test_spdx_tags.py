@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from license_expression import ExpressionError
 
-from licenselens.scan.analyse import analyse_file
 from licenselens.detectors.spdx_tags import clean_tag_value, parse_spdx_tag
+from licenselens.scan.analyse import analyse_file
 
 
 @pytest.mark.parametrize("value, spdx, keys", [

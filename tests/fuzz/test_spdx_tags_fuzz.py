@@ -6,8 +6,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from license_expression import ExpressionError
 
-from licenselens.scan.analyse import analyse_file
 from licenselens.detectors.spdx_tags import CLOSERS, clean_tag_value, parse_spdx_tag
+from licenselens.scan.analyse import analyse_file
 
 from .strategies import EXPRESSION_JUNK, expressions
 

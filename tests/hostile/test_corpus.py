@@ -14,8 +14,7 @@ import pytest
 import zstandard
 
 from ..conftest import shakespeare
-from .conftest import (BOUND_WITH_INDEX, BOUND_WITHOUT_INDEX, GiB, MiB, run_cli, snapshot,
-                       sparse_single_line)
+from .conftest import BOUND_WITH_INDEX, BOUND_WITHOUT_INDEX, GiB, MiB, run_cli, snapshot, sparse_single_line
 
 DEEP = "[" * 100_000 + "]" * 100_000
 

@@ -9,8 +9,7 @@ import subprocess
 
 import pytest
 
-from .conftest import (BOUND_WITH_INDEX, BOUND_WITHOUT_INDEX, GiB, mit_text, run_cli, snapshot,
-                       sparse_single_line)
+from .conftest import BOUND_WITH_INDEX, BOUND_WITHOUT_INDEX, GiB, mit_text, run_cli, snapshot, sparse_single_line
 
 DEEP = "[" * 100_000 + "]" * 100_000
 

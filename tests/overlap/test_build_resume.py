@@ -109,7 +109,7 @@ def test_kill_and_resume_gives_the_uninterrupted_index(tmp_path, record_property
     kills = 0
     for _ in range(8):  # at random points: interpreter start, shards, merge, manifest, clean-up
         deadline = time.monotonic() + rng.uniform(0.3, took)
-        kills += run_and_kill(manifest, out, lambda: time.monotonic() >= deadline)
+        kills += run_and_kill(manifest, out, lambda deadline=deadline: time.monotonic() >= deadline)
         assert_nothing_looks_complete_that_is_not(out)
     # and once at the point most likely to leave a half-written file: while the merged arrays are written
     kills += run_and_kill(manifest, out, lambda: merging(out))

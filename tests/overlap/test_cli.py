@@ -51,7 +51,7 @@ def test_fail_on_stdin_manifest_outputs_and_parquet(index, tmp_path):
     proc = licenselens("overlap", "--index", str(index), "-", "--fail-on", "derivative", "--format", "jsonl",
                        stdin=original)
     assert proc.returncode == 0
-    lines = [json.loads(l) for l in proc.stdout.splitlines()]
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
     assert lines[0]["type"] == "header" and lines[1]["verdict"] == "transformative"
     out = tmp_path / "report.parquet"
     assert licenselens("overlap", "--index", str(index), "samples/outputs/model-outputs.jsonl", "--format", "parquet",

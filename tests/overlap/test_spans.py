@@ -11,9 +11,9 @@ import random
 import numpy as np
 import pytest
 
-from licenselens.sources.manifest import manifest_for
 from licenselens.overlap import OverlapIndex
 from licenselens.overlap.build import IndexSettings, build_index
+from licenselens.sources.manifest import manifest_for
 from licenselens.tokens import token_spans
 
 from ..conftest import mencius_paragraphs, scancode_licence_text, shakespeare, strip_front_matter

@@ -7,9 +7,9 @@ import io
 
 import pytest
 
+from licenselens.policy.loading import load_policy
 from licenselens.scan.options import ScanOptions
 from licenselens.scan.runner import scan_tree
-from licenselens.policy.loading import load_policy
 
 from ..conftest import SAMPLES
 

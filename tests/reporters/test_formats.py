@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from licenselens.scan.options import ScanOptions
-from licenselens.scan.runner import scan_tree
 from licenselens.reporters import REPORTERS
 from licenselens.reporters.base import atomic_output
+from licenselens.scan.options import ScanOptions
+from licenselens.scan.runner import scan_tree
 
 from ..conftest import SAMPLES
 

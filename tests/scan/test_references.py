@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from licenselens.scan.references import use_referenced, walk_order
 from licenselens.scan.options import ScanOptions
+from licenselens.scan.references import use_referenced, walk_order
 from licenselens.scan.runner import scan_tree
 from licenselens.types.findings import Detection
 

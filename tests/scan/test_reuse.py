@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from licenselens.scan.reuse import reuse_glob
 from licenselens.scan.options import ScanOptions
+from licenselens.scan.reuse import reuse_glob
 from licenselens.scan.runner import scan_tree
 
 

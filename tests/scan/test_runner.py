@@ -98,8 +98,10 @@ def test_timeout_is_a_per_file_error(tmp_path):
 
 def test_multiple_roots_are_prefixed(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
-    a.mkdir(); b.mkdir()
-    (a / "x.py").write_text("x\n"); (b / "x.py").write_text("y\n")
+    a.mkdir()
+    b.mkdir()
+    (a / "x.py").write_text("x\n")
+    (b / "x.py").write_text("y\n")
     result, _ = scan_tree([str(a), str(b)], ScanOptions(jobs=1, use_cache=False))
     paths = [f.path for f in result.files]
     assert len(paths) == 2 and paths[0].endswith("a/x.py") and paths[1].endswith("b/x.py")
