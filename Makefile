@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo lint test bench clean
 
 $(BIN)/licenselens: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,14 @@ demo: setup
 	$(BIN)/licenselens audit samples/licenselens.toml -o samples-audit
 	@echo "Open samples-audit/report.html (also: report.md, results.json, NOTICE.txt, SPDX, CycloneDX, SARIF)"
 
-test: setup
+LINTED := licenselens tests bench
+
+lint: setup
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/python -m pytest -q
 
 bench: setup

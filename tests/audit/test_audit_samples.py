@@ -65,13 +65,51 @@ def test_report_names_what_an_incomplete_results_json_lacks(samples_audit, tmp_p
     out, _ = samples_audit
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     del results["trees"]
-    del results["evidence"]["datasets"]["shakespeare"]["governing_categories"]
+    del results["corpus"]["datasets"][2]["governing_basis"]  # measured: cannot be recomputed from the file
     older = tmp_path / "results.json"
     older.write_text(json.dumps(results), encoding="utf-8")
     done = run_cli("report", str(older), "-o", str(tmp_path / "out"))
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert "missing trees, evidence.datasets.shakespeare.governing_categories" in done.stderr.replace("\n", " ")
+    name = results["corpus"]["datasets"][2]["name"]
+    assert f"missing trees, corpus.datasets.{name}.governing_basis" in done.stderr.replace("\n", " ")
     assert not (tmp_path / "out").exists()
+
+
+def test_report_upgrades_evidence_an_older_results_json_lacks(samples_audit, tmp_path):
+    """Evidence is derived from the measured sections: a file whose evidence lacks today's fields (or has
+    a stale assessment) is upgraded and renders exactly what the audit rendered."""
+    out, _ = samples_audit
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    for evidence in results["evidence"]["datasets"].values():
+        del evidence["governing_categories"], evidence["regurgitation_rate"]
+    results["assessment"] = {"fair_use": "stale", "ai_act": "stale"}
+    older = tmp_path / "older.json"
+    older.write_text(json.dumps(results), encoding="utf-8")
+    done = run_cli("report", str(older), "-o", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    for name in AUDIT_WRITERS:
+        assert (tmp_path / "out" / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_source_tree_documents_carry_exactly_what_the_scan_of_their_tree_reports(samples_audit):
+    """One scan_tree for `scan` and the tree datasets of `corpus`/`audit`: REUSE annotations and reference
+    following reach the document rows too (data/cities.csv is CC-BY-4.0 by REUSE.toml in both sections)."""
+    out, _ = samples_audit
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    rows = {(r["dataset"], r["path"]): r for r in results["documents"]["rows"]}
+    compared = 0
+    for tree in results["trees"]:
+        for f in tree["scan"]["files"]:
+            row = rows.get((tree["dataset"], f["path"]))
+            if f["file_type"] != "text":
+                assert row is None, f["path"]  # binary files are no documents
+                continue
+            assert row is not None, f["path"]
+            assert row["license_expression_spdx"] == f["license_expression_spdx"], f["path"]
+            assert sorted(row["holders"]) == sorted(dict.fromkeys(h["value"] for h in f["holders"])), f["path"]
+            compared += 1
+    assert compared >= 15
+    assert rows[("code", "data/cities.csv")]["license_expression_spdx"] == "CC-BY-4.0"
 
 
 def test_every_link_inside_the_report_has_a_target(samples_audit):
