@@ -91,15 +91,26 @@ def run_set(args, licence_free: bool) -> None:
             results["warm"].append(timed(check, project, env))
         for _ in range(min(args.repeat, 3)):
             out = work / "sc.json"
-            results["scancode"].append(timed([str(BIN / "scancode"), "-l", "-c", "-n", "1", "--json", str(out),
-                                              "project", "--quiet"], work, dict(os.environ)))  # holds just the 10 files
+            results["scancode"].append(
+                timed(
+                    [str(BIN / "scancode"), "-l", "-c", "-n", "1", "--json", str(out), "project", "--quiet"],
+                    work,
+                    dict(os.environ),
+                )
+            )  # holds just the 10 files
 
         kind = "with no token ScanCode could match" if licence_free else "without licence headers"
-        print(f"\n{args.files} ordinary stdlib files {kind}; median of {args.repeat} runs (scancode: {min(args.repeat, 3)})")
+        print(
+            f"\n{args.files} ordinary stdlib files {kind}; median of {args.repeat} runs (scancode: {min(args.repeat, 3)})"
+        )
         print(f"{'run':<34}{'median s':>10}{'min s':>9}{'vs scancode':>13}")
         sc = statistics.median(results["scancode"])
-        labels = {"first_run": "licenselens, first run on machine", "cold": "licenselens, cold result cache",
-                  "warm": "licenselens, warm", "scancode": "scancode -l -c"}
+        labels = {
+            "first_run": "licenselens, first run on machine",
+            "cold": "licenselens, cold result cache",
+            "warm": "licenselens, warm",
+            "scancode": "scancode -l -c",
+        }
         summary = {}
         for key, label in labels.items():
             med = statistics.median(results[key])
@@ -109,8 +120,10 @@ def run_set(args, licence_free: bool) -> None:
         print("command:", " ".join([sys.executable, *sys.argv]))
         out_dir = Path(__file__).resolve().parent / "results"
         out_dir.mkdir(exist_ok=True)
-        (out_dir / f"check_latency-{'licence-free' if licence_free else 'ordinary'}-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(
-            json.dumps({"summary": summary, "raw": results, "files": names}, indent=2))
+        (
+            out_dir
+            / f"check_latency-{'licence-free' if licence_free else 'ordinary'}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+        ).write_text(json.dumps({"summary": summary, "raw": results, "files": names}, indent=2))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

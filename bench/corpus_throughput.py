@@ -97,7 +97,7 @@ def build_corpus(path: Path, size_bytes: int, seed: int = 0) -> dict:
             text = texts[source]
             length = rng.randint(1000, 24000) // (3 if source == "four-books" else 1)
             start = rng.randrange(0, max(1, len(text) - length))
-            body = text[start:start + length]
+            body = text[start : start + length]
             roll = rng.random()
             if roll < 0.05:
                 body += "\n\n" + rng.choice(notes)
@@ -105,13 +105,22 @@ def build_corpus(path: Path, size_bytes: int, seed: int = 0) -> dict:
             elif roll < 0.06:
                 body += "\n\n" + rng.choice(emails)
                 with_email += 1
-            line = json.dumps({"id": f"doc-{docs:07d}", "text": body, "url": f"https://example.org/{source}/{docs}"},
-                              ensure_ascii=False) + "\n"
+            line = (
+                json.dumps(
+                    {"id": f"doc-{docs:07d}", "text": body, "url": f"https://example.org/{source}/{docs}"},
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
             fh.write(line)
             written += len(line.encode("utf-8"))
             docs += 1
-    return {"documents": docs, "bytes": path.stat().st_size, "with_licence_footer": with_footer,
-            "with_author_email": with_email}
+    return {
+        "documents": docs,
+        "bytes": path.stat().st_size,
+        "with_licence_footer": with_footer,
+        "with_author_email": with_email,
+    }
 
 
 def run(cmd: list[str], env=None) -> float:
@@ -147,13 +156,21 @@ def main() -> None:
         outs = {}
         for engine, jobs in runs:
             out = tmp / f"out-{engine}-{jobs}"
-            seconds = run([str(BIN / "licenselens"), "corpus", str(corpus), "-o", str(out), "--engine", engine,
-                           "-j", str(jobs)], env)
+            seconds = run(
+                [str(BIN / "licenselens"), "corpus", str(corpus), "-o", str(out), "--engine", engine, "-j", str(jobs)],
+                env,
+            )
             docs = results["corpus"]["documents"]
-            results[f"{engine}-{jobs}"] = {"seconds": round(seconds, 1), "MB/s": round(mb / seconds, 2),
-                                           "docs/s": round(docs / seconds, 1)}
-            print(f"{engine} engine, {jobs} worker(s): {seconds:.1f}s, {mb / seconds:.2f} MB/s, "
-                  f"{docs / seconds:.0f} docs/s", flush=True)
+            results[f"{engine}-{jobs}"] = {
+                "seconds": round(seconds, 1),
+                "MB/s": round(mb / seconds, 2),
+                "docs/s": round(docs / seconds, 1),
+            }
+            print(
+                f"{engine} engine, {jobs} worker(s): {seconds:.1f}s, {mb / seconds:.2f} MB/s, "
+                f"{docs / seconds:.0f} docs/s",
+                flush=True,
+            )
             outs[(engine, jobs)] = rows(out)
             if (engine, jobs) == ("local", 1):
                 dataset = json.loads((out / "corpus-summary.json").read_text(encoding="utf-8"))["datasets"][0]
@@ -177,14 +194,21 @@ def main() -> None:
                 dst.write(line)
                 (sample_dir / f"doc-{i:07d}.txt").write_text(json.loads(line)["text"], encoding="utf-8")
         sample_mb = sample.stat().st_size / 1e6
-        peer = run([str(BIN / "scancode"), "-l", "-c", "--processes", "2", "--json", str(tmp / "peer.json"),
-                    str(sample_dir)])
+        peer = run(
+            [str(BIN / "scancode"), "-l", "-c", "--processes", "2", "--json", str(tmp / "peer.json"), str(sample_dir)]
+        )
         ours = run([str(BIN / "licenselens"), "corpus", str(sample), "-o", str(tmp / "out-sample"), "-j", "2"], env)
-        results["peer_sample"] = {"documents": args.peer_docs, "MB": round(sample_mb, 2),
-                                  "scancode_seconds": round(peer, 1), "licenselens_seconds": round(ours, 1),
-                                  "ratio": round(peer / ours, 1)}
-        print(f"peer sample ({args.peer_docs} docs, {sample_mb:.1f} MB): scancode -l -c {peer:.1f}s, "
-              f"licenselens corpus {ours:.1f}s, ratio {peer / ours:.1f}x")
+        results["peer_sample"] = {
+            "documents": args.peer_docs,
+            "MB": round(sample_mb, 2),
+            "scancode_seconds": round(peer, 1),
+            "licenselens_seconds": round(ours, 1),
+            "ratio": round(peer / ours, 1),
+        }
+        print(
+            f"peer sample ({args.peer_docs} docs, {sample_mb:.1f} MB): scancode -l -c {peer:.1f}s, "
+            f"licenselens corpus {ours:.1f}s, ratio {peer / ours:.1f}x"
+        )
     (HERE / "results").mkdir(exist_ok=True)
     out_file = HERE / "results" / f"corpus_throughput-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out_file.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

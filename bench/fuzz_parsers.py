@@ -52,8 +52,14 @@ WORKDIR = "LICENSELENS_FUZZ_WORK"  # the child's scratch folder, made and remove
 WORK = Path(os.environ.get(WORKDIR, "."))
 TDM, NOTICES = phrase_rules("tdm_signals.yaml"), phrase_rules("corpus_notices.yaml")
 SCANNER = AnchorScanner({"tdm": TDM.anchors, "notices": NOTICES.anchors})
-SPEC = DatasetSpec(name="fuzz", stage="pretraining", kind="web", paths=(), format="jsonl",
-                   fields=(("license", "license"), ("url", "url")))
+SPEC = DatasetSpec(
+    name="fuzz",
+    stage="pretraining",
+    kind="web",
+    paths=(),
+    format="jsonl",
+    fields=(("license", "license"), ("url", "url")),
+)
 CHILD = "LICENSELENS_FUZZ_CHILD"
 
 
@@ -144,8 +150,12 @@ def seeds() -> Path:
     folder.mkdir()
     pages = (REPO / "samples" / "corpus" / "web" / "pages.jsonl").read_bytes().splitlines(keepends=True)
     by_target = {
-        fuzz_spdx: [b"(MIT OR Apache-2.0) */", b"GPL-2.0-or-later WITH Classpath-exception-2.0",
-                    b"// SPDX-License-Identifier: MIT\n# SPDX-FileCopyrightText: 2024 Jane\n", b"LicenseRef-x AND ("],
+        fuzz_spdx: [
+            b"(MIT OR Apache-2.0) */",
+            b"GPL-2.0-or-later WITH Classpath-exception-2.0",
+            b"// SPDX-License-Identifier: MIT\n# SPDX-FileCopyrightText: 2024 Jane\n",
+            b"LicenseRef-x AND (",
+        ],
         fuzz_tokens: [b"\xe5\xad\x9f\xe5\xad\x90 Hello, WORLD_2 caf\xc3\xa9 x\xc2\xb2 \xed\xa0\x80"],
         fuzz_pii: [line for line in pages if b"@" in line or b"4111" in line][:4]
         + [b"call +1 415 555 0132 or 13812345678, id 110101199003071233, ip 2001:db8::10"],
@@ -165,8 +175,13 @@ def drive(args: list[str]) -> int:
     """Run the fuzzer in a child, pass its output through, and summarise."""
     work, started = tempfile.mkdtemp(prefix="licenselens-fuzz-"), time.monotonic()
     try:
-        proc = subprocess.Popen([sys.executable, __file__, *args], env={**os.environ, CHILD: "1", WORKDIR: work},
-                                stderr=subprocess.PIPE, text=True, errors="replace")
+        proc = subprocess.Popen(
+            [sys.executable, __file__, *args],
+            env={**os.environ, CHILD: "1", WORKDIR: work},
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+        )
         runs, artifacts = 0, []
         for line in proc.stderr:
             sys.stderr.write(line)
@@ -178,8 +193,11 @@ def drive(args: list[str]) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     crashes = 0 if code == 0 and not artifacts else max(1, len(artifacts))
-    print(f"fuzz_parsers: {'at least ' if crashes else ''}{runs} inputs in {time.monotonic() - started:.0f} s, "
-          f"{crashes} crashes" + (f" (inputs: {', '.join(artifacts)})" if artifacts else ""), flush=True)
+    print(
+        f"fuzz_parsers: {'at least ' if crashes else ''}{runs} inputs in {time.monotonic() - started:.0f} s, "
+        f"{crashes} crashes" + (f" (inputs: {', '.join(artifacts)})" if artifacts else ""),
+        flush=True,
+    )
     return code
 
 

@@ -58,11 +58,44 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared" / "data"
 BIN = Path(sys.executable).parent
-SUFFIXES = (".py", ".pyi", ".txt", ".md", ".rst", ".c", ".h", ".html", ".js", ".ts", ".rs", ".pm", ".java",
-            ".cpp", ".cc", ".hpp", ".go", ".rb", ".sh", ".pyx", ".RULE", ".LICENSE", ".yml", ".yaml", ".toml")
+SUFFIXES = (
+    ".py",
+    ".pyi",
+    ".txt",
+    ".md",
+    ".rst",
+    ".c",
+    ".h",
+    ".html",
+    ".js",
+    ".ts",
+    ".rs",
+    ".pm",
+    ".java",
+    ".cpp",
+    ".cc",
+    ".hpp",
+    ".go",
+    ".rb",
+    ".sh",
+    ".pyx",
+    ".RULE",
+    ".LICENSE",
+    ".yml",
+    ".yaml",
+    ".toml",
+)
 # where real text is on every machine of this kind, in this order
-ROOTS = (sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"], "/usr/include", "/usr/share",
-         "/usr/lib", "/usr/local/lib", os.path.expanduser("~/.rustup"), os.path.expanduser("~/.pyenv"))
+ROOTS = (
+    sysconfig.get_paths()["stdlib"],
+    sysconfig.get_paths()["purelib"],
+    "/usr/include",
+    "/usr/share",
+    "/usr/lib",
+    "/usr/local/lib",
+    os.path.expanduser("~/.rustup"),
+    os.path.expanduser("~/.pyenv"),
+)
 DOC_CHARS = 64_000
 N = 13
 
@@ -98,7 +131,7 @@ def build_corpus(path: Path, target_tokens: int) -> dict:
                 continue
             seen.add(digest)
             for start in range(0, len(text), DOC_CHARS):
-                piece = text[start:start + DOC_CHARS]
+                piece = text[start : start + DOC_CHARS]
                 line = json.dumps({"id": f"doc-{docs:08d}", "text": piece, "path": str(file)}, ensure_ascii=False)
                 fh.write(line + "\n")
                 tokens += count_tokens(piece)
@@ -143,7 +176,7 @@ def make_outputs(docs: list[str], count: int, rng: random.Random, length: int = 
             outputs.append(("original", " ".join(rng.choice(vocabulary) for _ in range(length))))
             continue
         a = rng.randrange(len(starts) - length)
-        text = doc[starts[a]:ends[a + length - 1]]
+        text = doc[starts[a] : ends[a + length - 1]]
         if kind == "edited":
             words = text.split(" ")
             text = " ".join(w if rng.random() > 0.05 else rng.choice(vocabulary) for w in words)
@@ -171,8 +204,13 @@ def latency(index_dir: Path, outputs) -> dict:
         times.append(time.perf_counter() - started)
         verdicts.setdefault(kind, {}).setdefault(result.verdict, 0)
         verdicts[kind][result.verdict] += 1
-    return {"median_ms": round(float(np.median(times)) * 1000, 1), "p95_ms": round(float(np.percentile(times, 95)) * 1000, 1),
-            "verdicts": verdicts, "outputs": len(outputs), "times_ms": [round(t * 1000, 2) for t in times]}
+    return {
+        "median_ms": round(float(np.median(times)) * 1000, 1),
+        "p95_ms": round(float(np.percentile(times, 95)) * 1000, 1),
+        "verdicts": verdicts,
+        "outputs": len(outputs),
+        "times_ms": [round(t * 1000, 2) for t in times],
+    }
 
 
 def baseline(docs: list[str], outputs, index_dir: Path) -> dict:
@@ -187,9 +225,9 @@ def baseline(docs: list[str], outputs, index_dir: Path) -> dict:
     for doc in docs:
         toks = tokens(doc)
         for start in range(0, max(1, len(toks) - 100), 100):
-            window = toks[start:start + 200]
+            window = toks[start : start + 200]
             sketch = MinHash(num_perm=128)
-            sketch.update_batch([" ".join(window[i:i + 5]).encode() for i in range(max(1, len(window) - 4))])
+            sketch.update_batch([" ".join(window[i : i + 5]).encode() for i in range(max(1, len(window) - 4))])
             lsh.insert(len(passages), sketch)
             passages.append(window)
     build_seconds = time.perf_counter() - started
@@ -203,9 +241,9 @@ def baseline(docs: list[str], outputs, index_dir: Path) -> dict:
         out = tokens(text)
         covered = set()
         for start in range(0, max(1, len(out) - 100), 100):
-            window = out[start:start + 200]
+            window = out[start : start + 200]
             sketch = MinHash(num_perm=128)
-            sketch.update_batch([" ".join(window[i:i + 5]).encode() for i in range(max(1, len(window) - 4))])
+            sketch.update_batch([" ".join(window[i : i + 5]).encode() for i in range(max(1, len(window) - 4))])
             for candidate in lsh.query(sketch):
                 matcher = difflib.SequenceMatcher(None, out, passages[candidate], autojunk=False)
                 for block in matcher.get_matching_blocks():
@@ -221,11 +259,14 @@ def baseline(docs: list[str], outputs, index_dir: Path) -> dict:
             ours.update(range(a, a + span.tokens))
         reference += len(ours)
         found += len(ours & covered)
-    return {"baseline_build_seconds": round(build_seconds, 1), "passages": len(passages),
-            "baseline_query_median_ms": round(float(np.median(base_times)) * 1000, 1),
-            "licenselens_query_median_ms": round(float(np.median(ours_times)) * 1000, 1),
-            "query_ratio": round(float(np.median(base_times)) / float(np.median(ours_times)), 1),
-            "baseline_recall_of_span_tokens": round(found / reference, 4) if reference else None}
+    return {
+        "baseline_build_seconds": round(build_seconds, 1),
+        "passages": len(passages),
+        "baseline_query_median_ms": round(float(np.median(base_times)) * 1000, 1),
+        "licenselens_query_median_ms": round(float(np.median(ours_times)) * 1000, 1),
+        "query_ratio": round(float(np.median(base_times)) / float(np.median(ours_times)), 1),
+        "baseline_recall_of_span_tokens": round(found / reference, 4) if reference else None,
+    }
 
 
 def main() -> None:
@@ -255,10 +296,16 @@ def main() -> None:
         seconds = run([str(BIN / "licenselens"), "index", "build", str(corpus), "-o", str(tmp / "index"), "-j", "2"])
         manifest = json.loads((tmp / "index" / "manifest.json").read_text())
         c = manifest["counts"]
-        results["build"] = {"seconds": round(seconds, 1), "tokens_per_s": round(c["tokens"] / seconds),
-                            "MB_per_s": round(results["corpus"]["bytes"] / 1e6 / seconds, 1),
-                            "index_bytes": c["bytes"], "bytes_per_token": c["bytes_per_token"],
-                            "postings": c["postings"], "n": manifest["n"], "gram": manifest["gram"]}
+        results["build"] = {
+            "seconds": round(seconds, 1),
+            "tokens_per_s": round(c["tokens"] / seconds),
+            "MB_per_s": round(results["corpus"]["bytes"] / 1e6 / seconds, 1),
+            "index_bytes": c["bytes"],
+            "bytes_per_token": c["bytes_per_token"],
+            "postings": c["postings"],
+            "n": manifest["n"],
+            "gram": manifest["gram"],
+        }
         print(f"build: {results['build']}", flush=True)
         docs = read_docs(corpus)
         outputs = make_outputs(docs, args.queries, rng)
@@ -270,8 +317,9 @@ def main() -> None:
         with open(subset, "w", encoding="utf-8") as fh:
             for i, text in enumerate(sub_docs):
                 fh.write(json.dumps({"id": f"s{i}", "text": text}, ensure_ascii=False) + "\n")
-        ours_build = run([str(BIN / "licenselens"), "index", "build", str(subset), "-o", str(tmp / "subset-index"),
-                          "-j", "2"])
+        ours_build = run(
+            [str(BIN / "licenselens"), "index", "build", str(subset), "-o", str(tmp / "subset-index"), "-j", "2"]
+        )
         base = baseline(sub_docs, make_outputs(sub_docs, args.baseline_queries, rng), tmp / "subset-index")
         base["licenselens_build_seconds"] = round(ours_build, 1)
         base["build_ratio"] = round(base["baseline_build_seconds"] / ours_build, 1)

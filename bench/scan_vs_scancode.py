@@ -55,6 +55,7 @@ class CommandFailed(Exception):
 
 # --------------------------------------------------------------------------- tree
 
+
 def _regular_file(path: str) -> bool:
     try:
         return stat.S_ISREG(os.lstat(path).st_mode)  # lstat: a symlink is never "regular"
@@ -127,6 +128,7 @@ def tree_stats(root: Path) -> tuple[int, int]:
 
 # --------------------------------------------------------------------------- running
 
+
 def tool(name: str) -> str:
     candidate = BIN_DIR / name
     if candidate.exists():
@@ -145,13 +147,19 @@ def timed(label: str, cmd: list[str]) -> dict:
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         tail = "\n".join((proc.stderr or proc.stdout or "(no output)").splitlines()[-STDERR_TAIL_LINES:])
-        raise CommandFailed(f"{label} failed: exit code {proc.returncode} after {seconds:.1f}s\n"
-                            f"command: {shlex.join(cmd)}\n--- stderr tail ---\n{tail}")
+        raise CommandFailed(
+            f"{label} failed: exit code {proc.returncode} after {seconds:.1f}s\n"
+            f"command: {shlex.join(cmd)}\n--- stderr tail ---\n{tail}"
+        )
     print(f"[{label}] {seconds:.2f}s", flush=True)
     # licenselens ends with a one-line summary on stderr, which rich may wrap: unwrap it
     summary = re.search(r"\d+ files: .*?; [\d.]+s\b", " ".join(proc.stderr.split()))
-    return {"command": cmd, "seconds": seconds, "tool_summary": summary.group(0) if summary else None,
-            "stderr_tail": proc.stderr.strip().splitlines()[-STDERR_TAIL_LINES:]}
+    return {
+        "command": cmd,
+        "seconds": seconds,
+        "tool_summary": summary.group(0) if summary else None,
+        "stderr_tail": proc.stderr.strip().splitlines()[-STDERR_TAIL_LINES:],
+    }
 
 
 def version_of(cmd: list[str]) -> str:
@@ -163,6 +171,7 @@ def version_of(cmd: list[str]) -> str:
 
 
 # --------------------------------------------------------------------------- agreement
+
 
 def scancode_keys(data: dict) -> dict[str, list[str]]:
     keys: dict[str, list[str]] = {}
@@ -179,8 +188,12 @@ def scancode_keys(data: dict) -> dict[str, list[str]]:
 def licenselens_files(data: dict) -> dict[str, tuple[str, list[str]]]:
     out: dict[str, tuple[str, list[str]]] = {}
     for f in data.get("files", []):
-        exprs = [m["license_expression"] for d in f.get("detections") or [] if d.get("detector") == "licensedcode"
-                 for m in d.get("matches") or []]
+        exprs = [
+            m["license_expression"]
+            for d in f.get("detections") or []
+            if d.get("detector") == "licensedcode"
+            for m in d.get("matches") or []
+        ]
         exprs += [m["license_expression"] for m in f.get("clues") or []]
         out[f["path"]] = (f.get("file_type", "?"), sorted(exprs))
     return out
@@ -220,6 +233,7 @@ def agreement(sc: dict[str, list[str]], ll: dict[str, tuple[str, list[str]]]) ->
 
 # --------------------------------------------------------------------------- report
 
+
 def pct(agree: int, files: int) -> str:
     return f"{agree}/{files} ({100.0 * agree / files:.1f}%)" if files else f"{agree}/{files} (n/a)"
 
@@ -247,8 +261,10 @@ def print_report(report: dict) -> None:
     print(f"  (c) binary-skipped files with ScanCode licences: {a['binary_skipped_with_scancode_licences']}")
     print(f"  licenselens file types: {json.dumps(a['licenselens_file_types'], sort_keys=True)}")
     if a["missing_in_licenselens"] or a["only_in_licenselens"]:
-        print(f"  listed by ScanCode only: {len(a['missing_in_licenselens'])}; "
-              f"by licenselens only: {len(a['only_in_licenselens'])}")
+        print(
+            f"  listed by ScanCode only: {len(a['missing_in_licenselens'])}; "
+            f"by licenselens only: {len(a['only_in_licenselens'])}"
+        )
     if a["disagreements"]:
         shown = a["disagreements"][:EXAMPLES]
         print(f"  (d) disagreements: {len(a['disagreements'])}; first {len(shown)}:")
@@ -262,11 +278,13 @@ def print_report(report: dict) -> None:
 
 # --------------------------------------------------------------------------- main
 
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=2, help="processes for both tools (default: 2)")
-    parser.add_argument("--max-files", type=int, default=3000,
-                        help="files in the generated site-packages tree (default: 3000)")
+    parser.add_argument(
+        "--max-files", type=int, default=3000, help="files in the generated site-packages tree (default: 3000)"
+    )
     parser.add_argument("--tree", type=Path, help="scan this directory as-is instead of building a tree")
     parser.add_argument("--keep-temp", action="store_true", help="keep the temporary folder (tree, raw outputs)")
     args = parser.parse_args(argv)
@@ -302,8 +320,11 @@ def run(args: argparse.Namespace, work: Path, command_line: str) -> int:
     files, size = tree_stats(tree)
     if not files:
         raise CommandFailed(f"no files in {tree}")
-    print(f"tree: {tree}: {files} files, {size} bytes ({size / 1e6:.1f} MB)"
-          + (f", {len(origin['units'])} site-packages units" if origin["units"] is not None else ""), flush=True)
+    print(
+        f"tree: {tree}: {files} files, {size} bytes ({size / 1e6:.1f} MB)"
+        + (f", {len(origin['units'])} site-packages units" if origin["units"] is not None else ""),
+        flush=True,
+    )
 
     jobs = str(args.jobs)
     sc_out, cold_out, warm_out = work / "scancode.json", work / "licenselens-cold.json", work / "licenselens-warm.json"
@@ -311,10 +332,38 @@ def run(args: argparse.Namespace, work: Path, command_line: str) -> int:
 
     runs = {
         "scancode": timed("scancode", [scancode, "-l", "-c", "-n", jobs, "--json", str(sc_out), str(tree), "--quiet"]),
-        "licenselens_cold": timed("licenselens cold", [licenselens, "scan", str(tree), "--jobs", jobs, "--format",
-                                                       "json", "-o", str(cold_out), "--cache-dir", str(cache)]),
-        "licenselens_warm": timed("licenselens warm", [licenselens, "scan", str(tree), "--jobs", jobs, "--format",
-                                                       "json", "-o", str(warm_out), "--cache-dir", str(cache)]),
+        "licenselens_cold": timed(
+            "licenselens cold",
+            [
+                licenselens,
+                "scan",
+                str(tree),
+                "--jobs",
+                jobs,
+                "--format",
+                "json",
+                "-o",
+                str(cold_out),
+                "--cache-dir",
+                str(cache),
+            ],
+        ),
+        "licenselens_warm": timed(
+            "licenselens warm",
+            [
+                licenselens,
+                "scan",
+                str(tree),
+                "--jobs",
+                jobs,
+                "--format",
+                "json",
+                "-o",
+                str(warm_out),
+                "--cache-dir",
+                str(cache),
+            ],
+        ),
     }
     for r in runs.values():
         r["files_per_second"] = files / r["seconds"]
@@ -339,8 +388,10 @@ def run(args: argparse.Namespace, work: Path, command_line: str) -> int:
         "jobs": args.jobs,
         "max_files": None if args.tree else args.max_files,
         "machine": {"platform": platform.platform(), "python": sys.version.split()[0], "cpu_count": os.cpu_count()},
-        "versions": {"scancode": version_of([scancode, "--version"]),
-                     "licenselens": version_of([licenselens, "--version"])},
+        "versions": {
+            "scancode": version_of([scancode, "--version"]),
+            "licenselens": version_of([licenselens, "--version"]),
+        },
         "tree": {"path": str(tree), "generated": not args.tree, "files": files, "bytes": size, **origin},
         "runs": runs,
         "ratios_files_per_second": {

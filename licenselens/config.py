@@ -23,8 +23,14 @@ class ProjectConfig:
     source: str | None = None
 
 
-FIELDS: dict[str, type | tuple[type, ...]] = {"policy": str, "exclude": list, "max_file_size": int,
-                                              "timeout": (int, float), "max_memory": int, "baseline": str}
+FIELDS: dict[str, type | tuple[type, ...]] = {
+    "policy": str,
+    "exclude": list,
+    "max_file_size": int,
+    "timeout": (int, float),
+    "max_memory": int,
+    "baseline": str,
+}
 # the dataset manifest's tables in the same file (read by sources.manifest)
 MANIFEST_TABLES = ("datasets", "outputs", "model", "processing")
 PYPROJECT_PREFIX = "tool.licenselens."

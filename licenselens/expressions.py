@@ -33,8 +33,9 @@ def rename_keys(licensing, parsed, key_for: Callable[[str], str]) -> str:
     subs = {}
     for sym in licensing.license_symbols(parsed, unique=True, decompose=False):
         if isinstance(sym, LicenseWithExceptionSymbol):
-            subs[sym] = LicenseWithExceptionSymbol(LicenseSymbol(key_for(sym.license_symbol.key)),
-                                                   LicenseSymbol(key_for(sym.exception_symbol.key)))
+            subs[sym] = LicenseWithExceptionSymbol(
+                LicenseSymbol(key_for(sym.license_symbol.key)), LicenseSymbol(key_for(sym.exception_symbol.key))
+            )
         else:
             subs[sym] = LicenseSymbol(key_for(sym.key))
     return parsed.subs(subs).render("{symbol.key}")

@@ -17,8 +17,13 @@ import numpy as np
 
 # Han (with extensions and compatibility ideographs), kana, CJK symbols' ideographic forms
 CJK_RANGES = (
-    (0x3040, 0x30FF), (0x31F0, 0x31FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF),
-    (0x20000, 0x2FA1F), (0x30000, 0x323AF),
+    (0x3040, 0x30FF),
+    (0x31F0, 0x31FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x2FA1F),
+    (0x30000, 0x323AF),
 )
 _CJK_CLASS = "".join(f"{chr(a)}-{chr(b)}" for a, b in CJK_RANGES)
 TOKEN_PATTERN = re.compile(f"(?=[{_CJK_CLASS}])[^\\W_]|[^\\W_{_CJK_CLASS}]+")
@@ -34,9 +39,9 @@ def _class_table() -> np.ndarray:
     table = np.zeros(0x110000, dtype=np.uint8)
     every_char = "".join(map(chr, range(0x110000)))
     for match in re.finditer(r"[^\W_]+", every_char):
-        table[match.start():match.end()] = WORD
+        table[match.start() : match.end()] = WORD
     for first, last in CJK_RANGES:
-        table[first:last + 1] = np.where(table[first:last + 1] == WORD, CJK, table[first:last + 1])
+        table[first : last + 1] = np.where(table[first : last + 1] == WORD, CJK, table[first : last + 1])
     return table
 
 

@@ -30,7 +30,7 @@ def _session_cache_dir(tmp_path_factory):
 def strip_front_matter(text: str) -> str:
     if text.startswith("---"):
         end = text.find("\n---", 3)
-        return text[end + 4:].lstrip("\n")
+        return text[end + 4 :].lstrip("\n")
     return text
 
 

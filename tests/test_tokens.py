@@ -26,14 +26,31 @@ def test_vectorised_tokens_equal_the_pattern_on_real_english_and_chinese():
         assert spans(text) == reference(text)
         for _ in range(20):
             a = rng.randrange(len(text))
-            piece = text[a:a + rng.randrange(1, 3000)]
+            piece = text[a : a + rng.randrange(1, 3000)]
             assert spans(piece) == reference(piece)
             assert count_tokens(piece) == len(reference(piece))
 
 
 def test_each_cjk_character_is_a_token_and_words_keep_offsets():
     text = "孟子見梁惠王。Hello, WORLD_2 café 東京タワー x²"
-    assert tokens(text) == ["孟", "子", "見", "梁", "惠", "王", "hello", "world", "2", "café", "東", "京", "タ", "ワ", "ー", "x²"]
+    assert tokens(text) == [
+        "孟",
+        "子",
+        "見",
+        "梁",
+        "惠",
+        "王",
+        "hello",
+        "world",
+        "2",
+        "café",
+        "東",
+        "京",
+        "タ",
+        "ワ",
+        "ー",
+        "x²",
+    ]
     for start, end in spans(text):
         assert text[start:end].strip() == text[start:end]
 

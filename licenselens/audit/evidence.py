@@ -44,42 +44,68 @@ def _attribution(outputs: list[dict], dataset: str) -> dict:
         longest_chars = max([longest_chars] + [s["chars"] for s in mine])
         copied += output["copied_tokens_by_dataset"].get(dataset, 0)
         longest = max(output["spans"], key=lambda s: (s["tokens"], s["chars"]), default=None)
-        if output["verdict"] == OverlapVerdict.VERBATIM and longest and any(src["dataset"] == dataset for src in longest["sources"]):
+        if (
+            output["verdict"] == OverlapVerdict.VERBATIM
+            and longest
+            and any(src["dataset"] == dataset for src in longest["sources"])
+        ):
             verbatim += 1
         near = [m for m in output["near"] if m["dataset"] == dataset]
         best_near = max([best_near] + [m["similarity"] for m in near])
-        if output["verdict"] == OverlapVerdict.NEAR_VERBATIM and output["near"] and output["near"][0]["dataset"] == dataset:
+        if (
+            output["verdict"] == OverlapVerdict.NEAR_VERBATIM
+            and output["near"]
+            and output["near"][0]["dataset"] == dataset
+        ):
             near_verbatim += 1
     checked = len(outputs)
     return {
-        "outputs_checked": checked, "outputs_with_spans": with_spans, "outputs_verbatim": verbatim,
-        "outputs_near_verbatim": near_verbatim, "regurgitation_rate": _share(verbatim + near_verbatim, checked),
-        "longest_span_tokens": longest_tokens, "longest_span_chars": longest_chars,
+        "outputs_checked": checked,
+        "outputs_with_spans": with_spans,
+        "outputs_verbatim": verbatim,
+        "outputs_near_verbatim": near_verbatim,
+        "regurgitation_rate": _share(verbatim + near_verbatim, checked),
+        "longest_span_tokens": longest_tokens,
+        "longest_span_chars": longest_chars,
         "copied_token_share": _share(copied, sum(o["tokens"] for o in outputs)),
-        "documents_reproduced": len(reproduced), "near_best_similarity": round(best_near, 6),
+        "documents_reproduced": len(reproduced),
+        "near_best_similarity": round(best_near, 6),
     }
 
 
 def _dataset(d: Mapping[str, Any], outputs: list[dict]) -> DatasetEvidence:
     n = d["documents"]
-    non_commercial = sum(count for expression, count in d["licenses"].items()
-                         if expression != "none" and _non_commercial(expression))
+    non_commercial = sum(
+        count for expression, count in d["licenses"].items() if expression != "none" and _non_commercial(expression)
+    )
     overlap = _attribution(outputs, d["name"])
-    return cast(DatasetEvidence, {
-        "name": d["name"], "stage": d["stage"], "kind": d["kind"], "declared_license": d["declared_license"],
-        "source": d["source"], "documents": n, "tokens": d["tokens"],
-        "license_share": _share(d["documents_with_license"], n),
-        "categories": {category: _share(count, n) for category, count in d["categories"].items()},
-        "governing_categories": {category: _share(count, n) for category, count in d["governing_categories"].items()},
-        "declared_only_share": _share(d["governing_basis"]["declared"], n),
-        "all_rights_reserved_share": _share(d["notices"].get(ALL_RIGHTS_RESERVED, 0), n),
-        "non_commercial_share": _share(non_commercial, n),
-        "mismatch_share": d["license_mismatch"]["share"],
-        "tdm_opt_out_share": d["tdm_opt_out"]["share"], "tdm_opt_out_documents": d["tdm_opt_out"]["documents"],
-        "pii_share": d["personal_information"]["share"], "duplicate_share": d["duplicates"]["share"],
-        **overlap,
-        "documents_reproduced_share": _share(overlap["documents_reproduced"], n),
-    })
+    return cast(
+        DatasetEvidence,
+        {
+            "name": d["name"],
+            "stage": d["stage"],
+            "kind": d["kind"],
+            "declared_license": d["declared_license"],
+            "source": d["source"],
+            "documents": n,
+            "tokens": d["tokens"],
+            "license_share": _share(d["documents_with_license"], n),
+            "categories": {category: _share(count, n) for category, count in d["categories"].items()},
+            "governing_categories": {
+                category: _share(count, n) for category, count in d["governing_categories"].items()
+            },
+            "declared_only_share": _share(d["governing_basis"]["declared"], n),
+            "all_rights_reserved_share": _share(d["notices"].get(ALL_RIGHTS_RESERVED, 0), n),
+            "non_commercial_share": _share(non_commercial, n),
+            "mismatch_share": d["license_mismatch"]["share"],
+            "tdm_opt_out_share": d["tdm_opt_out"]["share"],
+            "tdm_opt_out_documents": d["tdm_opt_out"]["documents"],
+            "pii_share": d["personal_information"]["share"],
+            "duplicate_share": d["duplicates"]["share"],
+            **overlap,
+            "documents_reproduced_share": _share(overlap["documents_reproduced"], n),
+        },
+    )
 
 
 def build_evidence(results: Mapping[str, Any]) -> Evidence:
@@ -88,8 +114,12 @@ def build_evidence(results: Mapping[str, Any]) -> Evidence:
     return {
         "model": {"name": results["model"]["name"], "use": results["model"]["use"]},
         "processing": results["processing"],
-        "totals": {"datasets": totals["datasets"], "documents": totals["documents"], "tokens": totals["tokens"],
-                   "outputs_checked": len(outputs),
-                   "outputs_by_verdict": dict(Counter(o["verdict"] for o in outputs))},
+        "totals": {
+            "datasets": totals["datasets"],
+            "documents": totals["documents"],
+            "tokens": totals["tokens"],
+            "outputs_checked": len(outputs),
+            "outputs_by_verdict": dict(Counter(o["verdict"] for o in outputs)),
+        },
         "datasets": {d["name"]: _dataset(d, outputs) for d in results["corpus"]["datasets"]},
     }

@@ -49,12 +49,16 @@ def upgrade(results: Any) -> Results:
         raise ResultsError("not the results.json of `licenselens audit`")
     version = results.get("schema_version")
     if version not in KNOWN_SCHEMAS:
-        raise ResultsError(f"schema {version!r} is not one this version of licenselens reads "
-                           f"({', '.join(KNOWN_SCHEMAS)}): run `licenselens audit` again")
+        raise ResultsError(
+            f"schema {version!r} is not one this version of licenselens reads "
+            f"({', '.join(KNOWN_SCHEMAS)}): run `licenselens audit` again"
+        )
     missing = _missing(results)
     if missing:
-        raise ResultsError(f"written by another version of licenselens (schema {version}); missing "
-                           f"{', '.join(missing[:5])}: run `licenselens audit` again")
+        raise ResultsError(
+            f"written by another version of licenselens (schema {version}); missing "
+            f"{', '.join(missing[:5])}: run `licenselens audit` again"
+        )
     upgraded = {key: value for key, value in results.items() if key != "assessment"}  # recomputed on rendering
     if not _evidence_is_current(upgraded):
         upgraded["evidence"] = build_evidence(upgraded)

@@ -25,9 +25,25 @@ from licenselens.types.overlap import OVERLAP_VERDICTS, OutputResult
 from licenselens.types.policy import Policy
 
 SCHEMA_VERSION = "1.0"
-DOCUMENT_COLUMNS = ("dataset", "doc_id", "origin", "url", "path", "chars", "tokens", "license_expression_spdx",
-                    "license_categories", "declared_license", "license_mismatch", "notices", "holders",
-                    "tdm_signals", "pii_samples", "duplicate_of", *(f"pii_{t}" for t in PII_TYPES))
+DOCUMENT_COLUMNS = (
+    "dataset",
+    "doc_id",
+    "origin",
+    "url",
+    "path",
+    "chars",
+    "tokens",
+    "license_expression_spdx",
+    "license_categories",
+    "declared_license",
+    "license_mismatch",
+    "notices",
+    "holders",
+    "tdm_signals",
+    "pii_samples",
+    "duplicate_of",
+    *(f"pii_{t}" for t in PII_TYPES),
+)
 PASSAGE_CONTEXT = 160  # characters shown around a span in its source
 SPANS_WITH_PASSAGES = 5  # per output, the longest
 SPAN_BINS = ((0, 25), (25, 50), (50, 100), (100, 200), (200, None))  # tokens; the verbatim threshold is 50
@@ -36,15 +52,27 @@ SPAN_BINS = ((0, 25), (25, 50), (50, 100), (100, 200), (200, None))  # tokens; t
 def _judge(evaluator: PolicyEvaluator, cache: dict, key: tuple) -> tuple[str, str | None]:
     if key not in cache:
         expression, opt_out, pii, overlap = key
-        verdict, rule = evaluator.judge(Subject(license_expression_spdx=expression, tdm_opt_out=opt_out,
-                                                personal_information=pii, overlap_verdict=overlap))
+        verdict, rule = evaluator.judge(
+            Subject(
+                license_expression_spdx=expression,
+                tdm_opt_out=opt_out,
+                personal_information=pii,
+                overlap_verdict=overlap,
+            )
+        )
         cache[key] = (verdict, rule.id if rule else None)
     return cache[key]
 
 
 def _flagged(row: dict) -> bool:
-    return bool(row["license_mismatch"] or row["tdm_signals"] or row["pii_samples"] or row["notices"]
-                or row["duplicate_of"] or row["policy_verdict"] != "allow")
+    return bool(
+        row["license_mismatch"]
+        or row["tdm_signals"]
+        or row["pii_samples"]
+        or row["notices"]
+        or row["duplicate_of"]
+        or row["policy_verdict"] != "allow"
+    )
 
 
 def _documents(corpus_results: str, evaluator: PolicyEvaluator, limit: int) -> tuple[dict, dict]:
@@ -61,17 +89,20 @@ def _documents(corpus_results: str, evaluator: PolicyEvaluator, limit: int) -> t
             row["pii"] = {t: row[f"pii_{t}"] for t in PII_TYPES if row[f"pii_{t}"]}
             for t in PII_TYPES:
                 del row[f"pii_{t}"]
-            verdict, rule = _judge(evaluator, cache, (row["license_expression_spdx"], bool(row["tdm_signals"]),
-                                                      bool(row["pii"]), None))
+            verdict, rule = _judge(
+                evaluator, cache, (row["license_expression_spdx"], bool(row["tdm_signals"]), bool(row["pii"]), None)
+            )
             row["policy_verdict"], row["policy_rule"] = verdict, rule
             verdicts[row["dataset"]][verdict] += 1
             target = flagged if _flagged(row) else plain
             if len(target) < limit:
                 target.append((total, row))
             total += 1
-    shown = sorted(flagged + plain[:max(0, limit - len(flagged))], key=lambda item: item[0])
-    return ({"total": total, "shown": len(shown), "rows": [row for _, row in shown]},
-            {name: dict(sorted(c.items())) for name, c in verdicts.items()})
+    shown = sorted(flagged + plain[: max(0, limit - len(flagged))], key=lambda item: item[0])
+    return (
+        {"total": total, "shown": len(shown), "rows": [row for _, row in shown]},
+        {name: dict(sorted(c.items())) for name, c in verdicts.items()},
+    )
 
 
 def _passage(index: OverlapIndex, source: dict) -> dict | None:
@@ -79,8 +110,11 @@ def _passage(index: OverlapIndex, source: dict) -> dict | None:
     if text is None:
         return None
     a, b = source["start_char"], source["end_char"]
-    return {"before": mask_text(text[max(0, a - PASSAGE_CONTEXT):a]), "match": mask_text(text[a:b]),
-            "after": mask_text(text[b:b + PASSAGE_CONTEXT])}
+    return {
+        "before": mask_text(text[max(0, a - PASSAGE_CONTEXT) : a]),
+        "match": mask_text(text[a:b]),
+        "after": mask_text(text[b : b + PASSAGE_CONTEXT]),
+    }
 
 
 def _copied_tokens(text: str, spans) -> dict[str, int]:
@@ -109,49 +143,81 @@ def _output(document: Document, result: OutputResult, index: OverlapIndex, judge
         span = data["spans"][i]
         span["source_passage"] = _passage(index, span["sources"][0]) if span["sources"] else None
     for near in data["near"][:1]:
-        near["source_passage"] = _passage(index, {**near, "start_char": near["source_start_char"],
-                                                  "end_char": near["source_end_char"]})
+        near["source_passage"] = _passage(
+            index, {**near, "start_char": near["source_start_char"], "end_char": near["source_end_char"]}
+        )
     return data
 
 
 def _span_bins(outputs: list[dict]) -> list[dict]:
     bins = []
     for low, high in SPAN_BINS:
-        count = sum(1 for o in outputs for s in o["spans"] if s["tokens"] >= low and (high is None or s["tokens"] < high))
+        count = sum(
+            1 for o in outputs for s in o["spans"] if s["tokens"] >= low and (high is None or s["tokens"] < high)
+        )
         bins.append({"from": low, "to": high, "spans": count})
     return bins
 
 
-def assemble(*, manifest: Manifest, policy: Policy, corpus_summary: dict, corpus_results: str, trees: list[dict],
-             index: OverlapIndex, index_info: dict, checked: list[tuple[Document, OutputResult]],
-             output_errors: list[DocumentError], created: str, max_documents: int) -> Results:
+def assemble(
+    *,
+    manifest: Manifest,
+    policy: Policy,
+    corpus_summary: dict,
+    corpus_results: str,
+    trees: list[dict],
+    index: OverlapIndex,
+    index_info: dict,
+    checked: list[tuple[Document, OutputResult]],
+    output_errors: list[DocumentError],
+    created: str,
+    max_documents: int,
+) -> Results:
     evaluator = PolicyEvaluator(policy)
     cache: dict = {}
     documents, document_verdicts = _documents(corpus_results, evaluator, max_documents)
-    outputs = [_output(doc, result, index, lambda v: _judge(evaluator, cache, (None, None, None, v)))
-               for doc, result in checked]
+    outputs = [
+        _output(doc, result, index, lambda v: _judge(evaluator, cache, (None, None, None, v)))
+        for doc, result in checked
+    ]
     rules = load_yaml("overlap.yaml")
     measured: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "created": created,
         "tool": tool_stamp(),
         "manifest": manifest.source.replace(os.sep, "/"),
-        "model": {"name": manifest.model, "description": manifest.description, "provider": manifest.provider,
-                  "use": manifest.model_use, "knowledge_cutoff": manifest.knowledge_cutoff},
+        "model": {
+            "name": manifest.model,
+            "description": manifest.description,
+            "provider": manifest.provider,
+            "use": manifest.model_use,
+            "knowledge_cutoff": manifest.knowledge_cutoff,
+        },
         "processing": {key: dict(manifest.processing).get(key) for key in PROCESSING_KEYS},
-        "policy": {"name": policy.name, "description": policy.description,
-                   "document_verdicts": document_verdicts,
-                   "output_verdicts": dict(sorted(Counter(o["policy_verdict"] for o in outputs).items())),
-                   "file_verdicts": dict(sorted(Counter(f["verdict"] for t in trees
-                                                       for f in (t["scan"].get("policy") or {}).get("findings", []))
-                                                .items()))},
+        "policy": {
+            "name": policy.name,
+            "description": policy.description,
+            "document_verdicts": document_verdicts,
+            "output_verdicts": dict(sorted(Counter(o["policy_verdict"] for o in outputs).items())),
+            "file_verdicts": dict(
+                sorted(
+                    Counter(
+                        f["verdict"] for t in trees for f in (t["scan"].get("policy") or {}).get("findings", [])
+                    ).items()
+                )
+            ),
+        },
         "corpus": {"totals": corpus_summary["totals"], "datasets": corpus_summary["datasets"]},
         "documents": documents,
         "trees": trees,
         "overlap": {
-            "index": {"n": index_info["n"], "gram": index_info["gram"],
-                      "documents": index_info["counts"]["documents"], "tokens": index_info["counts"]["tokens"],
-                      "bytes_per_token": index_info["counts"]["bytes_per_token"]},
+            "index": {
+                "n": index_info["n"],
+                "gram": index_info["gram"],
+                "documents": index_info["counts"]["documents"],
+                "tokens": index_info["counts"]["tokens"],
+                "bytes_per_token": index_info["counts"]["bytes_per_token"],
+            },
             "thresholds": {k: rules[k] for k in ("verbatim", "near_verbatim", "derivative")},
             "outputs": outputs,
             "by_verdict": {v: sum(1 for o in outputs if o["verdict"] == v) for v in OVERLAP_VERDICTS},

@@ -55,13 +55,20 @@ def _tree_sections(trees, policy: Policy) -> list[dict]:
     sections = []
     for tree in trees:
         report = PolicyReport(policy.name, tuple(evaluate_files(policy, tree.result.files)))
-        sections.append({"dataset": tree.dataset, "root": tree.root, "declared_license": tree.declared_license,
-                         "scan": dataclasses.replace(tree.result, policy=report).to_dict()})
+        sections.append(
+            {
+                "dataset": tree.dataset,
+                "root": tree.root,
+                "declared_license": tree.declared_license,
+                "scan": dataclasses.replace(tree.result, policy=report).to_dict(),
+            }
+        )
     return sections
 
 
-def _check_outputs(manifest: Manifest, index: OverlapIndex
-                   ) -> tuple[list[tuple[Document, OutputResult]], list[DocumentError]]:
+def _check_outputs(
+    manifest: Manifest, index: OverlapIndex
+) -> tuple[list[tuple[Document, OutputResult]], list[DocumentError]]:
     checked: list[tuple[Document, OutputResult]] = []
     errors: list[DocumentError] = []
     for spec in manifest.outputs:
@@ -77,25 +84,51 @@ def _check_outputs(manifest: Manifest, index: OverlapIndex
 def run_audit(manifest: Manifest, options: AuditOptions, log: Callable[[str], None] = lambda message: None) -> Results:
     policy = load_policy(options.policy or manifest.policy or "default")
     os.makedirs(options.output_dir, exist_ok=True)
-    corpus = run_corpus(manifest, CorpusOptions(output_dir=options.output_dir, engine=options.engine,
-                                                jobs=options.jobs, ray_address=options.ray_address,
-                                                timeout=options.timeout, fresh=options.fresh,
-                                                use_cache=options.use_cache, cache_dir=options.cache_dir))
-    log(f"corpus: {corpus.summary['totals']['documents']:,} documents in "
-        f"{len(manifest.datasets)} datasets ({corpus.shards_reused} of {corpus.shards} shards reused)")
+    corpus = run_corpus(
+        manifest,
+        CorpusOptions(
+            output_dir=options.output_dir,
+            engine=options.engine,
+            jobs=options.jobs,
+            ray_address=options.ray_address,
+            timeout=options.timeout,
+            fresh=options.fresh,
+            use_cache=options.use_cache,
+            cache_dir=options.cache_dir,
+        ),
+    )
+    log(
+        f"corpus: {corpus.summary['totals']['documents']:,} documents in "
+        f"{len(manifest.datasets)} datasets ({corpus.shards_reused} of {corpus.shards} shards reused)"
+    )
 
     trees = _tree_sections(corpus.trees, policy)
     log(f"scan: {sum(len(t['scan']['files']) for t in trees):,} files in {len(trees)} source trees")
 
     index_dir = os.path.join(options.output_dir, INDEX_DIR)
-    index_info = build_index(manifest, index_dir, IndexSettings(), options.engine, options.jobs,
-                                 ray_address=options.ray_address, corpus_results=corpus.results_path)
+    index_info = build_index(
+        manifest,
+        index_dir,
+        IndexSettings(),
+        options.engine,
+        options.jobs,
+        ray_address=options.ray_address,
+        corpus_results=corpus.results_path,
+    )
     index = OverlapIndex(index_dir)
     checked, output_errors = _check_outputs(manifest, index)
     log(f"overlap: {index_info['counts']['tokens']:,} corpus tokens indexed, {len(checked)} outputs checked")
 
     return assemble(
-        manifest=manifest, policy=policy, corpus_summary=corpus.summary, corpus_results=corpus.results_path,
-        trees=trees, index=index, index_info=index_info, checked=checked, output_errors=output_errors,
-        created=created_timestamp(), max_documents=options.max_documents,
+        manifest=manifest,
+        policy=policy,
+        corpus_summary=corpus.summary,
+        corpus_results=corpus.results_path,
+        trees=trees,
+        index=index,
+        index_info=index_info,
+        checked=checked,
+        output_errors=output_errors,
+        created=created_timestamp(),
+        max_documents=options.max_documents,
     )

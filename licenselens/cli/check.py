@@ -32,8 +32,11 @@ from licenselens.types.policy import PolicyReport
 @click.option("--format", "fmt", type=click.Choice(sorted(CHECK_REPORTERS)), default="text", show_default=True)
 @output_option
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Accepted findings; only others fail.")
-@click.option("--write-baseline", type=click.Path(dir_okay=False),
-              help="Write every current finding to this baseline file and exit 0.")
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False),
+    help="Write every current finding to this baseline file and exit 0.",
+)
 @scan_options
 def check_command(paths, policy, fmt, output, baseline, write_baseline, **scan) -> None:
     """Evaluate the licence policy; exit 1 when a finding is denied (the whole tree without PATHs)."""
@@ -44,15 +47,18 @@ def check_command(paths, policy, fmt, output, baseline, write_baseline, **scan) 
     options = build_options(config, **scan, paths_as_given=True, exclude=config.exclude)
     # the baseline and reports name licences; they must not become findings themselves
     own_files = [p for p in (baseline_path, write_baseline, output) if p]
-    options = dataclasses.replace(options, exclude=options.exclude + tuple(
-        "/" + os.path.relpath(p).replace(os.sep, "/") for p in own_files))
+    options = dataclasses.replace(
+        options, exclude=options.exclude + tuple("/" + os.path.relpath(p).replace(os.sep, "/") for p in own_files)
+    )
     result, _ = run_scan(list(paths) or ["."], options, chosen)
 
     if write_baseline:
         with atomic_output(write_baseline, binary=False) as fh:
             json.dump(baseline_document(result.policy), fh, indent=2)
             fh.write("\n")
-        click.echo(f"wrote {write_baseline}: {len(baseline_document(result.policy)['findings'])} accepted findings", err=True)
+        click.echo(
+            f"wrote {write_baseline}: {len(baseline_document(result.policy)['findings'])} accepted findings", err=True
+        )
         return
 
     accepted = load_or_fail(read_baseline, baseline_path) if baseline_path else set()

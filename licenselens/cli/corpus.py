@@ -20,38 +20,95 @@ from licenselens.sources.manifest import ManifestError, manifest_for
 
 @click.command("corpus")
 @click.argument("manifest_or_path", type=click.Path(exists=True))
-@click.option("-o", "--output-dir", default="licenselens-out", show_default=True, type=click.Path(file_okay=False),
-              help=f"Where {RESULTS_FILE} and {SUMMARY_FILE} are written (work files in {WORK_DIR}/ make runs resumable).")
+@click.option(
+    "-o",
+    "--output-dir",
+    default="licenselens-out",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help=f"Where {RESULTS_FILE} and {SUMMARY_FILE} are written (work files in {WORK_DIR}/ make runs resumable).",
+)
 @engine_options
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=CorpusOptions.timeout, show_default=True,
-              help="Seconds per licence/copyright region.")
-@click.option("--shard-size", type=click.FloatRange(min=0.01), default=CorpusOptions.shard_bytes // 2**20,
-              show_default=True, help="MiB of input per shard (the unit of parallelism and resumption).")
-@click.option("--max-line-bytes", type=click.IntRange(min=1), default=ReadLimits.max_line_bytes, show_default=True,
-              help="Longest JSON Lines record; longer lines get a 'line-too-long' error and are skipped unread.")
-@click.option("--max-file-size", type=click.IntRange(min=1), default=ReadLimits.max_file_bytes, show_default=True,
-              help="Bytes; larger text files, source-tree files and JSON files get a 'too-large' error.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=CorpusOptions.timeout,
+    show_default=True,
+    help="Seconds per licence/copyright region.",
+)
+@click.option(
+    "--shard-size",
+    type=click.FloatRange(min=0.01),
+    default=CorpusOptions.shard_bytes // 2**20,
+    show_default=True,
+    help="MiB of input per shard (the unit of parallelism and resumption).",
+)
+@click.option(
+    "--max-line-bytes",
+    type=click.IntRange(min=1),
+    default=ReadLimits.max_line_bytes,
+    show_default=True,
+    help="Longest JSON Lines record; longer lines get a 'line-too-long' error and are skipped unread.",
+)
+@click.option(
+    "--max-file-size",
+    type=click.IntRange(min=1),
+    default=ReadLimits.max_file_bytes,
+    show_default=True,
+    help="Bytes; larger text files, source-tree files and JSON files get a 'too-large' error.",
+)
 @click.option("--fresh", is_flag=True, help="Ignore finished shards of an earlier run.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="What goes to standard output: the summary table or the summary JSON.")
-def corpus_command(manifest_or_path, output_dir, engine, ray_address, jobs, timeout, shard_size, max_line_bytes,
-                   max_file_size, fresh, fmt) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="What goes to standard output: the summary table or the summary JSON.",
+)
+def corpus_command(
+    manifest_or_path,
+    output_dir,
+    engine,
+    ray_address,
+    jobs,
+    timeout,
+    shard_size,
+    max_line_bytes,
+    max_file_size,
+    fresh,
+    fmt,
+) -> None:
     """Per-document licence, opt-out and personal-information signals of training datasets."""
     try:
         manifest = manifest_for(manifest_or_path)
     except ManifestError as exc:
         raise click.UsageError(str(exc)) from exc
-    options = CorpusOptions(output_dir=output_dir, engine=engine, jobs=jobs, ray_address=ray_address,
-                            timeout=timeout, shard_bytes=int(shard_size * 2**20), fresh=fresh,
-                            limits=ReadLimits(max_line_bytes=max_line_bytes, max_file_bytes=max_file_size))
+    options = CorpusOptions(
+        output_dir=output_dir,
+        engine=engine,
+        jobs=jobs,
+        ray_address=ray_address,
+        timeout=timeout,
+        shard_bytes=int(shard_size * 2**20),
+        fresh=fresh,
+        limits=ReadLimits(max_line_bytes=max_line_bytes, max_file_bytes=max_file_size),
+    )
     stderr = Console(stderr=True, highlight=False)
     try:
         if stderr.is_terminal:
-            with Progress(TextColumn("shards"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                          console=stderr, transient=True) as bar:
+            with Progress(
+                TextColumn("shards"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=stderr,
+                transient=True,
+            ) as bar:
                 task = bar.add_task("corpus", total=None)
-                run = run_corpus(manifest, options, lambda _: bar.advance(task),
-                                 lambda total: bar.update(task, total=total))
+                run = run_corpus(
+                    manifest, options, lambda _: bar.advance(task), lambda total: bar.update(task, total=total)
+                )
         else:
             run = run_corpus(manifest, options)
     except CorpusError as exc:
@@ -63,6 +120,8 @@ def corpus_command(manifest_or_path, output_dir, engine, ray_address, jobs, time
     else:
         # a pipe or file gets the whole table rather than 80 folded columns
         render_corpus_summary(run.summary, Console() if sys.stdout.isatty() else Console(width=160))
-    stderr.print(f"wrote {run.results_path} and {run.summary_path} "
-                 f"({run.shards} shards, {run.shards_reused} from an earlier run)")
+    stderr.print(
+        f"wrote {run.results_path} and {run.summary_path} "
+        f"({run.shards} shards, {run.shards_reused} from an earlier run)"
+    )
     sys.exit(2 if run.summary["totals"]["errors"] else 0)

@@ -24,14 +24,28 @@ def index_group() -> None:
 @index_group.command("build")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("-o", "--output-dir", required=True, type=click.Path(file_okay=False), help="The index folder.")
-@click.option("--n", "n", type=click.IntRange(min=2), default=IndexSettings.n, show_default=True,
-              help="Shortest span found: every shared run of n tokens or more is reported.")
-@click.option("--gram", type=click.IntRange(min=1), default=IndexSettings.gram, show_default=True,
-              help="Hashed n-gram length (n - gram + 1 is the winnowing window).")
+@click.option(
+    "--n",
+    "n",
+    type=click.IntRange(min=2),
+    default=IndexSettings.n,
+    show_default=True,
+    help="Shortest span found: every shared run of n tokens or more is reported.",
+)
+@click.option(
+    "--gram",
+    type=click.IntRange(min=1),
+    default=IndexSettings.gram,
+    show_default=True,
+    help="Hashed n-gram length (n - gram + 1 is the winnowing window).",
+)
 @engine_options
 @click.option("--shard-size", type=click.FloatRange(min=0.01), default=16.0, show_default=True, help="MiB per shard.")
-@click.option("--corpus-results", type=click.Path(exists=True, dir_okay=False),
-              help="corpus.parquet of `licenselens corpus`: detected licences of the sources.")
+@click.option(
+    "--corpus-results",
+    type=click.Path(exists=True, dir_okay=False),
+    help="corpus.parquet of `licenselens corpus`: detected licences of the sources.",
+)
 def build_command(sources, output_dir, n, gram, engine, ray_address, jobs, shard_size, corpus_results) -> None:
     """Index SOURCES (manifests, data files or folders, as `licenselens corpus` reads them)."""
     datasets: list[DatasetSpec] = []
@@ -46,8 +60,16 @@ def build_command(sources, output_dir, n, gram, engine, ray_address, jobs, shard
     manifest = Manifest(None, None, tuple(datasets), (), " ".join(sources))
     started = time.perf_counter()
     try:
-        result = build_index(manifest, output_dir, IndexSettings(n=n, gram=gram), engine, jobs,
-                             int(shard_size * 2**20), ray_address, corpus_results)
+        result = build_index(
+            manifest,
+            output_dir,
+            IndexSettings(n=n, gram=gram),
+            engine,
+            jobs,
+            int(shard_size * 2**20),
+            ray_address,
+            corpus_results,
+        )
     except IndexBuildError as exc:
         raise click.UsageError(str(exc)) from exc
     except WorkerDied as exc:
@@ -55,9 +77,11 @@ def build_command(sources, output_dir, n, gram, engine, ray_address, jobs, shard
     seconds = time.perf_counter() - started
     counts = result["counts"]
     stderr = Console(stderr=True, highlight=False)
-    stderr.print(f"indexed {counts['documents']:,} documents, {counts['tokens']:,} tokens in {seconds:.1f}s "
-                 f"({counts['tokens'] / max(seconds, 1e-9) / 1e6:.2f} M tokens/s); {counts['postings']:,} n-grams kept, "
-                 f"{counts['bytes']:,} bytes ({counts['bytes_per_token']} per token) in {output_dir}")
+    stderr.print(
+        f"indexed {counts['documents']:,} documents, {counts['tokens']:,} tokens in {seconds:.1f}s "
+        f"({counts['tokens'] / max(seconds, 1e-9) / 1e6:.2f} M tokens/s); {counts['postings']:,} n-grams kept, "
+        f"{counts['bytes']:,} bytes ({counts['bytes_per_token']} per token) in {output_dir}"
+    )
     errors = [e for e in result["errors"] if not e["code"].startswith("skipped-")]
     for error in errors:
         stderr.print(f"[red]error[/red] {error['origin']}: {error['code']}: {error['message']}")

@@ -28,50 +28,88 @@ def _apply(options: list, func: Callable) -> Callable:
 
 def scan_options(func: Callable) -> Callable:
     """What a scan of files may cost: ``scan`` and ``check``."""
-    return _apply([
-        click.option("-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
-                     help="Worker processes."),
-        click.option("--no-cache", is_flag=True, help="Neither read nor write the on-disk result cache."),
-        click.option("--cache-dir", type=click.Path(file_okay=False), help="Cache folder (default: the user cache dir)."),
-        click.option("--max-file-size", type=click.IntRange(min=1), default=None,
-                     help=f"Bytes; larger files get a 'too-large' error [default: {ScanOptions.max_file_size}]."),
-        click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
-                     help=f"Seconds per file and detector [default: {ScanOptions.timeout:g}]."),
-        click.option("--max-memory", type=click.IntRange(min=1), default=None,
-                     help="MiB of memory one file's ScanCode analysis may add to its worker; beyond it the file "
-                          f"gets an 'out-of-memory' error [default: {ScanOptions.max_memory >> 20}]."),
-    ], func)
+    return _apply(
+        [
+            click.option(
+                "-j",
+                "--jobs",
+                type=click.IntRange(min=1),
+                default=os.cpu_count() or 1,
+                show_default=True,
+                help="Worker processes.",
+            ),
+            click.option("--no-cache", is_flag=True, help="Neither read nor write the on-disk result cache."),
+            click.option(
+                "--cache-dir", type=click.Path(file_okay=False), help="Cache folder (default: the user cache dir)."
+            ),
+            click.option(
+                "--max-file-size",
+                type=click.IntRange(min=1),
+                default=None,
+                help=f"Bytes; larger files get a 'too-large' error [default: {ScanOptions.max_file_size}].",
+            ),
+            click.option(
+                "--timeout",
+                type=click.FloatRange(min=0.1),
+                default=None,
+                help=f"Seconds per file and detector [default: {ScanOptions.timeout:g}].",
+            ),
+            click.option(
+                "--max-memory",
+                type=click.IntRange(min=1),
+                default=None,
+                help="MiB of memory one file's ScanCode analysis may add to its worker; beyond it the file "
+                f"gets an 'out-of-memory' error [default: {ScanOptions.max_memory >> 20}].",
+            ),
+        ],
+        func,
+    )
 
 
 def engine_options(func: Callable) -> Callable:
     """Where sharded work runs: ``corpus``, ``index build`` and ``audit``."""
-    return _apply([
-        click.option("--engine", type=click.Choice(sorted(ENGINES)), default="local", show_default=True),
-        click.option("--ray-address", help="Join this Ray cluster (default with --engine ray: start a local one)."),
-        click.option("-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
-                     help="Worker processes (local) or concurrent tasks (Ray)."),
-    ], func)
+    return _apply(
+        [
+            click.option("--engine", type=click.Choice(sorted(ENGINES)), default="local", show_default=True),
+            click.option("--ray-address", help="Join this Ray cluster (default with --engine ray: start a local one)."),
+            click.option(
+                "-j",
+                "--jobs",
+                type=click.IntRange(min=1),
+                default=os.cpu_count() or 1,
+                show_default=True,
+                help="Worker processes (local) or concurrent tasks (Ray).",
+            ),
+        ],
+        func,
+    )
 
 
 def policy_option(default_help: str = "") -> Callable:
-    return click.option("--policy", help=f"A built-in policy ({', '.join(builtin_policies())}) or a policy YAML "
-                                         f"file{default_help}.")
+    return click.option(
+        "--policy", help=f"A built-in policy ({', '.join(builtin_policies())}) or a policy YAML file{default_help}."
+    )
 
 
 def output_option(func: Callable) -> Callable:
-    return click.option("-o", "--output", type=click.Path(dir_okay=False),
-                        help="Write here instead of standard output.")(func)
+    return click.option(
+        "-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of standard output."
+    )(func)
 
 
-def build_options(config: ProjectConfig, jobs, no_cache, cache_dir, max_file_size, timeout, max_memory,
-                  **extra: Any) -> ScanOptions:
+def build_options(
+    config: ProjectConfig, jobs, no_cache, cache_dir, max_file_size, timeout, max_memory, **extra: Any
+) -> ScanOptions:
     """ScanOptions from the scan option group, the project configuration filling what was not given."""
     mib = max_memory or config.max_memory
     return ScanOptions(
-        jobs=jobs, use_cache=not no_cache, cache_dir=cache_dir,
+        jobs=jobs,
+        use_cache=not no_cache,
+        cache_dir=cache_dir,
         max_file_size=max_file_size or config.max_file_size or ScanOptions.max_file_size,
         timeout=timeout or config.timeout or ScanOptions.timeout,
-        max_memory=mib * 2**20 if mib else ScanOptions.max_memory, **extra,
+        max_memory=mib * 2**20 if mib else ScanOptions.max_memory,
+        **extra,
     )
 
 
@@ -79,8 +117,9 @@ def run_scan(paths, options, policy):
     stderr = Console(stderr=True)
     if not stderr.is_terminal:
         return scan_tree(paths, options, None, policy)
-    with Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=stderr, transient=True) as bar:
+    with Progress(
+        TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=stderr, transient=True
+    ) as bar:
         task = bar.add_task("scan", total=None)
         return scan_tree(paths, options, lambda done, total: bar.update(task, completed=done, total=total), policy)
 

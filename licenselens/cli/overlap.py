@@ -31,8 +31,18 @@ def _read_outputs(paths, text_field: str, id_field: str):
             specs = load_manifest(path).outputs
         else:
             fmt = infer_format(Path(path)) if os.path.isdir(path) or "." in os.path.basename(path) else "text"
-            specs = (DatasetSpec(name="outputs", stage="other", kind="other", paths=(path,), format=fmt,
-                                 text_field=(text_field,), text_field_given=True, id_field=id_field),)
+            specs = (
+                DatasetSpec(
+                    name="outputs",
+                    stage="other",
+                    kind="other",
+                    paths=(path,),
+                    format=fmt,
+                    text_field=(text_field,),
+                    text_field_given=True,
+                    id_field=id_field,
+                ),
+            )
         for spec in specs:
             yield from read_documents(spec)
 
@@ -56,10 +66,18 @@ def overlap_command_body(index_path, outputs, text_field, id_field, fmt, output,
     except ManifestError as exc:
         raise click.UsageError(str(exc)) from exc
     m = index.manifest
-    header = {"tool": m["tool"], "index": {"path": index_path, "n": m["n"], "gram": m["gram"],
-                                           "documents": m["counts"]["documents"], "tokens": m["counts"]["tokens"],
-                                           "tokeniser": m["tokeniser"]},
-              "errors": [asdict(e) for e in errors]}
+    header = {
+        "tool": m["tool"],
+        "index": {
+            "path": index_path,
+            "n": m["n"],
+            "gram": m["gram"],
+            "documents": m["counts"]["documents"],
+            "tokens": m["counts"]["tokens"],
+            "tokeniser": m["tokeniser"],
+        },
+        "errors": [asdict(e) for e in errors],
+    }
     if output:
         with atomic_output(output, reporter.binary) as fh:
             reporter.write(header, results, fh)
@@ -80,8 +98,11 @@ def overlap_command_body(index_path, outputs, text_field, id_field, fmt, output,
 @click.option("--id-field", default="id", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(sorted(OVERLAP_REPORTERS)), default="table", show_default=True)
 @output_option
-@click.option("--fail-on", type=click.Choice(OVERLAP_VERDICTS[:-1]),
-              help="Exit 1 when an output reaches this verdict (verbatim > near-verbatim > derivative).")
+@click.option(
+    "--fail-on",
+    type=click.Choice(OVERLAP_VERDICTS[:-1]),
+    help="Exit 1 when an output reaches this verdict (verbatim > near-verbatim > derivative).",
+)
 def overlap_command(index_path, outputs, text_field, id_field, fmt, output, fail_on) -> None:
     """Verbatim spans, near copies and a verdict for each model output in OUTPUTS (JSONL, Parquet,
     text files, a manifest's [[outputs]], or - for standard input)."""

@@ -39,9 +39,11 @@ def scan_command(paths, fmt, output, policy, **scan) -> None:
 
     stderr = Console(stderr=True, highlight=False)
     s = result.summary
-    stderr.print(f"{s.files} files: {s.scanned} text, {s.binary} binary, {s.failed} failed; "
-                 f"{stats.analysed} analysed, {stats.from_cache} from cache, {stats.deduplicated} duplicates; "
-                 f"{stats.seconds:.1f}s")
+    stderr.print(
+        f"{s.files} files: {s.scanned} text, {s.binary} binary, {s.failed} failed; "
+        f"{stats.analysed} analysed, {stats.from_cache} from cache, {stats.deduplicated} duplicates; "
+        f"{stats.seconds:.1f}s"
+    )
     for f in result.files:
         for e in f.errors:
             stderr.print(f"[yellow]{f.path}[/]: {e.code}: {e.message}")

@@ -36,8 +36,9 @@ class DocumentAnalyser:
         self.regions = RegionMatcher(timeout)
         self.spdx_tags = SpdxTagDetector()
 
-    def licence_findings(self, document: Document, low: str, anchors: dict[str, list[int]],
-                         files: Mapping[str, Findings] | None = None) -> Findings:
+    def licence_findings(
+        self, document: Document, low: str, anchors: dict[str, list[int]], files: Mapping[str, Findings] | None = None
+    ) -> Findings:
         if document.location:  # a file of a source tree: exactly what ``scan`` reports for it
             scanned = files.get(dict(document.metadata).get("path", "")) if files is not None else None
             if scanned is not None:
@@ -83,9 +84,15 @@ class DocumentAnalyser:
             "license_expression_spdx": combine_spdx(d.license_expression_spdx for d in detections),
             "license_categories": sorted({d.category for d in detections}),
             "detections": [
-                {"detector": d.detector, "license_expression": d.license_expression,
-                 "license_expression_spdx": d.license_expression_spdx, "category": d.category,
-                 "score": d.score, "start_line": d.start_line, "end_line": d.end_line}
+                {
+                    "detector": d.detector,
+                    "license_expression": d.license_expression,
+                    "license_expression_spdx": d.license_expression_spdx,
+                    "category": d.category,
+                    "score": d.score,
+                    "start_line": d.start_line,
+                    "end_line": d.end_line,
+                }
                 for d in detections
             ],
             "license_clues": sorted({c.license_expression_spdx for c in findings.clues}),

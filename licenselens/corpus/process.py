@@ -57,8 +57,11 @@ def process_shard(task: ShardTask) -> dict:
             rows.append(worker.analyse(item, task.spec, files))
         except Exception as exc:  # one document must not sink its shard
             errors.append(DocumentError(item.dataset, item.origin, "analysis-failed", f"{type(exc).__name__}: {exc}"))
-    stats = {"documents": len(rows), "bytes": sum(r["bytes"] for r in rows),
-             "seconds": round(time.perf_counter() - started, 3)}
+    stats = {
+        "documents": len(rows),
+        "bytes": sum(r["bytes"] for r in rows),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
     record = {"shard": asdict(task.shard), "errors": [asdict(e) for e in errors], "stats": stats}
     with store.writing(task.name, record) as folder:
         pq.write_table(pa.Table.from_pylist(rows, schema=ROW_SCHEMA), os.path.join(folder, ROWS))

@@ -75,12 +75,18 @@ def _check_output_dir(manifest: Manifest, output_dir: str) -> None:
         for path in spec.paths:
             root = os.path.realpath(path)
             if os.path.isdir(root) and (out == root or out.startswith(root + os.sep)):
-                raise CorpusError(f"output folder {output_dir} is inside dataset {spec.name!r} ({path}); "
-                                  "choose one outside the scanned inputs")
+                raise CorpusError(
+                    f"output folder {output_dir} is inside dataset {spec.name!r} ({path}); "
+                    "choose one outside the scanned inputs"
+                )
 
 
-def run_corpus(manifest: Manifest, options: CorpusOptions, progress: Callable[[dict], None] | None = None,
-               on_plan: Callable[[int], None] | None = None) -> CorpusRun:
+def run_corpus(
+    manifest: Manifest,
+    options: CorpusOptions,
+    progress: Callable[[dict], None] | None = None,
+    on_plan: Callable[[int], None] | None = None,
+) -> CorpusRun:
     if options.engine not in ENGINES:
         raise CorpusError(f"unknown engine {options.engine!r} (known: {', '.join(ENGINES)})")
     _check_output_dir(manifest, options.output_dir)
@@ -107,21 +113,35 @@ def run_corpus(manifest: Manifest, options: CorpusOptions, progress: Callable[[d
             name = f"{key}-{shard.key}" + (f"-{tree.digest}" if tree else "")
             names[-1].append(name)
             if not store.is_done(name):
-                tasks.append(ShardTask(shard, spec, store.directory, name, options.timeout, options.limits,
-                                       tree.findings_path if tree else None))
+                tasks.append(
+                    ShardTask(
+                        shard,
+                        spec,
+                        store.directory,
+                        name,
+                        options.timeout,
+                        options.limits,
+                        tree.findings_path if tree else None,
+                    )
+                )
     every = [name for group in names for name in group]
     if on_plan:
         on_plan(len(every))
     progress = progress or (lambda outcome: None)
     for _ in range(len(every) - len(tasks)):
         progress({"reused": True})
-    ENGINES[options.engine](process_shard, tasks, options.jobs, progress, options.ray_address,
-                            install_scancode_patches)
+    ENGINES[options.engine](process_shard, tasks, options.jobs, progress, options.ray_address, install_scancode_patches)
     summary = _merge(manifest, plan, names, store, options.output_dir)
     store.prune(every)
     _prune_trees(tree_dir, {t.findings_path for t in trees})
-    return CorpusRun(summary, os.path.join(options.output_dir, RESULTS_FILE),
-                     os.path.join(options.output_dir, SUMMARY_FILE), len(every), len(every) - len(tasks), tuple(trees))
+    return CorpusRun(
+        summary,
+        os.path.join(options.output_dir, RESULTS_FILE),
+        os.path.join(options.output_dir, SUMMARY_FILE),
+        len(every),
+        len(every) - len(tasks),
+        tuple(trees),
+    )
 
 
 def _prune_trees(directory: str, keep: set[str]) -> None:
@@ -148,8 +168,9 @@ def _merge(manifest: Manifest, plan, names: list[list[str]], store: ShardStore, 
                         first_seen.setdefault(digest, f"{spec.name}:{doc_id}")
                     tally.add(table, duplicate_of)
                     tally.add_errors(_errors(store.record(name)))
-                    writer.write_table(table.append_column(RESULT_SCHEMA.field("duplicate_of"),
-                                                           pa.array(duplicate_of, pa.string())))
+                    writer.write_table(
+                        table.append_column(RESULT_SCHEMA.field("duplicate_of"), pa.array(duplicate_of, pa.string()))
+                    )
                 tallies.append(tally.to_dict())
     summary = {
         "tool": tool_stamp(),

@@ -27,10 +27,22 @@ ROW_SCHEMA = pa.schema(
         ("declared_from", pa.string()),
         ("license_expression_spdx", pa.string()),
         ("license_categories", _strings),
-        ("detections", pa.list_(pa.struct([
-            ("detector", pa.string()), ("license_expression", pa.string()), ("license_expression_spdx", pa.string()),
-            ("category", pa.string()), ("score", pa.float64()), ("start_line", pa.int64()), ("end_line", pa.int64()),
-        ]))),
+        (
+            "detections",
+            pa.list_(
+                pa.struct(
+                    [
+                        ("detector", pa.string()),
+                        ("license_expression", pa.string()),
+                        ("license_expression_spdx", pa.string()),
+                        ("category", pa.string()),
+                        ("score", pa.float64()),
+                        ("start_line", pa.int64()),
+                        ("end_line", pa.int64()),
+                    ]
+                )
+            ),
+        ),
         ("license_clues", _strings),
         ("notices", _strings),
         ("license_mismatch", pa.string()),

@@ -21,8 +21,9 @@ def _share(part: int, whole: int) -> float:
 GOVERNING_BASES = ("detected", "declared", "none")
 
 
-def governing_categories(detected: list[str] | None, declared: str | None, mismatch: str | None
-                         ) -> tuple[str, list[str]]:
+def governing_categories(
+    detected: list[str] | None, declared: str | None, mismatch: str | None
+) -> tuple[str, list[str]]:
     """Which licence governs a document, and its categories: the one its text states; else the declared
     one when the text does not contradict it; else none. Fair use weighs works by this."""
     if detected:
@@ -57,9 +58,24 @@ class DatasetTally:
         self.skipped: Counter[str] = Counter()
 
     def add(self, table: pa.Table, duplicate_of: list[str | None]) -> None:
-        columns = {name: table.column(name).to_pylist() for name in (
-            "doc_id", "chars", "bytes", "tokens", "license_expression_spdx", "license_categories", "license_mismatch",
-            "declared_license", "tdm_signals", "notices", "holders", "errors", *(f"pii_{t}" for t in PII_TYPES))}
+        columns = {
+            name: table.column(name).to_pylist()
+            for name in (
+                "doc_id",
+                "chars",
+                "bytes",
+                "tokens",
+                "license_expression_spdx",
+                "license_categories",
+                "license_mismatch",
+                "declared_license",
+                "tdm_signals",
+                "notices",
+                "holders",
+                "errors",
+                *(f"pii_{t}" for t in PII_TYPES),
+            )
+        }
         for i, doc_id in enumerate(columns["doc_id"]):
             self.documents += 1
             self.chars += columns["chars"][i]
@@ -72,8 +88,9 @@ class DatasetTally:
                 self.categories[category] += 1
             self.declared[columns["declared_license"][i] or NO_LICENSE] += 1
             reason = columns["license_mismatch"][i]
-            basis, categories = governing_categories(columns["license_categories"][i], columns["declared_license"][i],
-                                                     reason)
+            basis, categories = governing_categories(
+                columns["license_categories"][i], columns["declared_license"][i], reason
+            )
             self.governing_basis[basis] += 1
             self.governing.update(categories)
             if reason:
@@ -106,27 +123,51 @@ class DatasetTally:
     def to_dict(self) -> dict:
         n, spec = self.documents, self.spec
         return {
-            "name": spec.name, "stage": spec.stage, "kind": spec.kind, "format": spec.format,
-            "declared_license": spec.license, "source": spec.source, "notes": spec.notes,
-            "documents": n, "characters": self.chars, "bytes": self.bytes, "tokens": self.tokens,
+            "name": spec.name,
+            "stage": spec.stage,
+            "kind": spec.kind,
+            "format": spec.format,
+            "declared_license": spec.license,
+            "source": spec.source,
+            "notes": spec.notes,
+            "documents": n,
+            "characters": self.chars,
+            "bytes": self.bytes,
+            "tokens": self.tokens,
             "licenses": dict(sorted(self.licenses.items(), key=lambda kv: (-kv[1], kv[0]))),
             "categories": dict(sorted(self.categories.items(), key=lambda kv: (-kv[1], kv[0]))),
             "declared_licenses": dict(sorted(self.declared.items(), key=lambda kv: (-kv[1], kv[0]))),
             "governing_categories": dict(sorted(self.governing.items(), key=lambda kv: (-kv[1], kv[0]))),
             "governing_basis": {basis: self.governing_basis[basis] for basis in GOVERNING_BASES},
             "documents_with_license": self.with_license,
-            "license_mismatch": {"documents": self.mismatches, "share": _share(self.mismatches, n),
-                                 "examples": self.mismatch_examples},
-            "tdm_opt_out": {"documents": self.opt_out, "share": _share(self.opt_out, n),
-                            "by_signal": dict(sorted(self.opt_out_signals.items()))},
+            "license_mismatch": {
+                "documents": self.mismatches,
+                "share": _share(self.mismatches, n),
+                "examples": self.mismatch_examples,
+            },
+            "tdm_opt_out": {
+                "documents": self.opt_out,
+                "share": _share(self.opt_out, n),
+                "by_signal": dict(sorted(self.opt_out_signals.items())),
+            },
             "notices": dict(sorted(self.notices.items())),
             "personal_information": {
-                "documents": self.with_pii, "share": _share(self.with_pii, n),
-                "by_type": {t: {"documents": self.pii_documents[t], "share": _share(self.pii_documents[t], n),
-                                "occurrences": self.pii_occurrences[t]} for t in PII_TYPES},
+                "documents": self.with_pii,
+                "share": _share(self.with_pii, n),
+                "by_type": {
+                    t: {
+                        "documents": self.pii_documents[t],
+                        "share": _share(self.pii_documents[t], n),
+                        "occurrences": self.pii_occurrences[t],
+                    }
+                    for t in PII_TYPES
+                },
             },
-            "duplicates": {"documents": self.duplicates, "share": _share(self.duplicates, n),
-                           "of_other_datasets": self.cross_dataset_duplicates},
+            "duplicates": {
+                "documents": self.duplicates,
+                "share": _share(self.duplicates, n),
+                "of_other_datasets": self.cross_dataset_duplicates,
+            },
             "copyright_holders": dict(sorted(self.holders.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_EXAMPLES]),
             "documents_with_detector_errors": self.detector_errors,
             "skipped": dict(sorted(self.skipped.items())),
@@ -146,14 +187,23 @@ def totals(datasets: list[dict]) -> dict:
         "bytes": sum(d["bytes"] for d in datasets),
         "tokens": sum(d["tokens"] for d in datasets),
         "datasets_with_declared_license": len(with_declared),
-        "datasets_with_mismatches": {"count": len(mislabelled), "share": _share(len(mislabelled), len(with_declared)),
-                                     "names": mislabelled},
+        "datasets_with_mismatches": {
+            "count": len(mislabelled),
+            "share": _share(len(mislabelled), len(with_declared)),
+            "names": mislabelled,
+        },
         "documents_with_mismatch": {"documents": mismatched, "share": _share(mismatched, n)},
-        "tdm_opt_out": {"documents": sum(d["tdm_opt_out"]["documents"] for d in datasets),
-                        "share": _share(sum(d["tdm_opt_out"]["documents"] for d in datasets), n)},
-        "personal_information": {"documents": sum(d["personal_information"]["documents"] for d in datasets),
-                                 "share": _share(sum(d["personal_information"]["documents"] for d in datasets), n)},
-        "duplicates": {"documents": sum(d["duplicates"]["documents"] for d in datasets),
-                       "share": _share(sum(d["duplicates"]["documents"] for d in datasets), n)},
+        "tdm_opt_out": {
+            "documents": sum(d["tdm_opt_out"]["documents"] for d in datasets),
+            "share": _share(sum(d["tdm_opt_out"]["documents"] for d in datasets), n),
+        },
+        "personal_information": {
+            "documents": sum(d["personal_information"]["documents"] for d in datasets),
+            "share": _share(sum(d["personal_information"]["documents"] for d in datasets), n),
+        },
+        "duplicates": {
+            "documents": sum(d["duplicates"]["documents"] for d in datasets),
+            "share": _share(sum(d["duplicates"]["documents"] for d in datasets), n),
+        },
         "errors": sum(len(d["errors"]) for d in datasets),
     }

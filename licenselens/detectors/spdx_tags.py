@@ -24,11 +24,12 @@ def clean_tag_value(raw: str) -> str:
     value = raw.strip()
     while True:
         # a ")" is a closer only when unbalanced: "(MIT OR Apache-2.0)" keeps its own
-        closer = next((c for c in CLOSERS if value.endswith(c)
-                       and (c != ")" or value.count(")") > value.count("("))), None)
+        closer = next(
+            (c for c in CLOSERS if value.endswith(c) and (c != ")" or value.count(")") > value.count("("))), None
+        )
         if closer is None:
             return value
-        value = value[:-len(closer)].rstrip()
+        value = value[: -len(closer)].rstrip()
 
 
 def parse_spdx_tag(value: str) -> tuple[str, str]:
@@ -46,8 +47,9 @@ def parse_spdx_tag(value: str) -> tuple[str, str]:
         raise ExpressionError(f"invalid expression: {type(exc).__name__}") from exc
     if parsed is None:
         raise ExpressionError("empty expression")
-    unknown = [k for k in licensing.unknown_license_keys(parsed)
-               if not k.lower().startswith(("licenseref-", "documentref-"))]
+    unknown = [
+        k for k in licensing.unknown_license_keys(parsed) if not k.lower().startswith(("licenseref-", "documentref-"))
+    ]
     if unknown:
         raise ExpressionError(f"unknown SPDX identifier(s): {', '.join(unknown)}")
     db = license_db()
@@ -81,6 +83,10 @@ class SpdxTagDetector(Detector):
                 # the file was read fine; its tag is what is wrong (or it is code that mentions tags)
                 warnings.append(FileError("invalid-spdx-tag", f"line {number}: {value!r}: {exc}", self.name))
                 continue
-            match = LicenseMatch(key_expression, spdx, number, number, 100.0, len(value.split()), "spdx-license-identifier", "spdx-tag")
-            detections.append(Detection(self.name, key_expression, spdx, db.category(key_expression), 100.0, number, number, (match,)))
+            match = LicenseMatch(
+                key_expression, spdx, number, number, 100.0, len(value.split()), "spdx-license-identifier", "spdx-tag"
+            )
+            detections.append(
+                Detection(self.name, key_expression, spdx, db.category(key_expression), 100.0, number, number, (match,))
+            )
         return Findings(detections=tuple(detections), statements=tuple(statements), warnings=tuple(warnings))

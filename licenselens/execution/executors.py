@@ -22,8 +22,14 @@ class WorkerDied(RuntimeError):
     """A shard whose worker process died even when run alone."""
 
 
-def run_local(func: ShardFunction, tasks: Sequence, jobs: int, progress: Progress,
-              ray_address: str | None = None, setup: Setup | None = None) -> None:
+def run_local(
+    func: ShardFunction,
+    tasks: Sequence,
+    jobs: int,
+    progress: Progress,
+    ray_address: str | None = None,
+    setup: Setup | None = None,
+) -> None:
     if setup:
         setup()  # here, for tasks run in this process; forked workers inherit it and run it again
     if jobs <= 1 or len(tasks) <= 1:
@@ -32,8 +38,14 @@ def run_local(func: ShardFunction, tasks: Sequence, jobs: int, progress: Progres
         return
     # workers inherit loaded modules; each loads ScanCode's index itself, lazily, if it needs it
     lost: list[str] = []
-    run_tasks(func, tasks, jobs, lambda i, outcome: progress(outcome),
-              lambda i, message: lost.append(f"{_describe(tasks[i])}: {message}"), setup)
+    run_tasks(
+        func,
+        tasks,
+        jobs,
+        lambda i, outcome: progress(outcome),
+        lambda i, message: lost.append(f"{_describe(tasks[i])}: {message}"),
+        setup,
+    )
     if lost:  # the other shards are kept, so a rerun redoes only these
         raise WorkerDied(f"{len(lost)} shard(s) not finished: " + "; ".join(lost))
 
@@ -50,8 +62,14 @@ def _ray_row(row: dict) -> dict:
     return func(task)
 
 
-def run_ray(func: ShardFunction, tasks: Sequence, jobs: int, progress: Progress,
-            ray_address: str | None = None, setup: Setup | None = None) -> None:
+def run_ray(
+    func: ShardFunction,
+    tasks: Sequence,
+    jobs: int,
+    progress: Progress,
+    ray_address: str | None = None,
+    setup: Setup | None = None,
+) -> None:
     import ray
 
     started_here = not ray.is_initialized()
@@ -59,8 +77,13 @@ def run_ray(func: ShardFunction, tasks: Sequence, jobs: int, progress: Progress,
         if ray_address:
             ray.init(address=ray_address, log_to_driver=False)
         else:
-            ray.init(num_cpus=jobs, include_dashboard=False, log_to_driver=False,
-                     configure_logging=False, _system_config={"metrics_report_interval_ms": 10**8})
+            ray.init(
+                num_cpus=jobs,
+                include_dashboard=False,
+                log_to_driver=False,
+                configure_logging=False,
+                _system_config={"metrics_report_interval_ms": 10**8},
+            )
     try:
         ray.data.DataContext.get_current().enable_progress_bars = False
         items = [{"task": pickle.dumps((func, task, setup))} for task in tasks]

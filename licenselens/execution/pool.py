@@ -19,12 +19,20 @@ from typing import Any
 # A task that was queued when a worker died may not have run yet, and a worker may be killed for the
 # memory of another: so a suspect is judged on runs of its own.
 ALONE_ATTEMPTS = 2
-LOST = (f"its worker process died (a crash in native code, or killed for memory) in each of {ALONE_ATTEMPTS} "
-        "runs on its own")
+LOST = (
+    f"its worker process died (a crash in native code, or killed for memory) in each of {ALONE_ATTEMPTS} "
+    "runs on its own"
+)
 
 
-def run_tasks(func: Callable[[Any], Any], tasks: Sequence, jobs: int, on_result: Callable[[int, Any], None],
-              on_lost: Callable[[int, str], None], setup: Callable[[], None] | None = None) -> None:
+def run_tasks(
+    func: Callable[[Any], Any],
+    tasks: Sequence,
+    jobs: int,
+    on_result: Callable[[int, Any], None],
+    on_lost: Callable[[int, str], None],
+    setup: Callable[[], None] | None = None,
+) -> None:
     """``func`` over ``tasks`` on ``jobs`` forked processes; ``on_result(i, value)`` as each finishes, in any
     order; ``on_lost(i, message)`` for a task that kills its worker even alone; ``setup()`` once in each worker
     before its first task. Exceptions of ``func`` propagate."""

@@ -109,34 +109,64 @@ def index_shard(task: IndexShardTask) -> dict:
         frames.append(frame)
         offsets.append(offsets[-1] + len(frame))
         meta = dict(item.metadata)
-        rows.append({"dataset": item.dataset, "doc_id": item.doc_id, "origin": item.origin, "url": meta.get("url"),
-                     "path": meta.get("path"), "license": meta.get("license") or task.spec.license,
-                     "tokens": len(token_hash)})
+        rows.append(
+            {
+                "dataset": item.dataset,
+                "doc_id": item.doc_id,
+                "origin": item.origin,
+                "url": meta.get("url"),
+                "path": meta.get("path"),
+                "license": meta.get("license") or task.spec.license,
+                "tokens": len(token_hash),
+            }
+        )
     table = np.concatenate(postings) if postings else np.zeros(0, dtype=POSTING)
     table = table[np.argsort(table["hash"], kind="stable")]
-    stats = {"documents": len(rows), "tokens": tokens_total, "postings": len(table),
-             "seconds": round(time.perf_counter() - started, 3)}
+    stats = {
+        "documents": len(rows),
+        "tokens": tokens_total,
+        "postings": len(table),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
     with store.writing(shard_name(task), {"shard": asdict(task.shard), "errors": errors, "stats": stats}) as tmp:
         np.save(os.path.join(tmp, "postings.npy"), table)
         with open(os.path.join(tmp, "texts.bin"), "wb") as fh:
             for frame in frames:
                 fh.write(frame)
         np.save(os.path.join(tmp, "offsets.npy"), np.array(offsets, dtype=np.int64))
-        np.save(os.path.join(tmp, "tokens.npy"),
-                np.concatenate(token_arrays) if token_arrays else np.zeros(0, dtype=np.uint32))
+        np.save(
+            os.path.join(tmp, "tokens.npy"),
+            np.concatenate(token_arrays) if token_arrays else np.zeros(0, dtype=np.uint32),
+        )
         np.save(os.path.join(tmp, "token_offsets.npy"), np.array(token_offsets, dtype=np.int64))
         pq.write_table(pa.Table.from_pylist(rows, schema=DOC_SCHEMA), os.path.join(tmp, "docs.parquet"))
     return {"key": task.shard.key, "reused": False, **stats}
 
 
-DOC_SCHEMA = pa.schema([("dataset", pa.string()), ("doc_id", pa.string()), ("origin", pa.string()),
-                        ("url", pa.string()), ("path", pa.string()), ("license", pa.string()),
-                        ("tokens", pa.int64())])
+DOC_SCHEMA = pa.schema(
+    [
+        ("dataset", pa.string()),
+        ("doc_id", pa.string()),
+        ("origin", pa.string()),
+        ("url", pa.string()),
+        ("path", pa.string()),
+        ("license", pa.string()),
+        ("tokens", pa.int64()),
+    ]
+)
 
 
-def build_index(manifest: Manifest, out_dir: str, settings: IndexSettings = IndexSettings(), engine: str = "local",
-                jobs: int = 1, shard_bytes: int = 16 * 2**20, ray_address: str | None = None,
-                corpus_results: str | None = None, progress=None) -> dict:
+def build_index(
+    manifest: Manifest,
+    out_dir: str,
+    settings: IndexSettings = IndexSettings(),
+    engine: str = "local",
+    jobs: int = 1,
+    shard_bytes: int = 16 * 2**20,
+    ray_address: str | None = None,
+    corpus_results: str | None = None,
+    progress=None,
+) -> dict:
     settings.check()
     shards_dir = os.path.join(out_dir, "shards")
     os.makedirs(shards_dir, exist_ok=True)
@@ -158,25 +188,40 @@ def build_index(manifest: Manifest, out_dir: str, settings: IndexSettings = Inde
         errors.extend(done["errors"])
         for key in totals:
             totals[key] += done["stats"][key]
-        shard_entries.append({"name": shard_name(task), "dataset": task.spec.name, "input": task.shard.location,
-                              "documents": done["stats"]["documents"], "tokens": done["stats"]["tokens"]})
+        shard_entries.append(
+            {
+                "name": shard_name(task),
+                "dataset": task.spec.name,
+                "input": task.shard.location,
+                "documents": done["stats"]["documents"],
+                "tokens": done["stats"]["tokens"],
+            }
+        )
     _merge(out_dir, [os.path.join(shards_dir, shard_name(t)) for t in plan])
     if corpus_results:
         _attach_corpus_licences(corpus_results, out_dir)
     # the data a query reads (done.json holds timings, so it would make equal builds differ)
     # (and not the shards' copies of the merged arrays, removed below)
-    index_bytes = sum(os.path.getsize(os.path.join(dirpath, f))
-                      for dirpath, _, files in os.walk(out_dir) for f in files
-                      if f not in ("done.json", "manifest.json") and not (dirpath != out_dir and f in MERGED))
+    index_bytes = sum(
+        os.path.getsize(os.path.join(dirpath, f))
+        for dirpath, _, files in os.walk(out_dir)
+        for f in files
+        if f not in ("done.json", "manifest.json") and not (dirpath != out_dir and f in MERGED)
+    )
     manifest_data = {
         "format_version": FORMAT_VERSION,
         "tool": tool_stamp(scancode_index=False),
         "tokeniser": TOKENISER,
-        "n": settings.n, "gram": settings.gram, "window": settings.window,
+        "n": settings.n,
+        "gram": settings.gram,
+        "window": settings.window,
         "source": manifest.source,
         "sources": sorted({(t.shard.location, t.shard.key) for t in plan}),
-        "counts": {**totals, "bytes": index_bytes,
-                   "bytes_per_token": round(index_bytes / totals["tokens"], 3) if totals["tokens"] else None},
+        "counts": {
+            **totals,
+            "bytes": index_bytes,
+            "bytes_per_token": round(index_bytes / totals["tokens"], 3) if totals["tokens"] else None,
+        },
         "shards": shard_entries,
         "errors": errors,
         "corpus_results": corpus_results,
@@ -229,9 +274,11 @@ def _merge(out_dir: str, shard_dirs: list[str]) -> None:
         token_base += int(shard_offsets[-1])
     merged = np.concatenate(postings) if postings else np.zeros(0, dtype=POSTING)
     merged = merged[np.argsort(merged["hash"], kind="stable")]
-    for name, array in (("postings.npy", merged),
-                        ("tokens.npy", np.concatenate(tokens) if tokens else np.zeros(0, dtype=np.uint32)),
-                        ("token_offsets.npy", np.concatenate(offsets))):
+    for name, array in (
+        ("postings.npy", merged),
+        ("tokens.npy", np.concatenate(tokens) if tokens else np.zeros(0, dtype=np.uint32)),
+        ("token_offsets.npy", np.concatenate(offsets)),
+    ):
         with atomic_output(os.path.join(out_dir, name), binary=True) as fh:
             np.save(fh, array)
 
@@ -239,7 +286,8 @@ def _merge(out_dir: str, shard_dirs: list[str]) -> None:
 def _attach_corpus_licences(corpus_results: str, out_dir: str) -> None:
     """Licences detected by ``licenselens corpus``, by (dataset, origin), for the sources of spans
     (origins are unique; ids need not be: two files may both hold a record "1")."""
-    table = pq.read_table(corpus_results, columns=["dataset", "doc_id", "origin", "license_expression_spdx",
-                                                   "declared_license"])
+    table = pq.read_table(
+        corpus_results, columns=["dataset", "doc_id", "origin", "license_expression_spdx", "declared_license"]
+    )
     with atomic_output(os.path.join(out_dir, "licenses.parquet"), binary=True) as fh:
         pq.write_table(table, fh)

@@ -14,7 +14,7 @@ import numpy as np
 from licenselens.tokens import _class_table
 
 U64 = np.uint64
-BASE = U64(0x100000001B3)          # odd, so invertible mod 2**64
+BASE = U64(0x100000001B3)  # odd, so invertible mod 2**64
 BASE_INV = U64(pow(int(BASE), -1, 2**64))
 NGRAM_BASE = U64(0x9E3779B97F4A7C15)
 
@@ -70,7 +70,7 @@ def ngram_hashes(tokens: np.ndarray, n: int) -> np.ndarray:
     out = np.zeros(count, dtype=U64)
     with np.errstate(over="ignore"):
         for j in range(n):
-            out = out * NGRAM_BASE + tokens[j:j + count]
+            out = out * NGRAM_BASE + tokens[j : j + count]
     return _mix(out)
 
 
@@ -81,8 +81,11 @@ def winnow(hashes: np.ndarray, window: int) -> np.ndarray:
     shared span of n + window - 1 tokens or more is seen from the index.
     """
     if len(hashes) <= window:
-        return np.array([int(len(hashes) - 1 - np.argmin(hashes[::-1]))], dtype=np.int64) if len(hashes) else \
-            np.zeros(0, dtype=np.int64)
+        return (
+            np.array([int(len(hashes) - 1 - np.argmin(hashes[::-1]))], dtype=np.int64)
+            if len(hashes)
+            else np.zeros(0, dtype=np.int64)
+        )
     views = np.lib.stride_tricks.sliding_window_view(hashes[::-1], window)
     # on the reversed array argmin gives the first minimum, i.e. the rightmost one of the original window
     rightmost = len(hashes) - 1 - (np.argmin(views, axis=1) + np.arange(len(views)))

@@ -47,13 +47,13 @@ def _shingle_values(words: list[str], size: int, permutations: int) -> list[int]
 
     hashfunc = _template(permutations).hashfunc
     if hashfunc is not sha1_hash32:
-        return [hashfunc(" ".join(words[j:j + size]).encode()) for j in range(len(words) - size + 1)]
+        return [hashfunc(" ".join(words[j : j + size]).encode()) for j in range(len(words) - size + 1)]
     joined = " ".join(words)
     text = joined.encode()
     lengths = map(len, words) if joined.isascii() else (len(word.encode()) for word in words)
     offsets = [0, *accumulate(length + 1 for length in lengths)]  # where each word starts in text
     sha1, first_four = hashlib.sha1, struct.Struct("<I").unpack_from
-    return [first_four(sha1(text[a:b - 1]).digest())[0] for a, b in zip(offsets, offsets[size:])]
+    return [first_four(sha1(text[a : b - 1]).digest())[0] for a, b in zip(offsets, offsets[size:])]
 
 
 def _identity(value):
@@ -65,8 +65,9 @@ def _sketch(values: list[int], permutations: int):
     from datasketch import MinHash
 
     template = _template(permutations)
-    sketch = MinHash(num_perm=permutations, seed=1, hashfunc=_identity, permutations=template.permutations,
-                     scheme=template.scheme)
+    sketch = MinHash(
+        num_perm=permutations, seed=1, hashfunc=_identity, permutations=template.permutations, scheme=template.scheme
+    )
     sketch.update_batch(values)
     return sketch
 
@@ -99,14 +100,14 @@ class _Shingles:
 
     def words(self, start: int, end: int) -> list[str]:
         first, _, words, _ = self._segment(start, end)
-        return words[start - first:end - first]
+        return words[start - first : end - first]
 
     def values(self, start: int, end: int) -> list[int]:
         """Hash values of the shingles of tokens [start, end), as the set of " ".join(shingle) would give."""
         first, _, words, values = self._segment(start, end)
         if end - start < self.size:  # one shingle: all the tokens there are
-            return [self.hash(" ".join(words[start - first:end - first]).encode())]
-        return values[start - first:end - self.size + 1 - first]
+            return [self.hash(" ".join(words[start - first : end - first]).encode())]
+        return values[start - first : end - self.size + 1 - first]
 
 
 def near_matches(index, out, diagonals: dict, rules: dict) -> list[NearMatch]:
@@ -119,13 +120,15 @@ def near_matches(index, out, diagonals: dict, rules: dict) -> list[NearMatch]:
     out_shingles = _Shingles(out, size, permutations, [(0, length)])
     out_words = out_shingles.words(0, length)
     out_sketch = _sketch(out_shingles.values(0, length), permutations)
-    ranked = sorted(diagonals.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))[:settings["candidates"]]
+    ranked = sorted(diagonals.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))[: settings["candidates"]]
     found = []
     for doc, hits in ranked:
         src = index._source_tokens(doc)
         # the output laid over the source at each diagonal with hits: the one most like it by MinHash
-        starts = [min(max(0, diagonal), max(0, len(src) - 1))
-                  for diagonal in sorted(hits, key=lambda d: (-hits[d], d))[:settings["windows"]]]
+        starts = [
+            min(max(0, diagonal), max(0, len(src) - 1))
+            for diagonal in sorted(hits, key=lambda d: (-hits[d], d))[: settings["windows"]]
+        ]
         shingles = _Shingles(src, size, permutations, [(start, min(len(src), start + length)) for start in starts])
         best: tuple[float, int] | None = None
         for start in starts:
@@ -137,10 +140,18 @@ def near_matches(index, out, diagonals: dict, rules: dict) -> list[NearMatch]:
         end = min(len(src), start + length)
         similarity = Levenshtein.normalized_similarity(out_words, shingles.words(start, end))
         meta = index.meta(doc)
-        found.append(NearMatch(
-            meta["dataset"], meta["doc_id"], meta["origin"], meta["license"],
-            similarity=round(similarity, 4), jaccard=round(score, 4),
-            start_char=int(out.starts[0]), end_char=int(out.ends[length - 1]),
-            source_start_char=int(src.starts[start]), source_end_char=int(src.ends[end - 1]),
-        ))
+        found.append(
+            NearMatch(
+                meta["dataset"],
+                meta["doc_id"],
+                meta["origin"],
+                meta["license"],
+                similarity=round(similarity, 4),
+                jaccard=round(score, 4),
+                start_char=int(out.starts[0]),
+                end_char=int(out.ends[length - 1]),
+                source_start_char=int(src.starts[start]),
+                source_end_char=int(src.ends[end - 1]),
+            )
+        )
     return sorted(found, key=lambda m: (-m.similarity, m.dataset, m.doc_id))

@@ -81,7 +81,7 @@ class _Tokens:
         return len(self.starts)
 
     def token(self, i: int) -> str:
-        return self.low[self.starts[i]:self.ends[i]]
+        return self.low[self.starts[i] : self.ends[i]]
 
 
 class OverlapIndex:
@@ -95,8 +95,10 @@ class OverlapIndex:
         except (OSError, ValueError) as exc:
             raise IndexOpenError(f"{path}: not a licenselens index ({exc})") from exc
         if self.manifest.get("format_version") != FORMAT_VERSION:
-            raise IndexOpenError(f"{path}: index format {self.manifest.get('format_version')}, "
-                                 f"this licenselens reads {FORMAT_VERSION}: rebuild it")
+            raise IndexOpenError(
+                f"{path}: index format {self.manifest.get('format_version')}, "
+                f"this licenselens reads {FORMAT_VERSION}: rebuild it"
+            )
         self.n, self.gram = self.manifest["n"], self.manifest["gram"]
         self.parts = [_Part(os.path.join(path, "shards", s["name"])) for s in self.manifest["shards"]]
         self.part_bases = np.cumsum([0] + [s["documents"] for s in self.manifest["shards"]])
@@ -115,8 +117,10 @@ class OverlapIndex:
         table = pq.read_table(file)
         if "origin" not in table.column_names:  # an index built before origins were kept: declared licences only
             return {}
-        return {(r["dataset"], r["origin"]): r["license_expression_spdx"] or r["declared_license"]
-                for r in table.to_pylist()}
+        return {
+            (r["dataset"], r["origin"]): r["license_expression_spdx"] or r["declared_license"]
+            for r in table.to_pylist()
+        }
 
     def _locate(self, doc: int) -> tuple[_Part, int]:
         part = int(np.searchsorted(self.part_bases, doc, "right")) - 1
@@ -134,16 +138,18 @@ class OverlapIndex:
     def source_text(self, dataset: str, origin: str) -> str | None:
         """The text of a source document (by its origin: ids need not be unique), to show a span beside it."""
         if self._doc_numbers is None:
-            self._doc_numbers = {(meta["dataset"], meta["origin"]): int(base) + local
-                                 for part, base in zip(self.parts, self.part_bases)
-                                 for local, meta in enumerate(part.docs)}
+            self._doc_numbers = {
+                (meta["dataset"], meta["origin"]): int(base) + local
+                for part, base in zip(self.parts, self.part_bases)
+                for local, meta in enumerate(part.docs)
+            }
         doc = self._doc_numbers.get((dataset, origin))
         return None if doc is None else self._source_tokens(doc).text
 
     def verified(self, out: _Tokens, doc: int, diagonal: int, a: int, b: int) -> bool:
         """The tokens of a run, compared as strings with the source text: no hash collision makes a span."""
         src = self._source_tokens(doc)
-        if out.low[out.starts[a]:out.ends[b - 1]] == src.low[src.starts[a + diagonal]:src.ends[b - 1 + diagonal]]:
+        if out.low[out.starts[a] : out.ends[b - 1]] == src.low[src.starts[a + diagonal] : src.ends[b - 1 + diagonal]]:
             return True  # the same text, so the same tokens
         return all(out.token(i) == src.token(i + diagonal) for i in range(a, b))
 
@@ -159,16 +165,24 @@ class OverlapIndex:
         spans, intervals = maximal_spans(self, out, runs, self.rules["max_sources_per_span"])
         longest_tokens = max((s.tokens for s in spans), default=0)
         # an output that is verbatim already needs no search for near copies (the costly part)
-        near = near_matches(self, out, hits_by_document(*hit_table, self.rules["near_search"]["candidates"]),
-                            self.rules) \
-            if longest_tokens < self.rules["verbatim"]["min_span_tokens"] else []
+        near = (
+            near_matches(self, out, hits_by_document(*hit_table, self.rules["near_search"]["candidates"]), self.rules)
+            if longest_tokens < self.rules["verbatim"]["min_span_tokens"]
+            else []
+        )
         share, precision = coverage(len(out.hashes), intervals, sorted({self.n, *PRECISION_AT}))
         longest = max(spans, key=lambda s: (s.tokens, s.chars), default=None)
         result = OutputResult(
-            id=output_id, verdict="", tokens=len(out.hashes), chars=len(text),
+            id=output_id,
+            verdict="",
+            tokens=len(out.hashes),
+            chars=len(text),
             longest_span_tokens=longest.tokens if longest else 0,
             longest_span_chars=max((s.chars for s in spans), default=0),
-            coverage=share, precision=precision, spans=tuple(spans), near=tuple(near),
+            coverage=share,
+            precision=precision,
+            spans=tuple(spans),
+            near=tuple(near),
         )
         return OutputResult(**{**result.__dict__, "verdict": verdict(result, self.rules)})
 

@@ -35,8 +35,9 @@ class Runs:
 NO_RUNS = Runs(EMPTY, EMPTY, EMPTY, EMPTY)
 
 
-def find_runs(merged, out: np.ndarray, grams: np.ndarray, n: int, gram: int, limit: int
-              ) -> tuple[tuple[np.ndarray, np.ndarray], Runs]:
+def find_runs(
+    merged, out: np.ndarray, grams: np.ndarray, n: int, gram: int, limit: int
+) -> tuple[tuple[np.ndarray, np.ndarray], Runs]:
     """((keys, hits), Runs) of an output's 32-bit token hashes ``out`` and n-gram hashes ``grams``.
 
     ``merged`` has ``hashes``, ``postings``, ``tokens`` and ``token_offsets``
@@ -86,8 +87,16 @@ def _runs(merged, out: np.ndarray, key, pos, new_key, n: int, gram: int) -> Runs
     docs = key[cluster_start] >> 32
     diagonals = (key[cluster_start] & 0xFFFFFFFF) - (1 << 31)
     same_key_next = np.append(key[cluster_start[1:]] == key[cluster_start[:-1]], False)
-    region_a, region_b = _regions(merged, len(out), docs, diagonals, pos[cluster_start],
-                                  pos[cluster_start + sizes - 1] + gram, same_key_next, n - gram + 1)
+    region_a, region_b = _regions(
+        merged,
+        len(out),
+        docs,
+        diagonals,
+        pos[cluster_start],
+        pos[cluster_start + sizes - 1] + gram,
+        same_key_next,
+        n - gram + 1,
+    )
     lengths = region_b - region_a
     flat_base = np.concatenate(([0], np.cumsum(lengths)[:-1]))  # each region's place in the flat arrays
     shift = np.repeat(region_a - flat_base, lengths)
@@ -123,13 +132,21 @@ def _runs(merged, out: np.ndarray, key, pos, new_key, n: int, gram: int) -> Runs
     grow = np.flatnonzero(touches_right)
     b[grow] += _grow(out, merged, docs[region[grow]], diagonals[region[grow]], b[grow], 1, gap[grow])
     joins = np.zeros(len(a), dtype=bool)  # stretch i goes on into stretch i + 1
-    joins[:-1] = touches_right[:-1] & has_next[:-1] & (b[:-1] == a[1:]) & (region[1:] == region[:-1] + 1) & \
-        touches_left[1:]
+    joins[:-1] = (
+        touches_right[:-1] & has_next[:-1] & (b[:-1] == a[1:]) & (region[1:] == region[:-1] + 1) & touches_left[1:]
+    )
     head = np.flatnonzero(~np.concatenate(([False], joins[:-1])))
     tail = np.append(head[1:], len(a)) - 1
     grow = head[touches_left[head]]  # stops before the previous region: else that one would have joined it
-    a[grow] -= _grow(out, merged, docs[region[grow]], diagonals[region[grow]], a[grow] - 1, -1,
-                     np.full(len(grow), np.iinfo(np.int64).max))
+    a[grow] -= _grow(
+        out,
+        merged,
+        docs[region[grow]],
+        diagonals[region[grow]],
+        a[grow] - 1,
+        -1,
+        np.full(len(grow), np.iinfo(np.int64).max),
+    )
     a, b = a[head], b[tail]
     docs, diagonals = docs[region[head]], diagonals[region[head]]
     keep = (b - a >= n) & (np.add.reduceat(seeded, head) > 0)
@@ -182,8 +199,9 @@ def _grow(out: np.ndarray, merged, docs, diagonals, edge, direction: int, limit)
     while len(active):
         steps = np.arange(chunk)
         out_index = (edge[active] + direction * grown[active])[:, None] + direction * steps
-        equal = np.take(merged.tokens, base[active][:, None] + out_index, mode="clip") == \
-            np.take(out, out_index, mode="clip")
+        equal = np.take(merged.tokens, base[active][:, None] + out_index, mode="clip") == np.take(
+            out, out_index, mode="clip"
+        )
         equal &= steps < (room[active] - grown[active])[:, None]
         step = np.where(equal.all(axis=1), chunk, np.argmin(equal, axis=1))
         grown[active] += step

@@ -30,8 +30,9 @@ def maximal_spans(index, out, runs: Runs, limit: int) -> tuple[list[Span], list[
     """
     if not len(runs):
         return [], []
-    first = np.flatnonzero(np.concatenate(([True], (runs.start[1:] != runs.start[:-1]) |
-                                           (runs.end[1:] != runs.end[:-1]))))
+    first = np.flatnonzero(
+        np.concatenate(([True], (runs.start[1:] != runs.start[:-1]) | (runs.end[1:] != runs.end[:-1])))
+    )
     last = np.append(first[1:], len(runs))
     starts, ends = runs.start[first], runs.end[first]
     found_starts: list[int] = []  # spans found so far: none contains another, so ends ascend with starts
@@ -64,8 +65,18 @@ def maximal_spans(index, out, runs: Runs, limit: int) -> tuple[list[Span], list[
         for doc, diagonal in where:
             meta = index.meta(doc)
             source_start, source_end = index.source_offsets(doc, a + diagonal, b + diagonal)
-            sources.append(SpanSource(meta["dataset"], meta["doc_id"], meta["origin"], meta["url"], meta["path"],
-                                      meta["license"], source_start, source_end))
+            sources.append(
+                SpanSource(
+                    meta["dataset"],
+                    meta["doc_id"],
+                    meta["origin"],
+                    meta["url"],
+                    meta["path"],
+                    meta["license"],
+                    source_start,
+                    source_end,
+                )
+            )
         start, end = int(out.starts[a]), int(out.ends[b - 1])
         spans.append(Span(start, end, b - a, end - start, tuple(sources), count))
     return spans, sorted(listed)
@@ -90,6 +101,7 @@ def coverage(tokens: int, intervals: list[tuple[int, int]], sizes: list[int]) ->
     precision = {}
     for n in sizes:
         count = tokens - n + 1
-        precision[str(n)] = round(float(np.count_nonzero(reach[:count] >= np.arange(count) + n) / count), 6) \
-            if count > 0 else 0.0
+        precision[str(n)] = (
+            round(float(np.count_nonzero(reach[:count] >= np.arange(count) + n) / count), 6) if count > 0 else 0.0
+        )
     return round(share, 6), precision

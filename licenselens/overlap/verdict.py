@@ -10,8 +10,9 @@ def verdict(result: OutputResult, rules: dict) -> str:
     if result.longest_span_tokens >= rules["verbatim"]["min_span_tokens"]:
         return OverlapVerdict.VERBATIM.value
     near = rules["near_verbatim"]
-    if any(m.similarity >= near["min_similarity"] and m.end_char - m.start_char >= near["min_chars"]
-           for m in result.near):
+    if any(
+        m.similarity >= near["min_similarity"] and m.end_char - m.start_char >= near["min_chars"] for m in result.near
+    ):
         return OverlapVerdict.NEAR_VERBATIM.value
     if result.longest_span_chars >= rules["derivative"]["min_span_chars"]:
         return OverlapVerdict.DERIVATIVE.value

@@ -18,13 +18,19 @@ class BaselineError(ValueError):
 
 
 def baseline_document(report: PolicyReport) -> dict:
-    accepted = sorted({(f.fingerprint, f.path, f.rule or "", f.license_expression_spdx or "", f.verdict)
-                       for f in report.findings if f.verdict != "allow"})
+    accepted = sorted(
+        {
+            (f.fingerprint, f.path, f.rule or "", f.license_expression_spdx or "", f.verdict)
+            for f in report.findings
+            if f.verdict != "allow"
+        }
+    )
     return {
         "version": BASELINE_VERSION,
         "policy": report.policy,
-        "findings": [dict(zip(("fingerprint", "path", "rule", "license_expression_spdx", "verdict"), row))
-                     for row in accepted],
+        "findings": [
+            dict(zip(("fingerprint", "path", "rule", "license_expression_spdx", "verdict"), row)) for row in accepted
+        ],
     }
 
 
@@ -36,7 +42,11 @@ def read_baseline(path: str) -> set[str]:
         raise BaselineError(f"{path}: cannot read baseline: {exc.strerror or exc}") from exc
     except ValueError as exc:
         raise BaselineError(f"{path}: not valid JSON: {exc}") from exc
-    if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION or not isinstance(data.get("findings"), list):
+    if (
+        not isinstance(data, dict)
+        or data.get("version") != BASELINE_VERSION
+        or not isinstance(data.get("findings"), list)
+    ):
         raise BaselineError(f"{path}: not a licenselens baseline (version {BASELINE_VERSION})")
     try:
         return {str(item["fingerprint"]) for item in data["findings"]}
@@ -53,8 +63,9 @@ def _ignored(finding: PolicyFinding, lines: list[str]) -> bool:
     return any(max(1, finding.start_line - 1) <= n <= finding.end_line for n in marks)
 
 
-def mark_accepted(findings: Sequence[PolicyFinding], baseline: set[str],
-                  read_lines: Callable[[str], list[str]]) -> list[PolicyFinding]:
+def mark_accepted(
+    findings: Sequence[PolicyFinding], baseline: set[str], read_lines: Callable[[str], list[str]]
+) -> list[PolicyFinding]:
     """Findings with ``status`` set: ``ignored`` by a pragma, ``baseline`` if accepted there, else ``new``."""
     lines_cache: dict[str, list[str]] = {}
     out = []

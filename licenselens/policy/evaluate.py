@@ -25,7 +25,10 @@ Judgement = tuple[str, PolicyRule | None]
 def _licence_facts(symbol) -> dict:
     db = license_db()
     if isinstance(symbol, LicenseWithExceptionSymbol):
-        ids = {f"{symbol.license_symbol.key} WITH {symbol.exception_symbol.key}".lower(), symbol.license_symbol.key.lower()}
+        ids = {
+            f"{symbol.license_symbol.key} WITH {symbol.exception_symbol.key}".lower(),
+            symbol.license_symbol.key.lower(),
+        }
         key = db.key_for_spdx(symbol.license_symbol.key) or "unknown-spdx"
         exception = db.key_for_spdx(symbol.exception_symbol.key)
         category = db.category(f"{key} WITH {exception}" if exception else key)
@@ -33,14 +36,22 @@ def _licence_facts(symbol) -> dict:
         ids = {symbol.key.lower()}
         key = db.key_for_spdx(symbol.key) or "unknown-spdx"
         category = db.category_of_key(key)
-    return {"ids": ids, "category": category, "unknown": db.is_unknown(key),
-            "non_commercial": db.is_non_commercial(key)}
+    return {
+        "ids": ids,
+        "category": category,
+        "unknown": db.is_unknown(key),
+        "non_commercial": db.is_non_commercial(key),
+    }
 
 
 def _unparsable_facts(expression: str) -> dict:
     db = license_db()
-    return {"ids": {expression.lower()}, "category": db.category_of_key("unknown-spdx"), "unknown": True,
-            "non_commercial": False}
+    return {
+        "ids": {expression.lower()},
+        "category": db.category_of_key("unknown-spdx"),
+        "unknown": True,
+        "non_commercial": False,
+    }
 
 
 def rule_applies(rule: PolicyRule, facts: dict) -> bool:
@@ -85,8 +96,9 @@ class PolicyEvaluator:
             except Exception:  # ExpressionError, and e.g. IndexError from the parser on "()"
                 parsed = None
             # an expression that does not parse names no licence anyone could check: judged as unknown
-            judgements.append(self._expression(parsed) if parsed is not None else
-                              self._first(_unparsable_facts(expression)))
+            judgements.append(
+                self._expression(parsed) if parsed is not None else self._first(_unparsable_facts(expression))
+            )
         if subject.missing_license:
             judgements.append(self._first({"missing": True}))
         for name in ("tdm_opt_out", "personal_information"):
@@ -110,9 +122,16 @@ def evaluate_files(policy: Policy, files: Iterable[FileResult]) -> list[PolicyFi
     findings: list[PolicyFinding] = []
     for f in files:
         subjects: list[tuple[str | None, str | None, int, int, Subject]] = [
-            (d.license_expression_spdx, d.detector, d.start_line, d.end_line,
-             Subject(license_expression_spdx=d.license_expression_spdx))
-            for d in f.detections if d.license_expression_spdx]
+            (
+                d.license_expression_spdx,
+                d.detector,
+                d.start_line,
+                d.end_line,
+                Subject(license_expression_spdx=d.license_expression_spdx),
+            )
+            for d in f.detections
+            if d.license_expression_spdx
+        ]
         if f.file_type == "text" and not f.detections:
             subjects.append((None, None, 0, 0, Subject(missing_license=True)))
         seen = set()
@@ -123,16 +142,24 @@ def evaluate_files(policy: Policy, files: Iterable[FileResult]) -> list[PolicyFi
             if (fp, start) in seen:
                 continue
             seen.add((fp, start))
-            findings.append(PolicyFinding(
-                path=f.path, verdict=verdict, rule=rule_id,
-                message=(rule.message if rule and rule.message else f"{policy.name}: default verdict"),
-                obligation=rule.obligation if rule else None, license_expression_spdx=expression,
-                detector=detector, start_line=start, end_line=end, fingerprint=fp,
-            ))
+            findings.append(
+                PolicyFinding(
+                    path=f.path,
+                    verdict=verdict,
+                    rule=rule_id,
+                    message=(rule.message if rule and rule.message else f"{policy.name}: default verdict"),
+                    obligation=rule.obligation if rule else None,
+                    license_expression_spdx=expression,
+                    detector=detector,
+                    start_line=start,
+                    end_line=end,
+                    fingerprint=fp,
+                )
+            )
     return findings
 
 
 def worst_reached(verdict_counts: Iterable[Mapping[str, int]], threshold: str) -> str | None:
     """The most severe verdict, at or above ``threshold``, that any of the counts holds (for --fail-on)."""
-    reached = [v for v in VERDICTS[VERDICTS.index(threshold):] if any(c.get(v) for c in verdict_counts)]
+    reached = [v for v in VERDICTS[VERDICTS.index(threshold) :] if any(c.get(v) for c in verdict_counts)]
     return reached[-1] if reached else None

@@ -21,25 +21,76 @@ NATURES = ("creative", "factual", "functional", "mixed")
 US_FACTORS = ("purpose", "nature", "amount", "market")
 NOT_STATED, NOT_MEASURED = "not stated in the manifest", "not measured"
 # Evidence keys of a dataset (the audit's contract), then numbers derived from them here.
-COUNTS = {"documents", "tokens", "tdm_opt_out_documents", "outputs_checked", "outputs_with_spans",
-          "outputs_verbatim", "outputs_near_verbatim", "longest_span_tokens", "longest_span_chars",
-          "documents_reproduced", "outputs_reproducing", "verbatim_min_tokens"}
-SHARES = {"license_share", "all_rights_reserved_share", "non_commercial_share", "mismatch_share",
-          "tdm_opt_out_share", "pii_share", "duplicate_share", "regurgitation_rate", "copied_token_share",
-          "documents_reproduced_share", "near_best_similarity", "open_share", "no_licence_share",
-          "near_min_similarity", "public_domain_share", "declared_only_share"}
+COUNTS = {
+    "documents",
+    "tokens",
+    "tdm_opt_out_documents",
+    "outputs_checked",
+    "outputs_with_spans",
+    "outputs_verbatim",
+    "outputs_near_verbatim",
+    "longest_span_tokens",
+    "longest_span_chars",
+    "documents_reproduced",
+    "outputs_reproducing",
+    "verbatim_min_tokens",
+}
+SHARES = {
+    "license_share",
+    "all_rights_reserved_share",
+    "non_commercial_share",
+    "mismatch_share",
+    "tdm_opt_out_share",
+    "pii_share",
+    "duplicate_share",
+    "regurgitation_rate",
+    "copied_token_share",
+    "documents_reproduced_share",
+    "near_best_similarity",
+    "open_share",
+    "no_licence_share",
+    "near_min_similarity",
+    "public_domain_share",
+    "declared_only_share",
+}
 NUMBERS = COUNTS | SHARES
-DERIVED = {"open_share", "no_licence_share", "public_domain_share", "outputs_reproducing", "verbatim_min_tokens",
-           "near_min_similarity"}
+DERIVED = {
+    "open_share",
+    "no_licence_share",
+    "public_domain_share",
+    "outputs_reproducing",
+    "verbatim_min_tokens",
+    "near_min_similarity",
+}
 PUBLIC_DOMAIN = "Public Domain"  # ScanCode's category
 TEXTS = {"name", "kind", "stage", "source", "declared_license", "model_name", "model_use", "nature"}
 FLAG = (True, False, None)  # None: the manifest does not say
-CHOICES = {"kind": KINDS, "stage": STAGES, "nature": NATURES, "model_use": ("generative", "non-generative"),
-           "opt_outs_removed": FLAG, "pii_removed": FLAG, "dedup": FLAG, "research_organisation": FLAG,
-           "source_stated": FLAG}
-OPS = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le, "eq": operator.eq, "ne": operator.ne}
-FORMATS: dict[str, Callable[[Any], str]] = {"percent": lambda v: f"{v * 100:.1f} %", "count": lambda v: f"{int(v):,}",
-           "tokens": lambda v: f"{int(v):,} tokens", "similarity": lambda v: f"{v:.2f}", "text": str}
+CHOICES = {
+    "kind": KINDS,
+    "stage": STAGES,
+    "nature": NATURES,
+    "model_use": ("generative", "non-generative"),
+    "opt_outs_removed": FLAG,
+    "pii_removed": FLAG,
+    "dedup": FLAG,
+    "research_organisation": FLAG,
+    "source_stated": FLAG,
+}
+OPS = {
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
+    "eq": operator.eq,
+    "ne": operator.ne,
+}
+FORMATS: dict[str, Callable[[Any], str]] = {
+    "percent": lambda v: f"{v * 100:.1f} %",
+    "count": lambda v: f"{int(v):,}",
+    "tokens": lambda v: f"{int(v):,} tokens",
+    "similarity": lambda v: f"{v:.2f}",
+    "text": str,
+}
 
 
 class RulesError(ValueError):
@@ -133,10 +184,18 @@ class Checker:
                 for op, x in want.items():
                     if op not in OPS:
                         self.fail(f"{at}.{op}", f"unknown comparison; use one of {', '.join(OPS)}")
-                    if isinstance(x, bool) or not isinstance(x, (int, float)) and x not in NUMBERS | set(self.thresholds):
+                    if (
+                        isinstance(x, bool)
+                        or not isinstance(x, (int, float))
+                        and x not in NUMBERS | set(self.thresholds)
+                    ):
                         self.fail(f"{at}.{op}", f"{x!r} is not a number, a name under thresholds or a metric")
             else:
-                bad = [w for w in (want if isinstance(want, list) else [want]) if not any(_same(w, c) for c in CHOICES[key])]
+                bad = [
+                    w
+                    for w in (want if isinstance(want, list) else [want])
+                    if not any(_same(w, c) for c in CHOICES[key])
+                ]
                 if bad or want == []:
                     self.fail(at, f"{bad or want!r} not among {', '.join(map(str, CHOICES[key]))}")
 
@@ -160,8 +219,12 @@ def load_rules() -> dict:
 
 
 def validate(data: Any, source: str = RULES_FILE) -> dict:
-    top = Checker(source).mapping(data, "top level", {"disclaimer", "nature", "open_categories", "thresholds",
-                                                      "metrics", "authorities", "us", "jurisdictions"}, {"description"})
+    top = Checker(source).mapping(
+        data,
+        "top level",
+        {"disclaimer", "nature", "open_categories", "thresholds", "metrics", "authorities", "us", "jurisdictions"},
+        {"description"},
+    )
     for field in ("thresholds", "metrics", "authorities"):
         if not isinstance(top[field], dict):
             Checker(source).fail(field, "must be a mapping")
@@ -177,7 +240,11 @@ def validate(data: Any, source: str = RULES_FILE) -> dict:
     for metric, spec in top["metrics"].items():
         chk.one_of(metric, sorted(NUMBERS | TEXTS), f"metrics.{metric}")
         chk.text(chk.mapping(spec, f"metrics.{metric}", {"label", "format"})["label"], f"metrics.{metric}.label")
-        chk.one_of(spec["format"], ["text"] if metric in TEXTS else [f for f in FORMATS if f != "text"], f"metrics.{metric}.format")
+        chk.one_of(
+            spec["format"],
+            ["text"] if metric in TEXTS else [f for f in FORMATS if f != "text"],
+            f"metrics.{metric}.format",
+        )
     for ref, spec in top["authorities"].items():
         for field in chk.mapping(spec, f"authorities.{ref}", {"name", "cite", "url"}):
             chk.text(spec[field], f"authorities.{ref}.{field}")
@@ -201,19 +268,30 @@ def _group(chk: Checker, top: dict, group: dict, where: str, key: str):
     if not isinstance(group[key], list) or not group[key]:
         chk.fail(f"{where}.{key}", "must be a non-empty list")
     for n, item in enumerate(group[key], 1):
-        chk.mapping(item, f"{where}.{key}[{n}]", {"id", "title", "statute", "positions"}, {"authorities", "evidence", "notes"})
+        chk.mapping(
+            item, f"{where}.{key}[{n}]", {"id", "title", "statute", "positions"}, {"authorities", "evidence", "notes"}
+        )
         at = f"{where}.{key}.{chk.text(item['id'], f'{where}.{key}[{n}].id')}"
         for field in ("title", "statute"):
             chk.text(item[field], f"{at}.{field}")
         _refs(chk, top, item, at)
         alts = item["positions"]
-        if not isinstance(alts, list) or not alts or not isinstance(alts[-1], dict) or alts[-1].get("when") != "otherwise":
+        if (
+            not isinstance(alts, list)
+            or not alts
+            or not isinstance(alts[-1], dict)
+            or alts[-1].get("when") != "otherwise"
+        ):
             chk.fail(f"{at}.positions", "must be a list of alternatives ending with `when: otherwise`")
         for part, entries in (("positions", alts), ("notes", item.get("notes") or [])):
             for i, alt in enumerate(entries, 1):
                 pat, position = f"{at}.{part}[{i}]", part == "positions"
-                chk.mapping(alt, pat, {"when", "text", "risk"} if position else {"when", "text"},
-                            {"authorities", "evidence"} if position else {"authorities"})
+                chk.mapping(
+                    alt,
+                    pat,
+                    {"when", "text", "risk"} if position else {"when", "text"},
+                    {"authorities", "evidence"} if position else {"authorities"},
+                )
                 chk.condition(alt["when"], f"{pat}.when")
                 if position and alt["when"] == "otherwise" and i < len(alts):
                     chk.fail(f"{pat}.when", "`otherwise` must be the last alternative")
@@ -227,7 +305,10 @@ def _refs(chk: Checker, top: dict, item: dict, where: str):
     for field, section in (("authorities", "authorities"), ("evidence", "metrics")):
         refs = item.get(field, [])
         if not isinstance(refs, list) or (unknown := [r for r in refs if r not in top[section]]):
-            chk.fail(f"{where}.{field}", f"unknown {field} {unknown if isinstance(refs, list) else refs!r}; define them under `{section}`")
+            chk.fail(
+                f"{where}.{field}",
+                f"unknown {field} {unknown if isinstance(refs, list) else refs!r}; define them under `{section}`",
+            )
 
 
 def facts(evidence: Mapping[str, Any], name: str, rules: dict, overlap: dict | None = None) -> dict:
@@ -247,9 +328,15 @@ def facts(evidence: Mapping[str, Any], name: str, rules: dict, overlap: dict | N
     f["verbatim_min_tokens"] = overlap["verbatim"]["min_span_tokens"]
     f["near_min_similarity"] = overlap["near_verbatim"]["min_similarity"]
     kind = ds.get("kind") if ds.get("kind") in KINDS else "other"
-    f |= {"name": name, "kind": kind, "nature": rules["nature"][kind], "model_name": model.get("name"),
-          "model_use": model.get("use"), "research_organisation": model.get("research_organisation"),
-          "source_stated": bool(ds.get("source"))}
+    f |= {
+        "name": name,
+        "kind": kind,
+        "nature": rules["nature"][kind],
+        "model_name": model.get("name"),
+        "model_use": model.get("use"),
+        "research_organisation": model.get("research_organisation"),
+        "source_stated": bool(ds.get("source")),
+    }
     f |= {k: (evidence.get("processing") or {}).get(k) for k in ("opt_outs_removed", "pii_removed", "dedup")}
     return f | rules["thresholds"]
 
@@ -257,22 +344,42 @@ def facts(evidence: Mapping[str, Any], name: str, rules: dict, overlap: dict | N
 def _judge(item: dict, f: dict, rules: dict) -> dict:
     alt = next(a for a in item["positions"] if holds(a["when"], f))
     notes = [n for n in item.get("notes") or [] if holds(n["when"], f)]
-    refs = item.get("authorities", []) + alt.get("authorities", []) + [r for n in notes for r in n.get("authorities", [])]
+    refs = (
+        item.get("authorities", []) + alt.get("authorities", []) + [r for n in notes for r in n.get("authorities", [])]
+    )
     metrics = item.get("evidence", []) + alt.get("evidence", [])
     shown = []
     for m in dict.fromkeys(metrics):
         spec, value = rules["metrics"][m], f.get(m)
-        shown.append({"metric": m, "label": spec["label"], "value": FORMATS[spec["format"]](value) if value is not None
-                      else NOT_STATED if m in TEXTS else NOT_MEASURED})
-    return {"id": item["id"], "title": item["title"], "statute": item["statute"], "risk": alt["risk"],
-            "position": " ".join(render(t, f) for t in [alt["text"]] + [n["text"] for n in notes]),
-            "evidence": shown, "authorities": [{"id": r, **rules["authorities"][r]} for r in dict.fromkeys(refs)]}
+        shown.append(
+            {
+                "metric": m,
+                "label": spec["label"],
+                "value": FORMATS[spec["format"]](value)
+                if value is not None
+                else NOT_STATED
+                if m in TEXTS
+                else NOT_MEASURED,
+            }
+        )
+    return {
+        "id": item["id"],
+        "title": item["title"],
+        "statute": item["statute"],
+        "risk": alt["risk"],
+        "position": " ".join(render(t, f) for t in [alt["text"]] + [n["text"] for n in notes]),
+        "evidence": shown,
+        "authorities": [{"id": r, **rules["authorities"][r]} for r in dict.fromkeys(refs)],
+    }
 
 
 def _overall(method: str, items: list[dict]) -> dict:
     ranks = sorted((RISKS.index(i["risk"]) for i in items), reverse=True)
     pick = ranks[0] if method == "highest" else ranks[(len(ranks) - 1) // 2]
-    return {"overall_risk": RISKS[pick], "overall_basis": f"{method} of " + ", ".join(f"{i['id']} {i['risk']}" for i in items)}
+    return {
+        "overall_risk": RISKS[pick],
+        "overall_basis": f"{method} of " + ", ".join(f"{i['id']} {i['risk']}" for i in items),
+    }
 
 
 def assess(evidence: Mapping[str, Any], rules: dict | None = None) -> dict:
@@ -287,6 +394,8 @@ def assess(evidence: Mapping[str, Any], rules: dict | None = None) -> dict:
         for j in rules["jurisdictions"]:
             points = [_judge(item, f, rules) for item in j["points"]]
             places.append({"id": j["id"], "title": j["title"], **_overall(j["overall"], points), "points": points})
-        datasets[name] = {"us": {"title": us["title"], **_overall(us["overall"], factors), "factors": factors},
-                          "jurisdictions": places}
+        datasets[name] = {
+            "us": {"title": us["title"], **_overall(us["overall"], factors), "factors": factors},
+            "jurisdictions": places,
+        }
     return {"disclaimer": " ".join(rules["disclaimer"].split()), "datasets": datasets}

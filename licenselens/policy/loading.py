@@ -66,13 +66,22 @@ def parse_policy(data, source: str = "<policy>") -> Policy:
         seen.add(rule_id)
         if item.get("verdict") not in VERDICTS:
             _fail(source, f"{where}.verdict", f"{item.get('verdict')!r} is not one of {', '.join(VERDICTS)}")
-        rules.append(PolicyRule(
-            id=rule_id, match=_parse_match(item.get("match"), source, f"{where}.match"),
-            verdict=item["verdict"], message=str(item.get("message") or ""),
-            obligation=item.get("obligation"),
-        ))
-    return Policy(name=str(data.get("name") or Path(source).stem), description=str(data.get("description") or ""),
-                  default=default, rules=tuple(rules), source=source)
+        rules.append(
+            PolicyRule(
+                id=rule_id,
+                match=_parse_match(item.get("match"), source, f"{where}.match"),
+                verdict=item["verdict"],
+                message=str(item.get("message") or ""),
+                obligation=item.get("obligation"),
+            )
+        )
+    return Policy(
+        name=str(data.get("name") or Path(source).stem),
+        description=str(data.get("description") or ""),
+        default=default,
+        rules=tuple(rules),
+        source=source,
+    )
 
 
 def _canonical_id(value: str, source: str, where: str) -> str:
@@ -83,8 +92,11 @@ def _canonical_id(value: str, source: str, where: str) -> str:
         parsed = spdx_licensing().parse(value, validate=False)
         if parsed is None:
             _fail(source, where, f"{value!r}: not a licence identifier")
-        unknown = [k for k in spdx_licensing().unknown_license_keys(parsed)
-                   if not k.lower().startswith(("licenseref-", "documentref-"))]
+        unknown = [
+            k
+            for k in spdx_licensing().unknown_license_keys(parsed)
+            if not k.lower().startswith(("licenseref-", "documentref-"))
+        ]
     except PolicyError:
         raise
     except Exception as exc:  # ExpressionError, and IndexError/AttributeError the parser raises on "()" or " "
@@ -106,7 +118,11 @@ def _parse_match(match, source: str, where: str) -> RuleMatch:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 _fail(source, f"{where}.{key}", "must be a list of strings")
             if key == "overlap_verdicts" and set(value) - set(OVERLAP_VERDICTS):
-                _fail(source, f"{where}.{key}", f"unknown verdict(s) {', '.join(sorted(set(value) - set(OVERLAP_VERDICTS)))}")
+                _fail(
+                    source,
+                    f"{where}.{key}",
+                    f"unknown verdict(s) {', '.join(sorted(set(value) - set(OVERLAP_VERDICTS)))}",
+                )
             if key == "licenses":
                 value = [_canonical_id(v, source, f"{where}.{key}") for v in value]
             values[key] = tuple(value)

@@ -41,6 +41,13 @@ def obligations(license_counts: dict[str, int]) -> list[dict]:
                 if _applies(rule, spdx_id):
                     licences[spdx_id] = licences.get(spdx_id, 0) + count
         if licences:
-            found.append({"id": rule["id"], "label": rule["label"], "explanation": rule["explanation"],
-                          "licenses": dict(sorted(licences.items())), "documents": sum(licences.values())})
+            found.append(
+                {
+                    "id": rule["id"],
+                    "label": rule["label"],
+                    "explanation": rule["explanation"],
+                    "licenses": dict(sorted(licences.items())),
+                    "documents": sum(licences.values()),
+                }
+            )
     return found

@@ -16,8 +16,10 @@ from licenselens.reporters.spdx_document import SpdxDocument
 from licenselens.types.audit import AssessedResults
 
 # by the file each writes (summary.spdx.json: source trees' paths are relative to the working folder, SHA1 re-read)
-AUDIT_WRITERS: dict[str, type[AuditWriter]] = {writer.filename: writer for writer in (
-    ResultsJson, HtmlReport, MarkdownReport, NoticeFile, SpdxDocument, CycloneDxBom, AuditSarif)}
+AUDIT_WRITERS: dict[str, type[AuditWriter]] = {
+    writer.filename: writer
+    for writer in (ResultsJson, HtmlReport, MarkdownReport, NoticeFile, SpdxDocument, CycloneDxBom, AuditSarif)
+}
 
 
 def render_all(results: AssessedResults, output_dir: str) -> list[str]:

@@ -22,13 +22,25 @@ def stacked_bars(rows: list[tuple[str, dict[str, float], str]]) -> dict:
         for category in categories:
             share = shares.get(category, 0.0) / total
             if share > 0:
-                parts.append({"x": round(x, 2), "w": round(share * plot, 2), "category": category,
-                              "cls": css_class(category), "share": share})
+                parts.append(
+                    {
+                        "x": round(x, 2),
+                        "w": round(share * plot, 2),
+                        "category": category,
+                        "cls": css_class(category),
+                        "share": share,
+                    }
+                )
                 x += share * plot
         drawn.append({"label": label, "href": href, "y": i * ROW_HEIGHT + 4, "parts": parts})
-    return {"width": WIDTH, "height": len(rows) * ROW_HEIGHT + 8, "rows": drawn, "label_width": LABEL_WIDTH,
-            "bar_height": ROW_HEIGHT - 6,
-            "legend": [{"category": c, "cls": css_class(c)} for c in categories]}
+    return {
+        "width": WIDTH,
+        "height": len(rows) * ROW_HEIGHT + 8,
+        "rows": drawn,
+        "label_width": LABEL_WIDTH,
+        "bar_height": ROW_HEIGHT - 6,
+        "legend": [{"category": c, "cls": css_class(c)} for c in categories],
+    }
 
 
 def bar_chart(items: list[tuple[str, int, str, str]]) -> dict:
@@ -38,8 +50,19 @@ def bar_chart(items: list[tuple[str, int, str, str]]) -> dict:
     bars = []
     for i, (label, value, href, tag) in enumerate(items):
         h = round(value / top * (BAR_AREA - 40), 2)
-        bars.append({"label": label, "value": value, "href": href, "filter": f"is:{tag}", "cls": css_class(label),
-                     "x": 20 + i * width, "w": width - 16, "y": BAR_AREA - 20 - h, "h": h})
+        bars.append(
+            {
+                "label": label,
+                "value": value,
+                "href": href,
+                "filter": f"is:{tag}",
+                "cls": css_class(label),
+                "x": 20 + i * width,
+                "w": width - 16,
+                "y": BAR_AREA - 20 - h,
+                "h": h,
+            }
+        )
     return {"width": WIDTH, "height": BAR_AREA + 10, "bars": bars, "base": BAR_AREA - 20}
 
 

@@ -38,9 +38,11 @@ class CheckTextReporter(Reporter):
             out.write(f"{path}: ERROR {code}: {message}\n")
         failing = result.policy.failing if result.policy else ()
         new_reviews = sum(1 for f in findings if f.verdict == Verdict.REVIEW and f.status == "new")
-        out.write(f"licenselens check ({result.policy.policy if result.policy else 'no policy'}): "
-                  f"{len(result.files)} files, {len(failing)} denied, {new_reviews} to review, "
-                  f"{sum(1 for f in findings if f.status != 'new')} accepted\n")
+        out.write(
+            f"licenselens check ({result.policy.policy if result.policy else 'no policy'}): "
+            f"{len(result.files)} files, {len(failing)} denied, {new_reviews} to review, "
+            f"{sum(1 for f in findings if f.status != 'new')} accepted\n"
+        )
 
 
 class CheckJsonReporter(Reporter):
@@ -61,11 +63,14 @@ def sarif_run(findings: list[PolicyFinding], tool_version: str) -> dict:
     rule_ids = sorted({f.rule or "default" for f in findings})
     messages = {f.rule or "default": f.message for f in findings}
     return {
-        "tool": {"driver": {
-            "name": "licenselens", "version": tool_version,
-            "informationUri": "https://pypi.org/project/licenselens/",
-            "rules": [{"id": r, "shortDescription": {"text": messages[r] or r}} for r in rule_ids],
-        }},
+        "tool": {
+            "driver": {
+                "name": "licenselens",
+                "version": tool_version,
+                "informationUri": "https://pypi.org/project/licenselens/",
+                "rules": [{"id": r, "shortDescription": {"text": messages[r] or r}} for r in rule_ids],
+            }
+        },
         "results": [sarif_result(f) for f in findings],
     }
 

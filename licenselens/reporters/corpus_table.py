@@ -16,18 +16,33 @@ def _top(counts: dict, n: int = 2) -> str:
 
 def render_corpus_summary(summary: dict, console: Console) -> None:
     table = Table(title=f"licenselens corpus — {summary['model']['name'] or summary['manifest']}", show_lines=False)
-    for column, justify in (("dataset", "left"), ("stage/kind", "left"), ("docs", "right"),
-                            ("MB", "right"), ("declared", "left"), ("detected (docs)", "left"),
-                            ("mismatch", "right"), ("opt-out", "right"), ("PII", "right"), ("dup", "right"),
-                            ("errors", "right")):
+    for column, justify in (
+        ("dataset", "left"),
+        ("stage/kind", "left"),
+        ("docs", "right"),
+        ("MB", "right"),
+        ("declared", "left"),
+        ("detected (docs)", "left"),
+        ("mismatch", "right"),
+        ("opt-out", "right"),
+        ("PII", "right"),
+        ("dup", "right"),
+        ("errors", "right"),
+    ):
         table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for d in summary["datasets"]:
         table.add_row(
-            d["name"], f"{d['stage']}/{d['kind']}", f"{d['documents']:,}", f"{d['bytes'] / 1e6:.2f}",
+            d["name"],
+            f"{d['stage']}/{d['kind']}",
+            f"{d['documents']:,}",
+            f"{d['bytes'] / 1e6:.2f}",
             d["declared_license"] or ", ".join(k for k in d["declared_licenses"] if k != "none") or "—",
             _top({k: v for k, v in d["licenses"].items() if k != "none"}) or "—",
-            _pct(d["license_mismatch"]["share"]), _pct(d["tdm_opt_out"]["share"]),
-            _pct(d["personal_information"]["share"]), _pct(d["duplicates"]["share"]), str(len(d["errors"])),
+            _pct(d["license_mismatch"]["share"]),
+            _pct(d["tdm_opt_out"]["share"]),
+            _pct(d["personal_information"]["share"]),
+            _pct(d["duplicates"]["share"]),
+            str(len(d["errors"])),
         )
     console.print(table)
     t = summary["totals"]
@@ -43,7 +58,8 @@ def render_corpus_summary(summary: dict, console: Console) -> None:
     )
     for d in summary["datasets"]:
         for error in d["errors"][:5]:
-            console.print(f"[red]error[/red] {d['name']}: {error['origin']}: {error['code']}: {error['message']}",
-                          highlight=False)
+            console.print(
+                f"[red]error[/red] {d['name']}: {error['origin']}: {error['code']}: {error['message']}", highlight=False
+            )
         if len(d["errors"]) > 5:
             console.print(f"… and {len(d['errors']) - 5} more errors in {d['name']} (see the JSON summary)")

@@ -46,8 +46,10 @@ def licences_found(expressions) -> list[DisjunctiveLicense]:
             found.update(str(s) for s in LICENSING.license_symbols(normalised, decompose=False))
         elif text:
             found.add(text)  # kept as written: a licence name
-    return [DisjunctiveLicense(id=s) if is_supported_id(s) else DisjunctiveLicense(name=s)
-            for s in sorted(found, key=str.casefold)]
+    return [
+        DisjunctiveLicense(id=s) if is_supported_id(s) else DisjunctiveLicense(name=s)
+        for s in sorted(found, key=str.casefold)
+    ]
 
 
 def declared_licences(text: str | None) -> list:
@@ -66,11 +68,15 @@ def file_component(tree_ref: str, f: dict) -> Component:
     evidence = ComponentEvidence(
         # one expression when it parses; otherwise its parts as names (CycloneDX has no free-text expression)
         licenses=[LicenseExpression(normalised)] if normalised else licences_found(expressions),
-        copyright=[Copyright(text=c) for c in copyrights])
+        copyright=[Copyright(text=c) for c in copyrights],
+    )
     return Component(
-        name=f["path"], type=ComponentType.FILE, bom_ref=f"{tree_ref}:file:{f['path']}",
+        name=f["path"],
+        type=ComponentType.FILE,
+        bom_ref=f"{tree_ref}:file:{f['path']}",
         hashes=[HashType(alg=HashAlgorithm.SHA_256, content=f["sha256"])],
-        evidence=evidence if copyrights or expressions else None)
+        evidence=evidence if copyrights or expressions else None,
+    )
 
 
 def tree_component(tree: Mapping[str, Any]) -> Component:
@@ -78,14 +84,18 @@ def tree_component(tree: Mapping[str, Any]) -> Component:
     files = [f for f in tree["scan"]["files"] if f.get("sha256")]
     holders = sorted((tree["scan"].get("summary") or {}).get("holders") or {})
     return Component(
-        name=tree["dataset"], type=ComponentType.LIBRARY, bom_ref=ref,
+        name=tree["dataset"],
+        type=ComponentType.LIBRARY,
+        bom_ref=ref,
         description=f"Source tree {tree['root']}",
         licenses=declared_licences(tree.get("declared_license")),
         evidence=ComponentEvidence(
             licenses=licences_found(f["license_expression_spdx"] for f in files),
-            copyright=[Copyright(text=h) for h in holders]),
+            copyright=[Copyright(text=h) for h in holders],
+        ),
         properties=[Property(name="licenselens:root", value=tree["root"])],
-        components=[file_component(ref, f) for f in files])
+        components=[file_component(ref, f) for f in files],
+    )
 
 
 class CycloneDxBom(AuditWriter):
@@ -97,16 +107,26 @@ class CycloneDxBom(AuditWriter):
     def write(self, results: AssessedResults, out: IO) -> None:
         tool = results.get("tool") or {}
         model = results.get("model") or {}
-        subject = Component(name=model.get("name") or "model", type=ComponentType.MACHINE_LEARNING_MODEL,
-                            bom_ref="model", description=model.get("description"))
+        subject = Component(
+            name=model.get("name") or "model",
+            type=ComponentType.MACHINE_LEARNING_MODEL,
+            bom_ref="model",
+            description=model.get("description"),
+        )
         trees = [tree_component(t) for t in results.get("trees", [])]
         bom = Bom(
             serial_number=uuid5(NAMESPACE_URL, f"https://licenselens.invalid/cdx/{results_digest(results)}"),
             metadata=BomMetaData(
-                timestamp=datetime.fromisoformat(results["created"]), component=subject,
-                tools=ToolRepository(components=[Component(name="licenselens", version=tool.get("version"),
-                                                           type=ComponentType.APPLICATION)])),
-            components=trees)
+                timestamp=datetime.fromisoformat(results["created"]),
+                component=subject,
+                tools=ToolRepository(
+                    components=[
+                        Component(name="licenselens", version=tool.get("version"), type=ComponentType.APPLICATION)
+                    ]
+                ),
+            ),
+            components=trees,
+        )
         bom.register_dependency(subject, trees)  # the model was trained on these datasets
         for tree in trees:
             bom.register_dependency(tree)

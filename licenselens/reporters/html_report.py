@@ -41,9 +41,14 @@ def number(value) -> str:
 
 
 def environment(autoescape: bool = True) -> Environment:
-    env = Environment(loader=FileSystemLoader(str(templates_dir())), undefined=StrictUndefined,
-                      autoescape=select_autoescape(["html.j2"], default=autoescape), trim_blocks=True,
-                      lstrip_blocks=True, keep_trailing_newline=True)
+    env = Environment(
+        loader=FileSystemLoader(str(templates_dir())),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(["html.j2"], default=autoescape),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters.update(pct=percent, num=number, slug=slug, safe_url=safe_url)
     return env
 
@@ -53,8 +58,10 @@ def _sha256(text: str) -> str:
 
 
 def content_security_policy(css: str, js: str) -> str:
-    return (f"default-src 'none'; style-src 'sha256-{_sha256(css)}'; script-src 'sha256-{_sha256(js)}'; "
-            "img-src data:; base-uri 'none'; form-action 'none'")
+    return (
+        f"default-src 'none'; style-src 'sha256-{_sha256(css)}'; script-src 'sha256-{_sha256(js)}'; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
 
 
 class HtmlReport(AuditWriter):
@@ -65,6 +72,9 @@ class HtmlReport(AuditWriter):
         view = build_view(results, assessment["fair_use"], assessment["ai_act"])
         css = (templates_dir() / "report.css").read_text(encoding="utf-8")
         js = (templates_dir() / "report.js").read_text(encoding="utf-8")
-        page = environment().get_template("report.html.j2").render(
-            **view, css=Markup(css), js=Markup(js), csp=content_security_policy(css, js))
+        page = (
+            environment()
+            .get_template("report.html.j2")
+            .render(**view, css=Markup(css), js=Markup(js), csp=content_security_policy(css, js))
+        )
         out.write(page)

@@ -76,6 +76,7 @@ class Attribution:
 def needs_notice(spdx_id: str, rules: dict) -> bool:
     def listed(patterns) -> bool:
         return any(fnmatch.fnmatch(spdx_id.lower(), p.lower()) for p in patterns or ())
+
     if listed(rules.get("exclude")):
         return False
     if listed(rules.get("include")):
@@ -117,8 +118,11 @@ def notice_files(results: Mapping[str, Any], patterns) -> dict[str, set[str]]:
     """Source -> its files named like NOTICE, whose contents travel with the work."""
     found: dict[str, set[str]] = {}
     for tree in results.get("trees", []):
-        paths = {f["path"] for f in tree["scan"]["files"]
-                 if any(fnmatch.fnmatch(posixpath.basename(f["path"]).lower(), p.lower()) for p in patterns)}
+        paths = {
+            f["path"]
+            for f in tree["scan"]["files"]
+            if any(fnmatch.fnmatch(posixpath.basename(f["path"]).lower(), p.lower()) for p in patterns)
+        }
         if paths:
             found[f"{tree['dataset']} ({tree['root']})"] = paths
     return found
@@ -134,8 +138,14 @@ def compact(paths: set[str]) -> list[str]:
 
 
 def wrapped(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(printable(text), WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
-                         break_long_words=False, break_on_hyphens=False) or [indent]
+    return textwrap.wrap(
+        printable(text),
+        WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [indent]
 
 
 class NoticeFile(AuditWriter):
@@ -148,10 +158,16 @@ class NoticeFile(AuditWriter):
         found = collect(results, self.rules)
         model = printable((results.get("model") or {}).get("name") or "the audited model")
         version = (results.get("tool") or {}).get("version", "")
-        lines = [f"NOTICE: {model}", "",
-                 *textwrap.wrap("Copyright and licence notices that the licences of the training data require to "
-                                "be kept, grouped by licence, each followed by the licence text. Compiled by "
-                                f"licenselens {version} from the audit's scan results; review before use.", WIDTH)]
+        lines = [
+            f"NOTICE: {model}",
+            "",
+            *textwrap.wrap(
+                "Copyright and licence notices that the licences of the training data require to "
+                "be kept, grouped by licence, each followed by the licence text. Compiled by "
+                f"licenselens {version} from the audit's scan results; review before use.",
+                WIDTH,
+            ),
+        ]
         if not found:
             lines += ["", "No licence found in the audited data requires a notice."]
         for spdx_id in sorted(found, key=str.casefold):
@@ -173,13 +189,26 @@ class NoticeFile(AuditWriter):
                     lines += wrapped(group, "    ")
             # an unidentified licence's DB entry describes the category, it is no licence text
             text = None if key is None or license_db().is_unknown(key) else licence_text(spdx_id)
-            lines += ["", "Licence text:", "", text if text else
-                      "(not identified by ScanCode: keep the licence text found with the files)"]
+            lines += [
+                "",
+                "Licence text:",
+                "",
+                text if text else "(not identified by ScanCode: keep the licence text found with the files)",
+            ]
         notices = notice_files(results, self.rules.get("notice_files", ()))
         if notices:
-            lines += ["", "=" * WIDTH, "Notice files", "=" * WIDTH, "",
-                      *textwrap.wrap("These files carry notices that must be passed on with the work they belong "
-                                     "to (Apache-2.0 section 4(d)); add their contents here:", WIDTH)]
+            lines += [
+                "",
+                "=" * WIDTH,
+                "Notice files",
+                "=" * WIDTH,
+                "",
+                *textwrap.wrap(
+                    "These files carry notices that must be passed on with the work they belong "
+                    "to (Apache-2.0 section 4(d)); add their contents here:",
+                    WIDTH,
+                ),
+            ]
             for source in sorted(notices):
                 lines += wrapped(f"{source}:", "  ")
                 for group in compact(notices[source]):

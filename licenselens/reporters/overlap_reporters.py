@@ -23,22 +23,36 @@ class OverlapReporter(ABC):
 
 
 class OverlapTable(OverlapReporter):
-
     def write(self, header: dict, outputs: list[OutputResult], out: IO) -> None:
         console = Console(file=out, width=None if out.isatty() else 140)
-        table = Table(title=f"licenselens overlap — index of {header['index']['documents']:,} documents, "
-                            f"{header['index']['tokens']:,} tokens (n = {header['index']['n']})")
-        for column in ("output", "verdict", "tokens", "longest span (tokens / chars)", "coverage",
-                       "closest source", "similarity", "licence"):
+        table = Table(
+            title=f"licenselens overlap — index of {header['index']['documents']:,} documents, "
+            f"{header['index']['tokens']:,} tokens (n = {header['index']['n']})"
+        )
+        for column in (
+            "output",
+            "verdict",
+            "tokens",
+            "longest span (tokens / chars)",
+            "coverage",
+            "closest source",
+            "similarity",
+            "licence",
+        ):
             table.add_column(column, overflow="fold")
         for r in outputs:
             top = r.spans[0].sources[0] if r.spans and r.spans[0].sources else None
             near = r.near[0] if r.near else None
             source = top or near
             table.add_row(
-                r.id, r.verdict, str(r.tokens), f"{r.longest_span_tokens} / {r.longest_span_chars}",
-                f"{r.coverage * 100:.1f}%", f"{source.dataset}:{source.doc_id}" if source else "—",
-                f"{near.similarity:.2f}" if near else "—", (source.license if source else None) or "—",
+                r.id,
+                r.verdict,
+                str(r.tokens),
+                f"{r.longest_span_tokens} / {r.longest_span_chars}",
+                f"{r.coverage * 100:.1f}%",
+                f"{source.dataset}:{source.doc_id}" if source else "—",
+                f"{near.similarity:.2f}" if near else "—",
+                (source.license if source else None) or "—",
             )
         console.print(table)
 
@@ -71,13 +85,27 @@ class OverlapParquet(OverlapReporter):
             for key in ("spans", "near", "precision"):
                 data[key] = json.dumps(data[key], ensure_ascii=False)
             rows.append(data)
-        schema = pa.schema([("id", pa.string()), ("verdict", pa.string()), ("tokens", pa.int64()),
-                            ("chars", pa.int64()), ("longest_span_tokens", pa.int64()),
-                            ("longest_span_chars", pa.int64()), ("coverage", pa.float64()),
-                            ("precision", pa.string()), ("spans", pa.string()), ("near", pa.string())],
-                           metadata={"licenselens": json.dumps(header)})
+        schema = pa.schema(
+            [
+                ("id", pa.string()),
+                ("verdict", pa.string()),
+                ("tokens", pa.int64()),
+                ("chars", pa.int64()),
+                ("longest_span_tokens", pa.int64()),
+                ("longest_span_chars", pa.int64()),
+                ("coverage", pa.float64()),
+                ("precision", pa.string()),
+                ("spans", pa.string()),
+                ("near", pa.string()),
+            ],
+            metadata={"licenselens": json.dumps(header)},
+        )
         pq.write_table(pa.Table.from_pylist(rows, schema=schema), out)
 
 
-OVERLAP_REPORTERS: dict[str, type[OverlapReporter]] = {"table": OverlapTable, "json": OverlapJson, "jsonl": OverlapJsonLines,
-                     "parquet": OverlapParquet}
+OVERLAP_REPORTERS: dict[str, type[OverlapReporter]] = {
+    "table": OverlapTable,
+    "json": OverlapJson,
+    "jsonl": OverlapJsonLines,
+    "parquet": OverlapParquet,
+}

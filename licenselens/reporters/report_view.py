@@ -20,8 +20,12 @@ from licenselens.types.policy import VERDICTS, Verdict
 
 TOP_SPANS = 5  # per dataset, shown beside their source passages
 # Where a position's evidence links when the number is derived, not a row of the evidence table
-DERIVED_ROWS = {"open_share": "governing", "public_domain_share": "governing", "no_licence_share": "governing",
-                "outputs_reproducing": "overlap"}
+DERIVED_ROWS = {
+    "open_share": "governing",
+    "public_domain_share": "governing",
+    "no_licence_share": "governing",
+    "outputs_reproducing": "overlap",
+}
 
 
 def slug(name: str) -> str:
@@ -48,9 +52,14 @@ def segments(text: str, spans: list[dict]) -> list[dict]:
 
 def _output_view(output: dict) -> dict:
     sources = sorted({(src["dataset"], src["license"] or "unknown") for s in output["spans"] for src in s["sources"]})
-    return {**output, "anchor": f"output-{slug(output['id'])}", "segments": segments(output["text"], output["spans"]),
-            "source_datasets": sorted({d for d, _ in sources}), "source_licenses": sorted({lic for _, lic in sources}),
-            "best_near": max((m["similarity"] for m in output["near"]), default=None)}
+    return {
+        **output,
+        "anchor": f"output-{slug(output['id'])}",
+        "segments": segments(output["text"], output["spans"]),
+        "source_datasets": sorted({d for d, _ in sources}),
+        "source_licenses": sorted({lic for _, lic in sources}),
+        "best_near": max((m["similarity"] for m in output["near"]), default=None),
+    }
 
 
 def _dataset_spans(outputs: list[dict], dataset: str) -> list[dict]:
@@ -59,10 +68,18 @@ def _dataset_spans(outputs: list[dict], dataset: str) -> list[dict]:
         for span in output["spans"]:
             source = next((s for s in span["sources"] if s["dataset"] == dataset), None)
             if source and span.get("source_passage") and span["sources"][0] is source:
-                found.append({"output": output["id"], "output_anchor": f"output-{slug(output['id'])}",
-                              "text": output["text"][span["start_char"]:span["end_char"]],
-                              "tokens": span["tokens"], "chars": span["chars"], "source": source,
-                              "passage": span["source_passage"], "source_count": span["source_count"]})
+                found.append(
+                    {
+                        "output": output["id"],
+                        "output_anchor": f"output-{slug(output['id'])}",
+                        "text": output["text"][span["start_char"] : span["end_char"]],
+                        "tokens": span["tokens"],
+                        "chars": span["chars"],
+                        "source": source,
+                        "passage": span["source_passage"],
+                        "source_count": span["source_count"],
+                    }
+                )
     return sorted(found, key=lambda s: (-s["tokens"], s["output"]))[:TOP_SPANS]
 
 
@@ -72,13 +89,20 @@ def _linked(fair_use: dict | None, anchor: str, evidence: dict) -> dict | None:
         return None
 
     def link(item: dict) -> dict:
-        cited = [{**e, "href": f"#{anchor}-" + (slug(e["metric"]) if e["metric"] in evidence
-                                                 else DERIVED_ROWS.get(e["metric"], "evidence"))}
-                 for e in item["evidence"]]
+        cited = [
+            {
+                **e,
+                "href": f"#{anchor}-"
+                + (slug(e["metric"]) if e["metric"] in evidence else DERIVED_ROWS.get(e["metric"], "evidence")),
+            }
+            for e in item["evidence"]
+        ]
         return {**item, "evidence": cited}
 
-    return {"us": {**fair_use["us"], "factors": [link(f) for f in fair_use["us"]["factors"]]},
-            "jurisdictions": [{**j, "points": [link(p) for p in j["points"]]} for j in fair_use["jurisdictions"]]}
+    return {
+        "us": {**fair_use["us"], "factors": [link(f) for f in fair_use["us"]["factors"]]},
+        "jurisdictions": [{**j, "points": [link(p) for p in j["points"]]} for j in fair_use["jurisdictions"]],
+    }
 
 
 def _pii_samples(rows: list[dict], dataset: str) -> list[str]:
@@ -96,12 +120,20 @@ def _datasets(results: Mapping[str, Any], assessment: dict) -> list[dict]:
     views = []
     for d in results["corpus"]["datasets"]:
         anchor = f"dataset-{slug(d['name'])}"
-        views.append({
-            **d, "anchor": anchor, "evidence": results["evidence"]["datasets"][d["name"]],
-            "obligations": obligations(d["licenses"]), "spans": _dataset_spans(outputs, d["name"]),
-            "pii_samples": _pii_samples(rows, d["name"]), "policy_verdicts": verdicts.get(d["name"], {}),
-            "fair_use": _linked(assessment["datasets"].get(d["name"]), anchor, results["evidence"]["datasets"][d["name"]]),
-        })
+        views.append(
+            {
+                **d,
+                "anchor": anchor,
+                "evidence": results["evidence"]["datasets"][d["name"]],
+                "obligations": obligations(d["licenses"]),
+                "spans": _dataset_spans(outputs, d["name"]),
+                "pii_samples": _pii_samples(rows, d["name"]),
+                "policy_verdicts": verdicts.get(d["name"], {}),
+                "fair_use": _linked(
+                    assessment["datasets"].get(d["name"]), anchor, results["evidence"]["datasets"][d["name"]]
+                ),
+            }
+        )
     return views
 
 
@@ -109,8 +141,16 @@ def _stages(datasets: list[dict]) -> list[dict]:
     by_stage = defaultdict(list)
     for d in datasets:
         by_stage[d["stage"]].append(d)
-    return [{"stage": s, "datasets": by_stage[s], "documents": sum(d["documents"] for d in by_stage[s]),
-             "tokens": sum(d["tokens"] for d in by_stage[s])} for s in STAGES if by_stage[s]]
+    return [
+        {
+            "stage": s,
+            "datasets": by_stage[s],
+            "documents": sum(d["documents"] for d in by_stage[s]),
+            "tokens": sum(d["tokens"] for d in by_stage[s]),
+        }
+        for s in STAGES
+        if by_stage[s]
+    ]
 
 
 def _headline(results: Mapping[str, Any]) -> list[dict]:
@@ -122,15 +162,30 @@ def _headline(results: Mapping[str, Any]) -> list[dict]:
         {"label": "datasets", "value": f"{t['datasets']:,}", "href": "#datasets"},
         {"label": "documents", "value": f"{t['documents']:,}", "href": "#documents"},
         {"label": "tokens", "value": f"{t['tokens']:,}", "href": "#datasets"},
-        {"label": "datasets whose text contradicts their declared licence",
-         "value": f"{t['datasets_with_mismatches']['count']} of {t['datasets_with_declared_license']}",
-         "href": "#documents", "filter": "is:mismatch"},
-        {"label": "documents with a TDM opt-out", "value": f"{t['tdm_opt_out']['share']:.1%}",
-         "href": "#documents", "filter": "is:opt-out"},
-        {"label": "documents with personal information", "value": f"{t['personal_information']['share']:.1%}",
-         "href": "#documents", "filter": "is:pii"},
-        {"label": "model outputs reproducing training text (verbatim or near-verbatim)",
-         "value": f"{copying} of {outputs}", "href": "#outputs", "filter": "is:verbatim"},
+        {
+            "label": "datasets whose text contradicts their declared licence",
+            "value": f"{t['datasets_with_mismatches']['count']} of {t['datasets_with_declared_license']}",
+            "href": "#documents",
+            "filter": "is:mismatch",
+        },
+        {
+            "label": "documents with a TDM opt-out",
+            "value": f"{t['tdm_opt_out']['share']:.1%}",
+            "href": "#documents",
+            "filter": "is:opt-out",
+        },
+        {
+            "label": "documents with personal information",
+            "value": f"{t['personal_information']['share']:.1%}",
+            "href": "#documents",
+            "filter": "is:pii",
+        },
+        {
+            "label": "model outputs reproducing training text (verbatim or near-verbatim)",
+            "value": f"{copying} of {outputs}",
+            "href": "#outputs",
+            "filter": "is:verbatim",
+        },
         {"label": "input errors", "value": f"{t['errors'] + len(results['overlap']['errors'])}", "href": "#errors"},
     ]
     return [{"filter": None, **h} for h in items]
@@ -141,8 +196,9 @@ def _charts(results: Mapping[str, Any], datasets: list[dict]) -> dict:
     return {
         "categories": stacked_bars([(d["name"], d["governing_categories"], f"#{d['anchor']}") for d in datasets]),
         "verdicts": bar_chart([(v, by_verdict[v], "#outputs", v) for v in OVERLAP_VERDICTS]),
-        "spans": histogram(results["overlap"]["span_lengths"], results["overlap"]["thresholds"]["verbatim"]
-                           ["min_span_tokens"]),
+        "spans": histogram(
+            results["overlap"]["span_lengths"], results["overlap"]["thresholds"]["verbatim"]["min_span_tokens"]
+        ),
     }
 
 
@@ -154,11 +210,19 @@ def _files(results: Mapping[str, Any]) -> list[dict]:
             verdicts[f["path"]].append(f["verdict"])
         for f in tree["scan"]["files"]:
             worst = max(verdicts.get(f["path"], [Verdict.ALLOW.value]), key=VERDICTS.index)
-            files.append({"dataset": tree["dataset"], "root": tree["root"], "path": f["path"],
-                          "license": f["license_expression_spdx"], "file_type": f["file_type"],
-                          "categories": sorted({d["category"] for d in f["detections"]}),
-                          "holders": [h["value"] for h in f["holders"]], "policy_verdict": worst,
-                          "errors": [f"{e['code']}: {e['message']}" for e in f["errors"]]})
+            files.append(
+                {
+                    "dataset": tree["dataset"],
+                    "root": tree["root"],
+                    "path": f["path"],
+                    "license": f["license_expression_spdx"],
+                    "file_type": f["file_type"],
+                    "categories": sorted({d["category"] for d in f["detections"]}),
+                    "holders": [h["value"] for h in f["holders"]],
+                    "policy_verdict": worst,
+                    "errors": [f"{e['code']}: {e['message']}" for e in f["errors"]],
+                }
+            )
     return files
 
 
@@ -167,10 +231,17 @@ def build_view(results: Mapping[str, Any], assessment: dict, ai_act: dict) -> di
     errors = [{"dataset": d["name"], **e} for d in results["corpus"]["datasets"] for e in d["errors"]]
     errors += [{"dataset": "outputs", **e} for e in results["overlap"]["errors"]]
     return {
-        "r": results, "assessment": assessment, "ai_act": ai_act, "datasets": datasets,
-        "stages": _stages(datasets), "headline": _headline(results), "charts": _charts(results, datasets),
-        "outputs": [_output_view(o) for o in results["overlap"]["outputs"]], "files": _files(results),
-        "errors": errors, "verdicts": OVERLAP_VERDICTS,
+        "r": results,
+        "assessment": assessment,
+        "ai_act": ai_act,
+        "datasets": datasets,
+        "stages": _stages(datasets),
+        "headline": _headline(results),
+        "charts": _charts(results, datasets),
+        "outputs": [_output_view(o) for o in results["overlap"]["outputs"]],
+        "files": _files(results),
+        "errors": errors,
+        "verdicts": OVERLAP_VERDICTS,
         # the evidence table speaks counsel's words: the metric labels of rules/fair_use.yaml
         "metric_labels": {key: spec["label"] for key, spec in load_rules()["metrics"].items()},
     }

@@ -115,10 +115,15 @@ class Licences:
             info = license_db().by_key.get(key) if key else None
             name = info.name if info else ref
             text = licence_text(ref) or f"{name}: licenselens found this licence reference; no licence text is known."
-            infos.append(ExtractedLicensingInfo(
-                license_id=ref, extracted_text=text, license_name=name,
-                cross_references=[f"https://scancode-licensedb.aboutcode.org/{key}"] if info else [],
-                comment=f"ScanCode licence key {key}" if info else None))
+            infos.append(
+                ExtractedLicensingInfo(
+                    license_id=ref,
+                    extracted_text=text,
+                    license_name=name,
+                    cross_references=[f"https://scancode-licensedb.aboutcode.org/{key}"] if info else [],
+                    comment=f"ScanCode licence key {key}" if info else None,
+                )
+            )
         return infos
 
 
@@ -150,17 +155,27 @@ class SpdxDocument(AuditWriter):
                 relationships.append(Relationship(package.spdx_id, RelationshipType.CONTAINS, element.spdx_id))
         without_sha1 = sum(ChecksumAlgorithm.SHA1 not in [c.algorithm for c in f.checksums] for f in files)
         if without_sha1:
-            gaps.append(f"{without_sha1} files lack the SHA1 checksum SPDX 2.3 requires: they were not found "
-                        "unchanged when this document was written.")
+            gaps.append(
+                f"{without_sha1} files lack the SHA1 checksum SPDX 2.3 requires: they were not found "
+                "unchanged when this document was written."
+            )
         creation = CreationInfo(
-            spdx_version="SPDX-2.3", spdx_id="SPDXRef-DOCUMENT", name=f"licenselens audit of {model}",
+            spdx_version="SPDX-2.3",
+            spdx_id="SPDXRef-DOCUMENT",
+            name=f"licenselens audit of {model}",
             document_namespace=f"https://licenselens.invalid/spdx/{quote(model, safe='')}-{digest}",
             creators=[Actor(ActorType.TOOL, f"licenselens-{tool.get('version', '')}")],
             created=datetime.fromisoformat(results["created"]),
             creator_comment="Licences and copyrights as detected; concluded licences are left to a reviewer.",
-            document_comment=" ".join(gaps) or None)
-        document = Document(creation, packages=packages, files=files, relationships=relationships,
-                            extracted_licensing_info=licences.extracted_infos())
+            document_comment=" ".join(gaps) or None,
+        )
+        document = Document(
+            creation,
+            packages=packages,
+            files=files,
+            relationships=relationships,
+            extracted_licensing_info=licences.extracted_infos(),
+        )
         # validated by the tests; an audit must still write what it has (e.g. files lacking SHA1)
         write_document_to_stream(document, out, validate=False)
         out.write("\n")
@@ -170,15 +185,20 @@ class SpdxDocument(AuditWriter):
         parsed = licences.expression(declared)
         detected = [f["license_expression_spdx"] for f in tree["scan"]["files"] if f["license_expression_spdx"]]
         return Package(
-            spdx_id=f"SPDXRef-Package-{n}-{spdx_id_part(tree['dataset'])}", name=tree["dataset"],
-            download_location=SpdxNoAssertion(), files_analyzed=True,
+            spdx_id=f"SPDXRef-Package-{n}-{spdx_id_part(tree['dataset'])}",
+            name=tree["dataset"],
+            download_location=SpdxNoAssertion(),
+            files_analyzed=True,
             license_concluded=SpdxNoAssertion(),
             license_declared=parsed if parsed is not None else SpdxNoAssertion(),
-            license_comment=f"Declared licence, not an SPDX expression: {declared}" if declared and parsed is None
+            license_comment=f"Declared licence, not an SPDX expression: {declared}"
+            if declared and parsed is None
             else None,
             license_info_from_files=licences.symbols(detected) or [SpdxNone()],
-            copyright_text=SpdxNoAssertion(), primary_package_purpose=PackagePurpose.SOURCE,
-            comment=f"Source tree {tree['root']}")
+            copyright_text=SpdxNoAssertion(),
+            primary_package_purpose=PackagePurpose.SOURCE,
+            comment=f"Source tree {tree['root']}",
+        )
 
     def _file(self, spdx_id: str, root: str, f: dict, licences: Licences) -> File:
         checksums = [Checksum(ChecksumAlgorithm.SHA256, f["sha256"])]
@@ -194,7 +214,12 @@ class SpdxDocument(AuditWriter):
             found = [SpdxNone() if f["file_type"] == "text" and not f["errors"] else SpdxNoAssertion()]
         copyrights = sorted({c["value"] for c in f["copyrights"]})
         return File(
-            name=f"./{f['path']}", spdx_id=spdx_id, checksums=checksums, file_types=[FILE_TYPES[f["file_type"]]] if f["file_type"] in FILE_TYPES else [],
-            license_concluded=SpdxNoAssertion(), license_info_in_file=found,
+            name=f"./{f['path']}",
+            spdx_id=spdx_id,
+            checksums=checksums,
+            file_types=[FILE_TYPES[f["file_type"]]] if f["file_type"] in FILE_TYPES else [],
+            license_concluded=SpdxNoAssertion(),
+            license_info_in_file=found,
             license_comment=f"Not SPDX expressions: {'; '.join(unstated)}" if unstated else None,
-            copyright_text="\n".join(copyrights) if copyrights else SpdxNoAssertion())
+            copyright_text="\n".join(copyrights) if copyrights else SpdxNoAssertion(),
+        )

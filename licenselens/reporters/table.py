@@ -10,8 +10,15 @@ from rich.table import Table
 from licenselens.reporters.base import Reporter
 from licenselens.types.scan import ScanResult
 
-CATEGORY_STYLE = {"Permissive": "green", "Public Domain": "green", "Copyleft": "red", "Copyleft Limited": "yellow",
-                  "Commercial": "magenta", "Proprietary Free": "magenta", "Source-available": "magenta"}
+CATEGORY_STYLE = {
+    "Permissive": "green",
+    "Public Domain": "green",
+    "Copyleft": "red",
+    "Copyleft Limited": "yellow",
+    "Commercial": "magenta",
+    "Proprietary Free": "magenta",
+    "Source-available": "magenta",
+}
 
 
 class TableReporter(Reporter):
@@ -24,16 +31,24 @@ class TableReporter(Reporter):
             categories = sorted({d.category for d in f.detections})
             cat_text = ", ".join(f"[{CATEGORY_STYLE.get(c, 'white')}]{c}[/]" for c in categories)
             notes = "; ".join([e.code for e in f.errors] + ([f.skipped] if f.skipped else []))
-            files.add_row(f.path, f.license_expression_spdx or "-", cat_text,
-                          ", ".join(sorted({d.detector for d in f.detections})),
-                          ", ".join(sorted({h.value for h in f.holders})), notes)
+            files.add_row(
+                f.path,
+                f.license_expression_spdx or "-",
+                cat_text,
+                ", ".join(sorted({d.detector for d in f.detections})),
+                ", ".join(sorted({h.value for h in f.holders})),
+                notes,
+            )
         console.print(files)
 
         s = result.summary
         totals = Table(title="Summary", show_header=False)
         totals.add_column("what")
         totals.add_column("value", overflow="fold")
-        totals.add_row("declared licence", f"{s.declared_license_expression_spdx or '-'} ({', '.join(s.declared_license_sources) or 'no declaring file'})")
+        totals.add_row(
+            "declared licence",
+            f"{s.declared_license_expression_spdx or '-'} ({', '.join(s.declared_license_sources) or 'no declaring file'})",
+        )
         totals.add_row("files", f"{s.files} ({s.scanned} text, {s.binary} binary, {s.failed} with errors)")
         totals.add_row("files without licence", str(len(s.files_without_license)))
         totals.add_row("categories", ", ".join(f"{k}: {v}" for k, v in s.categories.items()) or "-")

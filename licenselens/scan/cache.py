@@ -73,7 +73,7 @@ class FindingsCache:
         keys = list(keys)
         found: dict[str, Findings] = {}
         for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
+            chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
             try:
                 rows = self.conn.execute(f"SELECT key, data FROM findings WHERE key IN ({marks})", chunk).fetchall()
@@ -144,5 +144,3 @@ def store(cache: FindingsCache, fresh: dict[str, Findings], options: ScanOptions
         elif transient <= LIMIT_ERRORS:
             items.append((_limits_key(key, options), findings))
     cache.put_many(items)
-
-

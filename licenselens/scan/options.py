@@ -14,7 +14,9 @@ class ScanOptions:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     max_file_size: int = 50 * 1024 * 1024
     timeout: float = 120.0
-    max_memory: int = DEFAULT_MEMORY_ALLOWANCE  # bytes one file's ScanCode analysis may add to a worker (docs/limits.md)
+    max_memory: int = (
+        DEFAULT_MEMORY_ALLOWANCE  # bytes one file's ScanCode analysis may add to a worker (docs/limits.md)
+    )
     use_cache: bool = True
     cache_dir: str | None = None
     detectors: tuple[str, ...] = tuple(DETECTORS)

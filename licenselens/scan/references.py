@@ -92,22 +92,31 @@ def follow_references(results: Sequence[FileResult]) -> list[FileResult]:
             for name in names:
                 target = _find(name, current.path, by_path)
                 if target is not None:
-                    referenced += [(out[target].path, d) for d in out[target].detections if d.detector == "licensedcode"]
+                    referenced += [
+                        (out[target].path, d) for d in out[target].detections if d.detector == "licensedcode"
+                    ]
             if not referenced:
                 continue
             if not use_referenced(_combine([d.license_expression for _, d in referenced]), detection):
                 continue
             matches = detection.matches + tuple(
-                dataclasses.replace(m, from_file=source) for source, d in referenced for m in d.matches)
+                dataclasses.replace(m, from_file=source) for source, d in referenced for m in d.matches
+            )
             expression = expression_after_reference(matches)
             if expression is None:
                 continue
             detections[n] = dataclasses.replace(
-                detection, matches=matches, license_expression=expression,
-                license_expression_spdx=_to_spdx(expression), category=license_db().category(expression))
+                detection,
+                matches=matches,
+                license_expression=expression,
+                license_expression_spdx=_to_spdx(expression),
+                category=license_db().category(expression),
+            )
             changed = True
         if changed:
             out[i] = dataclasses.replace(
-                current, detections=tuple(detections),
-                license_expression_spdx=combine_spdx(d.license_expression_spdx for d in detections))
+                current,
+                detections=tuple(detections),
+                license_expression_spdx=combine_spdx(d.license_expression_spdx for d in detections),
+            )
     return out

@@ -58,8 +58,9 @@ def _detection(expression: str, where: str) -> Detection:
 REUSE_INFO = ("spdx-tag", NAME)
 
 
-def _with(result: FileResult, detections: list[Detection], statements: list[Statement],
-          replace: bool = False) -> FileResult:
+def _with(
+    result: FileResult, detections: list[Detection], statements: list[Statement], replace: bool = False
+) -> FileResult:
     """``result`` with REUSE information added, or replacing the file's own tags when ``replace``."""
     kept = tuple(d for d in result.detections if not (replace and d.detector in REUSE_INFO))
     kept_statements = tuple(s for s in result.copyrights if not (replace and s.detector in REUSE_INFO))
@@ -129,7 +130,7 @@ def apply_reuse(results: Sequence[FileResult], entries: Sequence[Entry]) -> list
         for base, annotations in tomls.items():
             if base and not candidate.path.startswith(base + "/"):
                 continue
-            rel = candidate.path[len(base) + 1:] if base else candidate.path
+            rel = candidate.path[len(base) + 1 :] if base else candidate.path
             chosen = None
             for globs, precedence, detections, statements in annotations:
                 if any(g.match(rel) for g in globs):

@@ -104,29 +104,57 @@ def to_file_result(source: SourceFile, findings: Findings) -> FileResult:
     for st in findings.statements:
         statements[st.kind].append(st)
     return FileResult(
-        path=source.path, sha256=source.sha256, size=source.size, file_type=findings.file_type,
+        path=source.path,
+        sha256=source.sha256,
+        size=source.size,
+        file_type=findings.file_type,
         license_expression_spdx=combine_spdx(d.license_expression_spdx for d in findings.detections),
-        detections=findings.detections, clues=findings.clues,
-        copyrights=tuple(statements["copyright"]), holders=tuple(statements["holder"]),
-        authors=tuple(statements["author"]), errors=findings.errors, warnings=findings.warnings,
+        detections=findings.detections,
+        clues=findings.clues,
+        copyrights=tuple(statements["copyright"]),
+        holders=tuple(statements["holder"]),
+        authors=tuple(statements["author"]),
+        errors=findings.errors,
+        warnings=findings.warnings,
         skipped=findings.skipped,
     )
 
 
 def findings_of(result: FileResult) -> Findings:
     """A file's result as the detectors' Findings again (statements of every kind together)."""
-    return Findings(detections=result.detections, clues=result.clues,
-                    statements=result.copyrights + result.holders + result.authors, errors=result.errors,
-                    warnings=result.warnings, file_type=result.file_type, skipped=result.skipped)
+    return Findings(
+        detections=result.detections,
+        clues=result.clues,
+        statements=result.copyrights + result.holders + result.authors,
+        errors=result.errors,
+        warnings=result.warnings,
+        file_type=result.file_type,
+        skipped=result.skipped,
+    )
 
 
 def failed_result(path: str, error: FileError, size: int = 0) -> FileResult:
-    return FileResult(path=path, sha256=None, size=size, file_type="error", license_expression_spdx=None,
-                      detections=(), clues=(), copyrights=(), holders=(), authors=(), errors=(error,))
+    return FileResult(
+        path=path,
+        sha256=None,
+        size=size,
+        file_type="error",
+        license_expression_spdx=None,
+        detections=(),
+        clues=(),
+        copyrights=(),
+        holders=(),
+        authors=(),
+        errors=(error,),
+    )
 
 
-def scan_tree(paths: Sequence[str], options: ScanOptions = ScanOptions(), progress: Progress | None = None,
-              policy: Policy | None = None) -> tuple[ScanResult, RunStats]:
+def scan_tree(
+    paths: Sequence[str],
+    options: ScanOptions = ScanOptions(),
+    progress: Progress | None = None,
+    policy: Policy | None = None,
+) -> tuple[ScanResult, RunStats]:
     """Every file under ``paths`` (folders or files): per-file findings, then the cross-file steps,
     the summary and, given a policy, its findings."""
     started = time.monotonic()
@@ -165,10 +193,15 @@ def scan_tree(paths: Sequence[str], options: ScanOptions = ScanOptions(), progre
     results = follow_references(sorted(results, key=lambda r: r.path))
     results = apply_reuse(results, entries)
     report = PolicyReport(policy.name, tuple(evaluate_files(policy, results))) if policy else None
-    result = ScanResult(tool=tool_stamp(), roots=tuple(paths), files=tuple(results), summary=summarise(results),
-                        policy=report)
+    result = ScanResult(
+        tool=tool_stamp(), roots=tuple(paths), files=tuple(results), summary=summarise(results), policy=report
+    )
     from_cache = sum(1 for s in sources if keys[s.location] in known)
-    stats = RunStats(files=len(results), analysed=len(computed), from_cache=from_cache,
-                     deduplicated=len(sources) - from_cache - len(computed),
-                     seconds=round(time.monotonic() - started, 3))
+    stats = RunStats(
+        files=len(results),
+        analysed=len(computed),
+        from_cache=from_cache,
+        deduplicated=len(sources) - from_cache - len(computed),
+        seconds=round(time.monotonic() - started, 3),
+    )
     return result, stats

@@ -51,8 +51,7 @@ def summarise(results: Sequence[FileResult]) -> ScanSummary:
             declared_sources.append(r.path)
             declared.extend(d.license_expression_spdx for d in r.detections)
     licenses = tuple(
-        LicenseCount(expr, cat, n)
-        for (expr, cat), n in sorted(per_expression.items(), key=lambda kv: (-kv[1], kv[0]))
+        LicenseCount(expr, cat, n) for (expr, cat), n in sorted(per_expression.items(), key=lambda kv: (-kv[1], kv[0]))
     )
     return ScanSummary(
         files=len(results),

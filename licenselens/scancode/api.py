@@ -17,8 +17,9 @@ def query_tokens(text: str) -> set[str]:
     return set(query_tokenizer(text))
 
 
-def file_licenses(location: str, timeout: float, detector: str,
-                  memory_allowance: int = DEFAULT_MEMORY_ALLOWANCE) -> Findings:
+def file_licenses(
+    location: str, timeout: float, detector: str, memory_allowance: int = DEFAULT_MEMORY_ALLOWANCE
+) -> Findings:
     from scancode.api import get_licenses
 
     load_index()
@@ -31,15 +32,21 @@ def file_licenses(location: str, timeout: float, detector: str,
     )
 
 
-def file_copyrights(location: str, timeout: float, detector: str,
-                    memory_allowance: int = DEFAULT_MEMORY_ALLOWANCE) -> Findings:
+def file_copyrights(
+    location: str, timeout: float, detector: str, memory_allowance: int = DEFAULT_MEMORY_ALLOWANCE
+) -> Findings:
     from scancode.api import get_copyrights
 
     value, error = call_scancode(get_copyrights, location, timeout, detector, memory_allowance=memory_allowance)
     if error:
         return Findings(errors=(error,))
-    return Findings(statements=tuple(Statement(kind, item[kind], item["start_line"], item["end_line"], detector)
-                                     for kind, plural in STATEMENT_KINDS for item in value.get(plural, [])))
+    return Findings(
+        statements=tuple(
+            Statement(kind, item[kind], item["start_line"], item["end_line"], detector)
+            for kind, plural in STATEMENT_KINDS
+            for item in value.get(plural, [])
+        )
+    )
 
 
 def _get_package_data(location, deadline):
@@ -48,8 +55,9 @@ def _get_package_data(location, deadline):
     return get_package_data(location, deadline=deadline)
 
 
-def file_packages(location: str, timeout: float, detector: str,
-                  memory_allowance: int = DEFAULT_MEMORY_ALLOWANCE) -> Findings:
+def file_packages(
+    location: str, timeout: float, detector: str, memory_allowance: int = DEFAULT_MEMORY_ALLOWANCE
+) -> Findings:
     """Declared licences of the package manifests packagedcode reads in the file."""
     load_index()  # packagedcode matches declared licence statements with it
     value, error = call_scancode(_get_package_data, location, timeout, detector, memory_allowance=memory_allowance)
@@ -59,11 +67,16 @@ def file_packages(location: str, timeout: float, detector: str,
     for package in value.get("package_data", []):
         found = [to_detection(d, detector) for d in package.get("license_detections") or []]
         if not found and package.get("declared_license_expression"):
-            found = [to_detection({
-                "license_expression": package["declared_license_expression"],
-                "license_expression_spdx": package.get("declared_license_expression_spdx"),
-                "matches": [],
-            }, detector)]
+            found = [
+                to_detection(
+                    {
+                        "license_expression": package["declared_license_expression"],
+                        "license_expression_spdx": package.get("declared_license_expression_spdx"),
+                        "matches": [],
+                    },
+                    detector,
+                )
+            ]
         detections.extend(found)
     return Findings(detections=tuple(detections))
 
@@ -71,9 +84,11 @@ def file_packages(location: str, timeout: float, detector: str,
 def _license_mappings(query_string: str, deadline: float) -> list[dict]:
     from licensedcode.detection import detect_licenses
 
-    return [d.to_dict(include_text=False, license_text_diagnostics=False, license_diagnostics=False)
-            | {"clue": d.license_expression is None}
-            for d in detect_licenses(query_string=query_string, deadline=deadline)]
+    return [
+        d.to_dict(include_text=False, license_text_diagnostics=False, license_diagnostics=False)
+        | {"clue": d.license_expression is None}
+        for d in detect_licenses(query_string=query_string, deadline=deadline)
+    ]
 
 
 def text_licenses(text: str, timeout: float, detector: str) -> Findings:

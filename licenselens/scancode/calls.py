@@ -71,8 +71,14 @@ def _give_back_memory() -> None:
         pass
 
 
-def call_scancode(func: Callable[..., Any], location: str | None, timeout: float, detector: str,
-                  memory_allowance: int = DEFAULT_MEMORY_ALLOWANCE, **kwargs: Any) -> tuple[Any, FileError | None]:
+def call_scancode(
+    func: Callable[..., Any],
+    location: str | None,
+    timeout: float,
+    detector: str,
+    memory_allowance: int = DEFAULT_MEMORY_ALLOWANCE,
+    **kwargs: Any,
+) -> tuple[Any, FileError | None]:
     """Call a ScanCode function (on ``location``, or on ``kwargs`` alone) with its deadline, a hard SIGALRM
     limit and a memory allowance: (value, None), or (None, the error for this file)."""
     from scancode.interrupt import interruptible

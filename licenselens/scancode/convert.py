@@ -17,7 +17,10 @@ def rule_facts(m: dict) -> dict:
     # ScanCode's detection.is_license_intro, from the match mapping
     intro_rule = rule.is_license_intro or rule.is_license_clue or rule.license_expression == "free-unknown"
     exact = m.get("matcher") == "2-aho" or float(m.get("match_coverage") or 0) == 100
-    return {"referenced_filenames": tuple(rule.referenced_filenames or ()), "is_license_intro": bool(intro_rule and exact)}
+    return {
+        "referenced_filenames": tuple(rule.referenced_filenames or ()),
+        "is_license_intro": bool(intro_rule and exact),
+    }
 
 
 def to_match(m: dict) -> LicenseMatch:

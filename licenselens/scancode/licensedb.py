@@ -35,6 +35,8 @@ def index_version() -> str:
         st = index_file.stat()
         stamp = f"{st.st_size}-{st.st_mtime_ns}"
     return f"scancode-{version('scancode-toolkit')}-{stamp}"
+
+
 # ScanCode key expressions ("mit OR apache-2.0"): no symbol table, keys kept as written
 _KEY_LICENSING = Licensing()
 
@@ -137,8 +139,10 @@ class LicenseDB:
         if isinstance(node, LicenseSymbol) or not getattr(node, "args", None):
             return self.category_of_key(to_key(getattr(node, "key", str(node))))
         parts = [self._rank(a, to_key) for a in node.args]
+
         def order(category: str) -> int:
             return self.severity.get(category, len(self.severity))
+
         return min(parts, key=order) if isinstance(node, OR) else max(parts, key=order)
 
     def is_non_commercial(self, key: str) -> bool:
@@ -156,7 +160,7 @@ class LicenseDB:
     def key_for_spdx(self, spdx_id: str) -> str | None:
         key = self.key_by_spdx.get(spdx_id.lower())
         if key is None and spdx_id.lower().startswith("licenseref-scancode-"):
-            key = spdx_id[len("licenseref-scancode-"):].lower()
+            key = spdx_id[len("licenseref-scancode-") :].lower()
         return key
 
 

@@ -29,8 +29,9 @@ class PhraseRules:
         signals = []
         for item in table["signals"]:
             try:
-                patterns = tuple(re.compile(_spaces_match_whitespace(p), re.IGNORECASE | re.DOTALL)
-                                 for p in item["patterns"])
+                patterns = tuple(
+                    re.compile(_spaces_match_whitespace(p), re.IGNORECASE | re.DOTALL) for p in item["patterns"]
+                )
             except (re.error, KeyError, TypeError) as exc:
                 raise ValueError(f"{source}: signal {item.get('id')!r}: bad pattern: {exc}") from exc
             signals.append(PhraseSignal(item["id"], item.get("category", ""), item.get("description", ""), patterns))

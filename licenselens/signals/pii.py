@@ -216,21 +216,26 @@ def find_pii(text: str, max_samples: int = 5) -> PiiFindings:
 
 # --- e-mail and IPv6: anchored on characters that ordinary text rarely has ---
 
+
 def _find_emails(text: str, rules: _Rules, hits: list) -> None:
     anchor = rules.email_anchor
     at = text.find(anchor)
     while at != -1:
         resume = at + 1
-        before = rules.local_part.match(text[max(0, at - 65):at][::-1])
+        before = rules.local_part.match(text[max(0, at - 65) : at][::-1])
         domain = rules.domain.match(text, at + 1) if before else None
         if domain and before:
             local = before.group()[::-1].lstrip(".")
             # 65 characters matched: the local part is longer than an address allows
-            if (local and len(before.group()) <= 64 and local.lower() not in rules.ignore_local_parts
-                    and domain.group(1).lower() not in rules.reject_tlds
-                    and not _reserved_domain(domain.group().lower(), rules)):
+            if (
+                local
+                and len(before.group()) <= 64
+                and local.lower() not in rules.ignore_local_parts
+                and domain.group(1).lower() not in rules.reject_tlds
+                and not _reserved_domain(domain.group().lower(), rules)
+            ):
                 start = at - len(local)
-                hits.append((start, domain.end(), "email", text[start:domain.end()]))
+                hits.append((start, domain.end(), "email", text[start : domain.end()]))
                 resume = domain.end()
         at = text.find(anchor, resume)
 
@@ -320,7 +325,7 @@ def _runs_of_few(text: str, pos: list[int], rules: _Rules) -> list[tuple[int, in
         gap = p - prev
         if gap == 1:
             digits += 1
-        elif gap <= widest and not text[prev + 1:p].strip(separators):
+        elif gap <= widest and not text[prev + 1 : p].strip(separators):
             digits += 1
             groups += 1
         else:
@@ -347,15 +352,16 @@ def _runs_of_many(codes: np.ndarray, pos: np.ndarray, rules: _Rules) -> list[tup
     split = np.concatenate(([0], np.cumsum(joined & (gaps > 1))))
     groups = split[last] - split[first] + 1
     keep = (digits >= 7) | ((digits >= 4) & (groups >= 4))
-    return list(zip(pos[first[keep]].tolist(), (pos[last[keep]] + 1).tolist(),
-                    digits[keep].tolist(), groups[keep].tolist()))
+    return list(
+        zip(pos[first[keep]].tolist(), (pos[last[keep]] + 1).tolist(), digits[keep].tolist(), groups[keep].tolist())
+    )
 
 
 def _find_digit_items(text: str, rules: _Rules, hits: list) -> None:
     taken = _Taken(hits)  # e-mails and IPv6 addresses already found
     for start, end, digits, groups in _digit_runs(text, rules):
         origin = max(0, start - _CONTEXT)
-        window = text[origin:end + _CONTEXT]
+        window = text[origin : end + _CONTEXT]
         for dp in rules.digit_patterns:
             if digits < dp.min_digits or groups < dp.min_groups:
                 continue
@@ -364,8 +370,11 @@ def _find_digit_items(text: str, rules: _Rules, hits: list) -> None:
                 if b <= start or a >= end or taken.overlaps(a, b):
                     continue
                 value = m.group()
-                if (_isolated(text, a, b, value, dp.kind) and not _in_number_list(text, a, b, value, dp.kind)
-                        and VALIDATORS[dp.kind](value, text, a, rules)):
+                if (
+                    _isolated(text, a, b, value, dp.kind)
+                    and not _in_number_list(text, a, b, value, dp.kind)
+                    and VALIDATORS[dp.kind](value, text, a, rules)
+                ):
                     taken.add(a, b)
                     hits.append((a, b, dp.pii_type, value))
 
@@ -407,8 +416,9 @@ def _isolated(text: str, a: int, b: int, value: str, kind: str) -> bool:
         c = text[b]
         if c in _WORD or c in "*^":  # 16656250000*p**2: a coefficient
             return False
-        if b + 1 < len(text) and (c in joiners and text[b + 1] in _WORD
-                                  or c == " " and grouped and text[b + 1] in DIGITS):
+        if b + 1 < len(text) and (
+            c in joiners and text[b + 1] in _WORD or c == " " and grouped and text[b + 1] in DIGITS
+        ):
             return False
     return True
 
@@ -444,6 +454,7 @@ def _in_number_list(text: str, a: int, b: int, value: str, kind: str) -> bool:
 
 # --- masking ---
 
+
 def mask(pii_type: str, value: str) -> str:
     """``value`` with all but a few characters replaced by ``*`` (settings: rules/pii.yaml ``mask``)."""
     masks = _rules().masks
@@ -464,12 +475,12 @@ def _mask_chars(value: str, keep_first: int, keep_last: int) -> str:
     budget = min(MAX_SHOWN, len(where) // 2)
     keep_first = max(0, min(keep_first, budget))
     keep_last = max(0, min(keep_last, budget - keep_first))
-    shown = set(where[:keep_first]) | set(where[len(where) - keep_last:] if keep_last else ())
+    shown = set(where[:keep_first]) | set(where[len(where) - keep_last :] if keep_last else ())
     return "".join("*" if c.isalnum() and i not in shown else c for i, c in enumerate(value))
 
 
 def _head(part: str, keep: int) -> str:
-    return part[:max(0, min(keep, MAX_SHOWN, len(part) // 2))]
+    return part[: max(0, min(keep, MAX_SHOWN, len(part) // 2))]
 
 
 def _mask_email(value: str, settings: dict) -> str:

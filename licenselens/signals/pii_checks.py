@@ -56,8 +56,9 @@ def _luhn_ok(digits: str) -> bool:
 
 def _valid_card(value: str, text: str, at: int, rules: _Rules) -> bool:
     digits = value.replace(" ", "").replace("-", "")
-    issued = any(len(digits) in lengths and low <= int(digits[:size]) <= high
-                 for size, low, high, lengths in rules.issuers)
+    issued = any(
+        len(digits) in lengths and low <= int(digits[:size]) <= high for size, low, high, lengths in rules.issuers
+    )
     return issued and _luhn_ok(digits)
 
 
@@ -70,9 +71,10 @@ def _valid_ipv4(value: str, text: str, at: int, rules: _Rules) -> bool:
         return False
     if len(value) == 7:
         return False  # 2.5.5.2, 1.2.3.4: sections and versions far more often than hosts
-    before = text[max(0, at - 24):at].lower().rstrip(" \t:=#('\"")
-    return not any(before.endswith(w) and (len(before) == len(w) or not before[-len(w) - 1].isalnum())
-                   for w in rules.version_words)
+    before = text[max(0, at - 24) : at].lower().rstrip(" \t:=#('\"")
+    return not any(
+        before.endswith(w) and (len(before) == len(w) or not before[-len(w) - 1].isalnum()) for w in rules.version_words
+    )
 
 
 def _valid_international(value: str, text: str, at: int, rules: _Rules) -> bool:
@@ -88,8 +90,11 @@ def _valid_international(value: str, text: str, at: int, rules: _Rules) -> bool:
     if national and (sum(map(len, national)) < 7 or sum(len(g) == 1 for g in national) > 1):
         return False
     # the country code: the first group when it is separated, else the start of the digits
-    code = groups[0] if national and len(groups[0]) <= 3 else next(
-        (digits[:n] for n in (1, 2, 3) if digits[:n] in rules.country_codes), "")
+    code = (
+        groups[0]
+        if national and len(groups[0]) <= 3
+        else next((digits[:n] for n in (1, 2, 3) if digits[:n] in rules.country_codes), "")
+    )
     if code not in rules.country_codes:
         return False
     return code != "1" or digits[1] in "23456789"  # +1: a NANP area code

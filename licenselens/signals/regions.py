@@ -96,8 +96,11 @@ class RegionMatcher:
             self.reused += 1
             return self.cache[key]
         self.matched += 1
-        found = (text_licenses(region, self.timeout, DETECTOR_LICENSE) if kind == "license"
-                 else text_copyrights(region, self.timeout, DETECTOR_COPYRIGHT))
+        found = (
+            text_licenses(region, self.timeout, DETECTOR_LICENSE)
+            if kind == "license"
+            else text_copyrights(region, self.timeout, DETECTOR_COPYRIGHT)
+        )
         self.cache[key] = found
         if len(self.cache) > self.context["cache_entries"]:
             self.cache.popitem(last=False)
@@ -112,12 +115,22 @@ def _shifted(findings: Findings, offset: int) -> Findings:
         return LicenseMatch(**{**m.__dict__, "start_line": m.start_line + offset, "end_line": m.end_line + offset})
 
     def detection(d: Detection) -> Detection:
-        return Detection(**{**d.__dict__, "start_line": d.start_line + offset, "end_line": d.end_line + offset,
-                            "matches": tuple(match(m) for m in d.matches)})
+        return Detection(
+            **{
+                **d.__dict__,
+                "start_line": d.start_line + offset,
+                "end_line": d.end_line + offset,
+                "matches": tuple(match(m) for m in d.matches),
+            }
+        )
+
     return Findings(
         detections=tuple(detection(d) for d in findings.detections),
         clues=tuple(match(m) for m in findings.clues),
-        statements=tuple(Statement(s.kind, s.value, s.start_line + offset, s.end_line + offset, s.detector)
-                         for s in findings.statements),
-        errors=findings.errors, warnings=findings.warnings,
+        statements=tuple(
+            Statement(s.kind, s.value, s.start_line + offset, s.end_line + offset, s.detector)
+            for s in findings.statements
+        ),
+        errors=findings.errors,
+        warnings=findings.warnings,
     )

@@ -23,7 +23,7 @@ def _wanted_columns(spec: DatasetSpec, names: list[str]) -> tuple[list[str], str
         return [], f"no column {', '.join(map(repr, missing))} (columns: {', '.join(names)})"
     if not texts:
         return [], f"no text column {' or '.join(map(repr, spec.text_field))} (columns: {', '.join(names)})"
-    wanted = texts[:len(spec.text_field)] if spec.text_field_given else texts[:1]
+    wanted = texts[: len(spec.text_field)] if spec.text_field_given else texts[:1]
     extra = [spec.id_field] + [field for _, field in spec.fields]
     return wanted + [c for c in dict.fromkeys(extra) if c in names and c not in wanted], None
 
@@ -77,8 +77,9 @@ class ParquetReader(DocumentReader):
         try:
             pf = pq.ParquetFile(shard.location)
         except (OSError, pa.ArrowException) as exc:
-            yield DocumentError(spec.name, f"{shard.location}#{row}", "corrupt-file",
-                                f"not a readable Parquet file: {exc}")
+            yield DocumentError(
+                spec.name, f"{shard.location}#{row}", "corrupt-file", f"not a readable Parquet file: {exc}"
+            )
             return
         columns, _ = _wanted_columns(spec, pf.schema_arrow.names)
         for group in range(shard.start, shard.stop):  # a damaged row group costs only its own rows
@@ -88,8 +89,12 @@ class ParquetReader(DocumentReader):
                     yield from _rows(spec, [batch], shard.location, row, "#")
                     row += batch.num_rows
             except (OSError, pa.ArrowException) as exc:
-                yield DocumentError(spec.name, f"{shard.location}#{row}", "corrupt-file",
-                                    f"row group {group} unreadable from row {row} to {group_end - 1}: {exc}")
+                yield DocumentError(
+                    spec.name,
+                    f"{shard.location}#{row}",
+                    "corrupt-file",
+                    f"row group {group} unreadable from row {row} to {group_end - 1}: {exc}",
+                )
             row = group_end
 
 
@@ -163,4 +168,6 @@ class ArrowReader(DocumentReader):
                 yield from _rows(spec, [batch.select(columns)], shard.location, row, "#")
                 row += batch.num_rows
         except (OSError, pa.ArrowException) as exc:
-            yield DocumentError(spec.name, f"{shard.location}#{row}", "corrupt-file", f"cannot read past row {row}: {exc}")
+            yield DocumentError(
+                spec.name, f"{shard.location}#{row}", "corrupt-file", f"cannot read past row {row}: {exc}"
+            )

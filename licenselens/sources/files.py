@@ -30,8 +30,12 @@ class JsonRecordsReader(DocumentReader):
             yield DocumentError(spec.name, location, "unreadable", exc.strerror or str(exc))
             return
         if size > self.limits.max_file_bytes:  # parsed whole: its objects take several times its size
-            yield DocumentError(spec.name, location, "too-large", f"{size} bytes is over the "
-                                f"{self.limits.max_file_bytes}-byte limit for a JSON file (--max-file-size)")
+            yield DocumentError(
+                spec.name,
+                location,
+                "too-large",
+                f"{size} bytes is over the {self.limits.max_file_bytes}-byte limit for a JSON file (--max-file-size)",
+            )
             return
         yield make_shard(spec, self.name, location, 0, -1)
 
@@ -84,8 +88,9 @@ class TextFilesReader(DocumentReader):
             except OSError:
                 pass
             if index + 1 - start >= FILES_PER_SHARD or size >= shard_bytes or index == len(entries) - 1:
-                yield make_shard(spec, self.name, location, start, index + 1, start + 1,
-                                 _stamp(entries[start:index + 1]))
+                yield make_shard(
+                    spec, self.name, location, start, index + 1, start + 1, _stamp(entries[start : index + 1])
+                )
                 start, size = index + 1, 0
         if not entries:
             yield DocumentError(spec.name, location, "missing-input", "no files")
@@ -93,7 +98,7 @@ class TextFilesReader(DocumentReader):
     def read(self, spec: DatasetSpec, shard: Shard) -> Iterator[Document | DocumentError]:
         prefix = printable(os.path.basename(os.path.normpath(shard.location))) if os.path.isdir(shard.location) else ""
         limit = self.limits.max_file_bytes
-        for entry in _listing(shard.location)[shard.start:shard.stop]:
+        for entry in _listing(shard.location)[shard.start : shard.stop]:
             origin = entry.path if not prefix else f"{prefix}/{entry.path}"
             if entry.problem:
                 yield DocumentError(spec.name, origin, *entry.problem)
@@ -101,8 +106,9 @@ class TextFilesReader(DocumentReader):
             try:
                 size = os.path.getsize(entry.location)
                 if size > limit:
-                    yield DocumentError(spec.name, origin, "too-large",
-                                        f"{size} bytes is over the {limit}-byte limit (--max-file-size)")
+                    yield DocumentError(
+                        spec.name, origin, "too-large", f"{size} bytes is over the {limit}-byte limit (--max-file-size)"
+                    )
                     continue
                 with open(entry.location, "rb") as fh:
                     data = fh.read()

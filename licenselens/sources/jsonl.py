@@ -164,8 +164,12 @@ class JsonlReader(DocumentReader):
                     line_no += 1
                     origin = f"{shown}:{line_no}"
                     if line is None:
-                        yield DocumentError(spec.name, origin, "line-too-long",
-                                            f"{size} bytes is over the {limit}-byte line limit (--max-line-bytes)")
+                        yield DocumentError(
+                            spec.name,
+                            origin,
+                            "line-too-long",
+                            f"{size} bytes is over the {limit}-byte line limit (--max-line-bytes)",
+                        )
                         continue
                     if not line.strip():
                         continue
@@ -187,11 +191,13 @@ class JsonlReader(DocumentReader):
             if truncated:
                 raise EOFError("the zstd stream ends inside a frame: the file is truncated")
         except (EOFError, OSError, zlib.error, gzip.BadGzipFile) as exc:
-            yield DocumentError(spec.name, f"{shown}:{line_no + 1}", "corrupt-file",
-                                f"cannot read past line {line_no}: {exc}")
+            yield DocumentError(
+                spec.name, f"{shown}:{line_no + 1}", "corrupt-file", f"cannot read past line {line_no}: {exc}"
+            )
         except Exception as exc:  # zstandard.ZstdError and other decoder failures
             if type(exc).__module__.startswith("zstandard"):
-                yield DocumentError(spec.name, f"{shown}:{line_no + 1}", "corrupt-file",
-                                    f"cannot read past line {line_no}: {exc}")
+                yield DocumentError(
+                    spec.name, f"{shown}:{line_no + 1}", "corrupt-file", f"cannot read past line {line_no}: {exc}"
+                )
             else:
                 raise

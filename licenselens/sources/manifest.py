@@ -17,8 +17,19 @@ from licenselens.types.corpus import KINDS, METADATA_FIELDS, STAGES, DatasetSpec
 
 FORMATS = tuple(READERS)  # the formats are the readers registered in sources.readers
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-DATASET_KEYS = {"name", "stage", "kind", "paths", "format", "text_field", "id_field", "fields", "license",
-                "source", "notes"}
+DATASET_KEYS = {
+    "name",
+    "stage",
+    "kind",
+    "paths",
+    "format",
+    "text_field",
+    "id_field",
+    "fields",
+    "license",
+    "source",
+    "notes",
+}
 OUTPUT_KEYS = {"name", "paths", "format", "text_field", "id_field", "fields"}
 MODEL_KEYS = {"name", "description", "provider", "use", "knowledge_cutoff"}
 MODEL_USES = ("generative", "non-generative")
@@ -55,8 +66,11 @@ class _Locator:
         self.prefix = prefix
 
     def line(self, table: str, index: int | None, key: str | None) -> int | None:
-        header = re.compile(rf"^\s*\[\[\s*{re.escape(self.prefix + table)}\s*\]\]" if index is not None
-                            else rf"^\s*\[\s*{re.escape(self.prefix + table)}\s*\]")
+        header = re.compile(
+            rf"^\s*\[\[\s*{re.escape(self.prefix + table)}\s*\]\]"
+            if index is not None
+            else rf"^\s*\[\s*{re.escape(self.prefix + table)}\s*\]"
+        )
         seen, start = -1, None
         for number, line in enumerate(self.lines, 1):
             if header.match(line):
@@ -130,7 +144,11 @@ class _Reader:
         if text_field is not None:
             if isinstance(text_field, str):
                 text_field = [text_field]
-            if not isinstance(text_field, list) or not text_field or not all(isinstance(f, str) and f for f in text_field):
+            if (
+                not isinstance(text_field, list)
+                or not text_field
+                or not all(isinstance(f, str) and f for f in text_field)
+            ):
                 fail("text_field", "must be a field name or a list of field names")
         id_field = text("id_field", "id")
         fields = raw.get("fields", {})
@@ -138,8 +156,13 @@ class _Reader:
             fail("fields", "must be a table of metadata name = record field")
         for meta, field in fields.items():
             if meta not in METADATA_FIELDS:
-                self.fail(table, index, meta, f"{label}.fields.{meta}",
-                          f"unknown metadata (known: {', '.join(METADATA_FIELDS)})")
+                self.fail(
+                    table,
+                    index,
+                    meta,
+                    f"{label}.fields.{meta}",
+                    f"unknown metadata (known: {', '.join(METADATA_FIELDS)})",
+                )
             if not isinstance(field, str) or not field:
                 self.fail(table, index, meta, f"{label}.fields.{meta}", "must name a record field")
         declared = text("license")
@@ -148,13 +171,19 @@ class _Reader:
             if problem:
                 fail("license", problem)
         return DatasetSpec(
-            name=name, stage=stage, kind=kind,
+            name=name,
+            stage=stage,
+            kind=kind,
             # normalised so that origins read ../shared/x rather than samples/../../shared/x
-            paths=tuple(os.path.normpath(self.base / p) for p in paths), format=fmt,
+            paths=tuple(os.path.normpath(self.base / p) for p in paths),
+            format=fmt,
             text_field=tuple(text_field) if text_field else DatasetSpec.text_field,
-            text_field_given=text_field is not None, id_field=id_field,
-            fields=tuple(sorted(fields.items())), license=declared,
-            source=text("source"), notes=text("notes"),
+            text_field_given=text_field is not None,
+            id_field=id_field,
+            fields=tuple(sorted(fields.items())),
+            license=declared,
+            source=text("source"),
+            notes=text("notes"),
         )
 
 
@@ -198,10 +227,16 @@ def parse_manifest(table: dict, source: str, base: Path, text: str, prefix: str 
     if policy and policy.endswith((".yaml", ".yml")):  # a file of the user's, beside the manifest
         policy = str(base / policy)
     return Manifest(
-        model=model.get("name"), description=model.get("description"), datasets=specs,
+        model=model.get("name"),
+        description=model.get("description"),
+        datasets=specs,
         outputs=tuple(reader.spec("outputs", i, raw, OUTPUT_KEYS, output=True) for i, raw in enumerate(outputs)),
-        source=source, provider=model.get("provider"), model_use=model.get("use", "generative"),
-        knowledge_cutoff=model.get("knowledge_cutoff"), policy=policy, processing=processing,
+        source=source,
+        provider=model.get("provider"),
+        model_use=model.get("use", "generative"),
+        knowledge_cutoff=model.get("knowledge_cutoff"),
+        policy=policy,
+        processing=processing,
     )
 
 
@@ -223,8 +258,9 @@ def _processing_table(reader: _Reader, processing) -> tuple[tuple[str, bool], ..
         reader.fail("processing", None, None, "processing", "must be a table")
     for key, value in processing.items():
         if key not in PROCESSING_KEYS:
-            reader.fail("processing", None, key, f"processing.{key}",
-                        f"unknown field (known: {', '.join(PROCESSING_KEYS)})")
+            reader.fail(
+                "processing", None, key, f"processing.{key}", f"unknown field (known: {', '.join(PROCESSING_KEYS)})"
+            )
         if not isinstance(value, bool):
             reader.fail("processing", None, key, f"processing.{key}", "must be true or false")
     return tuple((k, processing[k]) for k in PROCESSING_KEYS if k in processing)
@@ -252,6 +288,7 @@ def manifest_for(path: str | Path) -> Manifest:
         raise ManifestError(f"{path}: no such file or folder")
     name = re.sub(r"[^a-z0-9._-]+", "-", path.resolve().name.lower()).strip("-._") or "dataset"
     fmt = infer_format(path)
-    spec = DatasetSpec(name=name, stage="pretraining", kind="code" if fmt == "tree" else "other",
-                       paths=(str(path),), format=fmt)
+    spec = DatasetSpec(
+        name=name, stage="pretraining", kind="code" if fmt == "tree" else "other", paths=(str(path),), format=fmt
+    )
     return Manifest(model=None, description=None, datasets=(spec,), outputs=(), source=str(path))

@@ -39,8 +39,11 @@ def _glob(pattern: str) -> list[str]:
     fixed = next(i for i, part in enumerate(parts) if any(c in part for c in "*?["))
     root, rest = Path(*parts[:fixed]) if fixed else Path("."), "/".join(parts[fixed:])
     hidden_wanted = any(part.startswith(".") for part in parts[fixed:])
-    return sorted(str(m) for m in root.glob(rest)  # pathlib's ** stays off links; glob's skips hidden names
-                  if hidden_wanted or not any(p.startswith(".") for p in m.relative_to(root).parts))
+    return sorted(
+        str(m)
+        for m in root.glob(rest)  # pathlib's ** stays off links; glob's skips hidden names
+        if hidden_wanted or not any(p.startswith(".") for p in m.relative_to(root).parts)
+    )
 
 
 def _not_regular(path: str) -> str | None:
@@ -67,7 +70,8 @@ def expand_inputs(spec: DatasetSpec) -> tuple[list[str], list[DocumentError]]:
             matches = sorted(
                 os.path.join(dirpath, name)
                 for dirpath, dirnames, names in os.walk(pattern)
-                for name in names if name.lower().endswith(SUFFIXES[spec.format])
+                for name in names
+                if name.lower().endswith(SUFFIXES[spec.format])
             )
         else:
             matches = [pattern] if os.path.lexists(pattern) else []
@@ -82,8 +86,9 @@ def expand_inputs(spec: DatasetSpec) -> tuple[list[str], list[DocumentError]]:
     return found, errors
 
 
-def plan_dataset(spec: DatasetSpec, shard_bytes: int, limits: ReadLimits = ReadLimits()
-                 ) -> tuple[list[Shard], list[DocumentError]]:
+def plan_dataset(
+    spec: DatasetSpec, shard_bytes: int, limits: ReadLimits = ReadLimits()
+) -> tuple[list[Shard], list[DocumentError]]:
     reader = READERS[spec.format](limits)
     inputs, errors = expand_inputs(spec)
     shards: list[Shard] = []

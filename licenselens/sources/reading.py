@@ -30,7 +30,7 @@ def utf16_without_bom(head: bytes) -> str | None:
         return None
     for encoding, high, low in (("utf-16-le", head[1::2], head[0::2]), ("utf-16-be", head[0::2], head[1::2])):
         if low.count(0) == 0 and high.count(0) >= 0.6 * pairs:
-            text = head[:pairs * 2].decode(encoding, errors="replace")
+            text = head[: pairs * 2].decode(encoding, errors="replace")
             controls = sum(1 for c in text if c < " " and c not in "\t\n\f\r\x1b")
             return encoding if controls <= len(text) * 0.10 else None
     return None
@@ -38,9 +38,13 @@ def utf16_without_bom(head: bytes) -> str | None:
 
 def decode(data: bytes) -> tuple[str, bool]:
     """Text of a file and whether undecodable bytes were replaced."""
-    for bom, encoding in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
-                          (codecs.BOM_UTF8, "utf-8-sig")):
+    for bom, encoding in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+    ):
         if data.startswith(bom):
             return data.decode(encoding, errors="replace"), False
     if b"\0" in data[:SNIFF_BYTES] and (wide := utf16_without_bom(data[:SNIFF_BYTES])):

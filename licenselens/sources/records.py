@@ -11,10 +11,13 @@ from licenselens.types.corpus import DatasetSpec, Document, DocumentError, Shard
 
 def record_to_document(spec: DatasetSpec, record, origin: str, fallback_id: str) -> Document | DocumentError:
     if not isinstance(record, dict):
-        return DocumentError(spec.name, origin, "bad-record",
-                             f"expected an object, got {type(record).__name__}")
+        return DocumentError(spec.name, origin, "bad-record", f"expected an object, got {type(record).__name__}")
     parts = []
-    fields = spec.text_field if spec.text_field_given else [next((f for f in spec.text_field if f in record), spec.text_field[0])]
+    fields = (
+        spec.text_field
+        if spec.text_field_given
+        else [next((f for f in spec.text_field if f in record), spec.text_field[0])]
+    )
     for field in fields:
         value = record.get(field)
         if value is None:
@@ -23,12 +26,17 @@ def record_to_document(spec: DatasetSpec, record, origin: str, fallback_id: str)
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             value = "\n".join(value)
         if not isinstance(value, str):
-            return DocumentError(spec.name, origin, "bad-field", f"text field {field!r} holds {type(value).__name__}, not text")
+            return DocumentError(
+                spec.name, origin, "bad-field", f"text field {field!r} holds {type(value).__name__}, not text"
+            )
         parts.append(value)
     raw_id = record.get(spec.id_field)
     doc_id = fallback_id if raw_id is None or isinstance(raw_id, (dict, list)) else str(raw_id)
-    metadata = tuple((meta, printable(str(record[field]))) for meta, field in spec.fields
-                     if record.get(field) not in (None, "") and not isinstance(record.get(field), (dict, list)))
+    metadata = tuple(
+        (meta, printable(str(record[field])))
+        for meta, field in spec.fields
+        if record.get(field) not in (None, "") and not isinstance(record.get(field), (dict, list))
+    )
     # JSON may escape lone surrogates ("\\udcff"); rows are written as UTF-8
     return Document(spec.name, printable(doc_id), printable("\n\n".join(parts)), printable(origin), metadata)
 
@@ -48,8 +56,9 @@ def shard_key(spec: DatasetSpec, reader: str, location: str, start: int, stop: i
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:24]
 
 
-def make_shard(spec: DatasetSpec, reader: str, location: str, start: int, stop: int,
-               first_record: int = 1, extra: str = "") -> Shard:
-    return Shard(spec.name, reader, location, start, stop, shard_key(spec, reader, location, start, stop, extra),
-                 first_record)
-
+def make_shard(
+    spec: DatasetSpec, reader: str, location: str, start: int, stop: int, first_record: int = 1, extra: str = ""
+) -> Shard:
+    return Shard(
+        spec.name, reader, location, start, stop, shard_key(spec, reader, location, start, stop, extra), first_record
+    )

@@ -26,7 +26,9 @@ def _git_listing(root: Path, unreadable: dict[str, str]) -> list[str] | None:
     try:
         inside = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "--is-inside-work-tree"],
-            capture_output=True, text=True, timeout=30,
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
         if inside.returncode != 0 or inside.stdout.strip() != "true":
             return None
@@ -36,7 +38,8 @@ def _git_listing(root: Path, unreadable: dict[str, str]) -> list[str] | None:
             return None
         listing = subprocess.run(
             ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
-            capture_output=True, timeout=300,
+            capture_output=True,
+            timeout=300,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -73,8 +76,12 @@ def _walk_all(root: Path, unreadable: dict[str, str]) -> list[str]:
     return sorted(found)
 
 
-_KINDS = {stat.S_IFIFO: "named pipe", stat.S_IFSOCK: "socket", stat.S_IFCHR: "character device",
-          stat.S_IFBLK: "block device"}
+_KINDS = {
+    stat.S_IFIFO: "named pipe",
+    stat.S_IFSOCK: "socket",
+    stat.S_IFCHR: "character device",
+    stat.S_IFBLK: "block device",
+}
 
 
 def special_kind(mode: int) -> str:
@@ -106,8 +113,11 @@ class TreeSource(Source):
             if rel.split("/", 1)[0] == ".git" or "/.git/" in f"/{rel}":
                 continue
             if rel in unreadable:
-                yield Entry(str(self.root / rel), self._display(rel),
-                            ("unreadable", f"folder cannot be listed: {unreadable[rel]}"))
+                yield Entry(
+                    str(self.root / rel),
+                    self._display(rel),
+                    ("unreadable", f"folder cannot be listed: {unreadable[rel]}"),
+                )
                 continue
             yield from self._judge(self.root / rel, rel, real_root)
 
@@ -124,7 +134,11 @@ class TreeSource(Source):
                 yield Entry(str(location), display, ("broken-symlink", "symbolic link is broken or loops"))
                 return
             if not target.is_relative_to(real_root):
-                yield Entry(str(location), display, ("symlink-outside-root", "symbolic link points outside the scanned root; not followed"))
+                yield Entry(
+                    str(location),
+                    display,
+                    ("symlink-outside-root", "symbolic link points outside the scanned root; not followed"),
+                )
             # a link inside the root: its target is scanned under its own path
             return
         if stat.S_ISDIR(mode):

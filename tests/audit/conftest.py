@@ -15,8 +15,9 @@ ARTIFACTS = REPO / "test-artifacts"
 
 def run_cli(*args: str, cwd: Path = REPO, check: bool = True) -> subprocess.CompletedProcess:
     env = {**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH, "COLUMNS": "160"}
-    done = subprocess.run([sys.executable, "-m", "licenselens", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-m", "licenselens", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900
+    )
     if check and done.returncode not in (0, 1, 2):
         raise AssertionError(f"licenselens {' '.join(args)} crashed ({done.returncode}):\n{done.stderr[-4000:]}")
     return done

@@ -39,8 +39,12 @@ def test_results_hold_the_measurements(samples_audit):
         assert [f["id"] for f in assessment["us"]["factors"]] == ["purpose", "nature", "amount", "market"], name
         assert {j["id"] for j in assessment["jurisdictions"]} == {"eu", "jp", "cn"}
     # the verbatim spans shown beside their sources come from the index, verified text
-    shown = [(o["text"][s["start_char"]:s["end_char"]], s["source_passage"]["match"])
-             for o in results["overlap"]["outputs"] for s in o["spans"] if s["source_passage"]]
+    shown = [
+        (o["text"][s["start_char"] : s["end_char"]], s["source_passage"]["match"])
+        for o in results["overlap"]["outputs"]
+        for s in o["spans"]
+        if s["source_passage"]
+    ]
     assert len(shown) >= 3
     for output_text, source_text in shown:
         assert words(output_text) == words(source_text)

@@ -37,6 +37,11 @@ def test_golden(samples_audit, name):
         return
     expected = golden.read_text(encoding="utf-8")
     if actual != expected:
-        diff = "".join(list(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
-                                                 f"golden/{name}", f"audit/{name}"))[:80])
+        diff = "".join(
+            list(
+                difflib.unified_diff(
+                    expected.splitlines(True), actual.splitlines(True), f"golden/{name}", f"audit/{name}"
+                )
+            )[:80]
+        )
         pytest.fail(f"{name} differs from tests/audit/golden/{name} (regenerate: see this module's doc):\n{diff}")

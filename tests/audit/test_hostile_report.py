@@ -19,25 +19,33 @@ PAYLOADS = [
     "</style><script>alert('style')</script>",
     "\"><iframe srcdoc=\"<script>parent.__pwned='iframe'</script>\"></iframe>",
 ]
-PROSE = ("The harbour ferry leaves at seven and returns before noon, weather permitting, "
-         "and the timetable is posted on the pier beside the old customs house where the gulls gather. ")
+PROSE = (
+    "The harbour ferry leaves at seven and returns before noon, weather permitting, "
+    "and the timetable is posted on the pier beside the old customs house where the gulls gather. "
+)
 
 
 def hostile_manifest(root):
     root.mkdir(parents=True)
     text = PROSE + " ".join(PAYLOADS) + " " + PROSE * 2
-    records = [{"id": PAYLOADS[1], "text": text, "url": "javascript:window.__pwned='url'", "license": "MIT"},
-               {"id": "plain", "text": PROSE * 3, "url": "https://example.org/ok", "license": None}]
+    records = [
+        {"id": PAYLOADS[1], "text": text, "url": "javascript:window.__pwned='url'", "license": "MIT"},
+        {"id": "plain", "text": PROSE * 3, "url": "https://example.org/ok", "license": None},
+    ]
     (root / "docs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     tree = root / "tree"
     tree.mkdir()
     (tree / "<img src=x onerror=alert(1)>.py").write_text(
         "# SPDX-License-Identifier: MIT\n# Copyright (c) 2024 <script>window.__pwned='holder'</script>\n",
-        encoding="utf-8")
-    outputs = [{"id": "<script>window.__pwned='output-id'</script>", "text": text},
-               {"id": "javascript:alert(1)", "text": "An original sentence about something else entirely."}]
+        encoding="utf-8",
+    )
+    outputs = [
+        {"id": "<script>window.__pwned='output-id'</script>", "text": text},
+        {"id": "javascript:alert(1)", "text": "An original sentence about something else entirely."},
+    ]
     (root / "outputs.jsonl").write_text("".join(json.dumps(o) + "\n" for o in outputs), encoding="utf-8")
-    (root / "licenselens.toml").write_text(f'''
+    (root / "licenselens.toml").write_text(
+        f'''
 [model]
 name = {json.dumps(PAYLOADS[0])}
 description = {json.dumps(PAYLOADS[2])}
@@ -65,7 +73,9 @@ format = "tree"
 name = "outputs"
 paths = ["outputs.jsonl"]
 format = "jsonl"
-''', encoding="utf-8")
+''',
+        encoding="utf-8",
+    )
     return root / "licenselens.toml"
 
 

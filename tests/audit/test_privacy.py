@@ -33,16 +33,27 @@ pytestmark = pytest.mark.slow
 # every personal value planted in samples/ (EXPECTED.md); authors@example.org is at a reserved example
 # domain, which identifies nobody and is deliberately not treated as personal information
 PLANTED = {
-    "email": ["mira.okafor@mail.licenselens-sample.net", "wangxm@mail.licenselens-sample.net",
-              "priya.raman@mail.licenselens-sample.net", "li.na.case@mail.licenselens-sample.net"],
+    "email": [
+        "mira.okafor@mail.licenselens-sample.net",
+        "wangxm@mail.licenselens-sample.net",
+        "priya.raman@mail.licenselens-sample.net",
+        "li.na.case@mail.licenselens-sample.net",
+    ],
     "phone": ["+1 415 555 0132", "+1 415 555 0178", "1-800-555-0199"],
     "cn_mobile": ["13812345678", "13987654321"],
     "cn_id": ["110101199003071233", "110101197908234560"],
     "payment_card": ["4111 1111 1111 1111"],
     "ip": ["192.0.2.44", "198.51.100.23", "2001:db8:4f2a::17", "192.0.2.10", "2001:db8::10"],
 }
-EVENTS = ("socket.connect", "socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr",
-          "socket.sendto", "socket.sendmsg", "socket.bind")
+EVENTS = (
+    "socket.connect",
+    "socket.getaddrinfo",
+    "socket.gethostbyname",
+    "socket.gethostbyaddr",
+    "socket.sendto",
+    "socket.sendmsg",
+    "socket.bind",
+)
 
 # loaded by every Python process of the run (PYTHONPATH); forked workers inherit the hook. One line of
 # JSON per event; "probe" marks urllib3's import-time IPv6 check (a socket bound to ('::1', 0), nothing
@@ -96,8 +107,14 @@ def hooked_env(tmp: Path) -> dict:
     (tmp / "site" / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
     log = tmp / "network.log"
     log.write_text("", encoding="utf-8")
-    return {**os.environ, "PYTHONPATH": str(tmp / "site"), "LICENSELENS_NETWORK_LOG": str(log),
-            "LICENSELENS_NETWORK_EVENTS": ",".join(EVENTS), "SOURCE_DATE_EPOCH": FIXED_EPOCH, "COLUMNS": "160"}
+    return {
+        **os.environ,
+        "PYTHONPATH": str(tmp / "site"),
+        "LICENSELENS_NETWORK_LOG": str(log),
+        "LICENSELENS_NETWORK_EVENTS": ",".join(EVENTS),
+        "SOURCE_DATE_EPOCH": FIXED_EPOCH,
+        "COLUMNS": "160",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -108,9 +125,26 @@ def offline_audit(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("privacy")
     env = hooked_env(tmp)
     out = tmp / "out"
-    done = subprocess.run(["unshare", "-rn", sys.executable, "-m", "licenselens", "audit", "samples/licenselens.toml",
-                           "-o", str(out), "--jobs", "2"], cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=900)
+    done = subprocess.run(
+        [
+            "unshare",
+            "-rn",
+            sys.executable,
+            "-m",
+            "licenselens",
+            "audit",
+            "samples/licenselens.toml",
+            "-o",
+            str(out),
+            "--jobs",
+            "2",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     return out, done, Path(env["LICENSELENS_NETWORK_LOG"])
 
 
@@ -190,17 +224,34 @@ def test_personal_information_never_appears_unmasked_in_any_output(offline_audit
     assert done.returncode == 0, done.stderr[-4000:]
     copies = set(corpus_copies(out))
     files = [p for p in sorted(out.rglob("*")) if p.is_file() and p not in copies]
-    assert {p.name for p in files} >= {"report.html", "report.md", "results.json", "corpus.parquet", "NOTICE.txt",
-                                      "manifest.json", "docs.parquet"}
+    assert {p.name for p in files} >= {
+        "report.html",
+        "report.md",
+        "results.json",
+        "corpus.parquet",
+        "NOTICE.txt",
+        "manifest.json",
+        "docs.parquet",
+    }
     assert any(".licenselens-work" in p.parts for p in files)  # the corpus shards' rows are searched too
     leaks = []
     for path in files:
         for text in texts_of(path):
-            leaks += [(str(path.relative_to(out)), value) for values in PLANTED.values() for planted in values
-                      for value in variants(planted) if value in text]
+            leaks += [
+                (str(path.relative_to(out)), value)
+                for values in PLANTED.values()
+                for planted in values
+                for value in variants(planted)
+                if value in text
+            ]
     for stream, text in (("stdout", done.stdout), ("stderr", done.stderr)):
-        leaks += [(stream, value) for values in PLANTED.values() for planted in values
-                  for value in variants(planted) if value in text]
+        leaks += [
+            (stream, value)
+            for values in PLANTED.values()
+            for planted in values
+            for value in variants(planted)
+            if value in text
+        ]
     assert sorted(set(leaks)) == []
     record_property("files_searched", len(files))
     record_property("values_searched", sum(len(variants(v)) for values in PLANTED.values() for v in values))
@@ -218,10 +269,15 @@ def test_the_index_keeps_the_corpus_texts_themselves(offline_audit):
     for texts in corpus_copies(out):
         offsets = np.load(texts.parent / "offsets.npy")
         data = texts.read_bytes()
-        corpus += [zstandard.ZstdDecompressor().decompress(data[a:b]).decode("utf-8", "surrogatepass")
-                   for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
+        corpus += [
+            zstandard.ZstdDecompressor().decompress(data[a:b]).decode("utf-8", "surrogatepass")
+            for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())
+        ]
     assert corpus
     everything = "\n".join(corpus)
     assert all(value in everything for values in PLANTED.values() for value in values)
-    assert not any(value.encode() in b"".join(p.read_bytes() for p in corpus_copies(out))
-                   for values in PLANTED.values() for value in values)  # compressed, not readable as is
+    assert not any(
+        value.encode() in b"".join(p.read_bytes() for p in corpus_copies(out))
+        for values in PLANTED.values()
+        for value in values
+    )  # compressed, not readable as is

@@ -23,7 +23,9 @@ def test_report_in_chromium(samples_audit):
         page.screenshot(path=str(ARTIFACTS / "report-samples.png"), full_page=False)
         page.screenshot(path=str(ARTIFACTS / "report-samples-full.png"), full_page=True)
 
-        problems = [e for e in page.events if e[0] == "pageerror" or (e[0] == "console" and e[1] in ("error", "warning"))]
+        problems = [
+            e for e in page.events if e[0] == "pageerror" or (e[0] == "console" and e[1] in ("error", "warning"))
+        ]
         assert problems == []
         # a self-contained page: it loads nothing but itself
         assert [e for e in page.events if e[0] == "request" and not e[2].startswith("file:")] == []
@@ -31,12 +33,17 @@ def test_report_in_chromium(samples_audit):
         # long paths and licence expressions wrap: nothing runs off the side of the page
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         table = page.locator("#documents-table").bounding_box()
-        assert table["x"] + table["width"] <= page.locator("main").bounding_box()["x"] + page.locator("main").bounding_box()["width"] + 1
+        assert (
+            table["x"] + table["width"]
+            <= page.locator("main").bounding_box()["x"] + page.locator("main").bounding_box()["width"] + 1
+        )
 
         # charts render: bars with a real size in every chart
         for chart in ("chart-categories", "chart-verdicts", "chart-spans"):
-            boxes = [page.locator(f"#{chart} rect").nth(i).bounding_box()
-                     for i in range(page.locator(f"#{chart} rect").count())]
+            boxes = [
+                page.locator(f"#{chart} rect").nth(i).bounding_box()
+                for i in range(page.locator(f"#{chart} rect").count())
+            ]
             assert boxes and any(b and b["width"] > 0 and b["height"] > 0 for b in boxes), chart
 
         # search filters the documents table, by tag and by text
@@ -46,8 +53,11 @@ def test_report_in_chromium(samples_audit):
         search.fill("is:mismatch")
         mismatched = visible_rows(page, "documents-table")
         assert 0 < mismatched < total
-        assert all("mismatch" in (page.locator("#documents-table tbody tr:not([hidden])").nth(i)
-                                  .get_attribute("data-tags") or "") for i in range(mismatched))
+        assert all(
+            "mismatch"
+            in (page.locator("#documents-table tbody tr:not([hidden])").nth(i).get_attribute("data-tags") or "")
+            for i in range(mismatched)
+        )
         search.fill("公孫丑")
         assert 0 < visible_rows(page, "documents-table") < total
         search.fill("")

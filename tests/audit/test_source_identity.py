@@ -11,12 +11,18 @@ from tests.audit.conftest import run_cli
 
 pytestmark = pytest.mark.slow
 
-POEM = ("The lantern keeper climbs the stair at dusk and trims the wick before the fog comes in, "
-        "counting ships by the sound of their bells and writing each one in a ledger bound in blue. ")
-SONG = ("Row the little boat across the bay where herons stand in the shallow water, and sing the old "
-        "verse about the miller's daughter until the far shore rises green and the oars rest at last. ")
-RECIPE = ("Whisk two eggs with a cup of milk, fold in the flour a spoonful at a time, and rest the batter "
-          "for an hour before the first pancake meets the pan, which should be hot but not smoking. ")
+POEM = (
+    "The lantern keeper climbs the stair at dusk and trims the wick before the fog comes in, "
+    "counting ships by the sound of their bells and writing each one in a ledger bound in blue. "
+)
+SONG = (
+    "Row the little boat across the bay where herons stand in the shallow water, and sing the old "
+    "verse about the miller's daughter until the far shore rises green and the oars rest at last. "
+)
+RECIPE = (
+    "Whisk two eggs with a cup of milk, fold in the flour a spoonful at a time, and rest the batter "
+    "for an hour before the first pancake meets the pan, which should be hot but not smoking. "
+)
 
 
 def short(origin: str) -> str:
@@ -29,11 +35,16 @@ def test_same_file_name_in_two_roots_and_same_id_in_two_files(tmp_path):
         (tmp_path / root).mkdir()
         (tmp_path / root / "notes.txt").write_text(text * 3, encoding="utf-8")
     # two JSONL files whose records reuse the id "1"
-    (tmp_path / "a.jsonl").write_text(json.dumps({"id": "1", "text": SONG * 2, "license": "CC-BY-4.0"}) + "\n", encoding="utf-8")
-    (tmp_path / "b.jsonl").write_text(json.dumps({"id": "1", "text": RECIPE * 2, "license": "MIT"}) + "\n", encoding="utf-8")
+    (tmp_path / "a.jsonl").write_text(
+        json.dumps({"id": "1", "text": SONG * 2, "license": "CC-BY-4.0"}) + "\n", encoding="utf-8"
+    )
+    (tmp_path / "b.jsonl").write_text(
+        json.dumps({"id": "1", "text": RECIPE * 2, "license": "MIT"}) + "\n", encoding="utf-8"
+    )
     outputs = [{"id": "copy-recipe", "text": RECIPE * 2}, {"id": "copy-song", "text": SONG * 2}]
     (tmp_path / "outputs.jsonl").write_text("".join(json.dumps(o) + "\n" for o in outputs), encoding="utf-8")
-    (tmp_path / "licenselens.toml").write_text('''
+    (tmp_path / "licenselens.toml").write_text(
+        '''
 [[datasets]]
 name = "trees"
 stage = "pretraining"
@@ -54,7 +65,9 @@ license = "license"
 name = "outputs"
 paths = ["outputs.jsonl"]
 format = "jsonl"
-''', encoding="utf-8")
+''',
+        encoding="utf-8",
+    )
     done = run_cli("audit", str(tmp_path / "licenselens.toml"), "-o", str(tmp_path / "out"), "--jobs", "1")
     assert done.returncode == 0, done.stderr
     results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
@@ -65,10 +78,12 @@ format = "jsonl"
     assert {short(src["origin"]) for s in recipe["spans"] for src in s["sources"]} == {"beta/notes.txt", "b.jsonl:1"}
     assert {short(src["origin"]) for s in song["spans"] for src in s["sources"]} == {"a.jsonl:1"}
     # and the licence of each source is its own record's
-    licences = {short(src["origin"]): src["license"] for o in (recipe, song) for s in o["spans"] for src in s["sources"]}
+    licences = {
+        short(src["origin"]): src["license"] for o in (recipe, song) for s in o["spans"] for src in s["sources"]
+    }
     assert licences["a.jsonl:1"] == "CC-BY-4.0" and licences["b.jsonl:1"] == "MIT"
     for output in (recipe, song):
         shown = [s for s in output["spans"] if s["source_passage"]]
         assert shown
         for span in shown:  # the passage shown comes from the document named, not another with its id
-            assert span["source_passage"]["match"] == output["text"][span["start_char"]:span["end_char"]]
+            assert span["source_passage"]["match"] == output["text"][span["start_char"] : span["end_char"]]

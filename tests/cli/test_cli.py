@@ -26,13 +26,38 @@ def test_scan_json_schema(tmp_path):
     f = next(x for x in doc["files"] if x["path"] == "LICENSE")
     assert set(f) >= {"path", "sha256", "size", "license_expression_spdx", "detections", "copyrights", "errors"}
     d = f["detections"][0]
-    assert set(d) >= {"detector", "license_expression", "license_expression_spdx", "category", "score",
-                      "start_line", "end_line", "matches"}
-    assert set(d["matches"][0]) == {"license_expression", "license_expression_spdx", "start_line", "end_line",
-                                    "score", "matched_length", "rule_identifier", "matcher",
-                                    "referenced_filenames", "is_license_intro", "from_file"}
-    assert set(doc["summary"]) >= {"declared_license_expression_spdx", "licenses", "categories",
-                                   "files_without_license", "copyleft", "non_commercial", "holders"}
+    assert set(d) >= {
+        "detector",
+        "license_expression",
+        "license_expression_spdx",
+        "category",
+        "score",
+        "start_line",
+        "end_line",
+        "matches",
+    }
+    assert set(d["matches"][0]) == {
+        "license_expression",
+        "license_expression_spdx",
+        "start_line",
+        "end_line",
+        "score",
+        "matched_length",
+        "rule_identifier",
+        "matcher",
+        "referenced_filenames",
+        "is_license_intro",
+        "from_file",
+    }
+    assert set(doc["summary"]) >= {
+        "declared_license_expression_spdx",
+        "licenses",
+        "categories",
+        "files_without_license",
+        "copyleft",
+        "non_commercial",
+        "holders",
+    }
 
 
 def test_jsonl_and_parquet_agree_with_json(tmp_path):

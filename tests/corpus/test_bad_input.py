@@ -20,7 +20,7 @@ def test_bad_items_are_reported_and_the_run_goes_on(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     text = shakespeare()
-    lines = [json.dumps({"id": f"a{i}", "text": text[i * 500:(i + 1) * 500]}) for i in range(20)]
+    lines = [json.dumps({"id": f"a{i}", "text": text[i * 500 : (i + 1) * 500]}) for i in range(20)]
     lines[3] = '{"id": "a3", "text": "unterminated'
     lines[7] = json.dumps({"id": "a7", "body": "no text field"})
     (data / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -28,7 +28,8 @@ def test_bad_items_are_reported_and_the_run_goes_on(tmp_path):
     pq.write_table(pa.Table.from_pylist([{"id": "c0", "text": text[:300]}]), data / "c.parquet")
     full = gzip.compress("".join(line + "\n" for line in lines[8:]).encode(), mtime=0)
     (data / "d.jsonl.gz").write_bytes(full[: len(full) // 2])
-    (tmp_path / "licenselens.toml").write_text("""
+    (tmp_path / "licenselens.toml").write_text(
+        """
 [[datasets]]
 name = "lines"
 stage = "sft"
@@ -40,11 +41,27 @@ name = "tables"
 stage = "pretraining"
 kind = "web"
 paths = ["data/*.parquet"]
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     before = snapshot(tmp_path)
     out = tmp_path.parent / (tmp_path.name + "-out")
-    proc = subprocess.run([sys.executable, "-m", "licenselens", "corpus", str(tmp_path / "licenselens.toml"),
-                           "-o", str(out), "--format", "json"], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "licenselens",
+            "corpus",
+            str(tmp_path / "licenselens.toml"),
+            "-o",
+            str(out),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 2, proc.stderr
     assert snapshot(tmp_path) == before  # nothing written into the inputs
     summary = json.loads(proc.stdout)
@@ -59,10 +76,16 @@ paths = ["data/*.parquet"]
 
 
 def test_bad_manifest_is_a_usage_error_naming_line_and_field(tmp_path):
-    (tmp_path / "licenselens.toml").write_text('[[datasets]]\nname = "x"\nstage = "pretraining"\nkind = "blog"\n'
-                                               'paths = ["a.jsonl"]\n', encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "licenselens", "corpus", str(tmp_path / "licenselens.toml")],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    (tmp_path / "licenselens.toml").write_text(
+        '[[datasets]]\nname = "x"\nstage = "pretraining"\nkind = "blog"\npaths = ["a.jsonl"]\n', encoding="utf-8"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "licenselens", "corpus", str(tmp_path / "licenselens.toml")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert "licenselens.toml:4: datasets[0] (x).kind: 'blog' is not one of" in proc.stderr
     assert not (tmp_path / "licenselens-out").exists()
@@ -71,7 +94,12 @@ def test_bad_manifest_is_a_usage_error_naming_line_and_field(tmp_path):
 def test_output_folder_inside_an_input_folder_is_refused(tmp_path):
     (tmp_path / "tree").mkdir()
     (tmp_path / "tree" / "a.txt").write_text("hello", encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "licenselens", "corpus", "tree", "-o", "tree/out"],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "licenselens", "corpus", "tree", "-o", "tree/out"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert proc.returncode == 2 and "inside dataset 'tree'" in proc.stderr
     assert not (tmp_path / "tree" / "out").exists()

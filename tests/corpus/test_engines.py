@@ -23,7 +23,7 @@ def build_corpus(root):
     english = shakespeare()
     web = []
     for i in range(400):
-        text = english[i * 1500:(i + 1) * 1500]
+        text = english[i * 1500 : (i + 1) * 1500]
         if i % 7 == 0:
             text += "\n\n" + footers[i % len(footers)]
         if i % 11 == 0:
@@ -34,7 +34,8 @@ def build_corpus(root):
     with gzip.open(root / "zh.jsonl.gz", "wt", encoding="utf-8") as fh:
         for i, p in enumerate(mencius_paragraphs()[:200]):
             fh.write(json.dumps({"id": f"z{i:04d}", "text": p}, ensure_ascii=False) + "\n")
-    (root / "licenselens.toml").write_text("""
+    (root / "licenselens.toml").write_text(
+        """
 [[datasets]]
 name = "web"
 stage = "pretraining"
@@ -49,7 +50,9 @@ name = "zh"
 stage = "pretraining"
 kind = "books"
 paths = ["zh.jsonl.gz"]
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return root / "licenselens.toml"
 
 
@@ -79,8 +82,9 @@ def test_local_one_and_two_workers_agree(manifest, tmp_path):
 def test_ray_engine_on_a_real_local_cluster_gives_the_local_rows(manifest, tmp_path):
     pytest.importorskip("ray")
     local = run_corpus(manifest, CorpusOptions(output_dir=str(tmp_path / "local"), jobs=2, shard_bytes=64 * 1024))
-    ray_run = run_corpus(manifest, CorpusOptions(output_dir=str(tmp_path / "ray"), engine="ray", jobs=2,
-                                                 shard_bytes=64 * 1024))
+    ray_run = run_corpus(
+        manifest, CorpusOptions(output_dir=str(tmp_path / "ray"), engine="ray", jobs=2, shard_bytes=64 * 1024)
+    )
     assert ray_run.shards == local.shards and ray_run.shards_reused == 0
     assert table(ray_run.results_path) == table(local.results_path)
     assert ray_run.summary == local.summary

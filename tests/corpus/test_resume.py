@@ -15,8 +15,21 @@ pytestmark = pytest.mark.slow
 
 
 def command(manifest, out):
-    return [sys.executable, "-m", "licenselens", "corpus", str(manifest), "-o", str(out), "-j", "2",
-            "--shard-size", "0.02", "--format", "json"]
+    return [
+        sys.executable,
+        "-m",
+        "licenselens",
+        "corpus",
+        str(manifest),
+        "-o",
+        str(out),
+        "-j",
+        "2",
+        "--shard-size",
+        "0.02",
+        "--format",
+        "json",
+    ]
 
 
 def test_kill_and_resume_gives_the_uninterrupted_result(tmp_path):
@@ -28,8 +41,9 @@ def test_kill_and_resume_gives_the_uninterrupted_result(tmp_path):
     out = tmp_path / "resumed"
     kills = 0
     for _ in range(4):
-        proc = subprocess.Popen(command(manifest, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            command(manifest, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         time.sleep(rng.uniform(1.0, 9.0))
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

@@ -10,16 +10,27 @@ import pytest
 from ..conftest import REPO
 
 # personal data planted in the samples (samples/corpus/EXPECTED.md); none may appear in any output
-PLANTED = ["mira.okafor@mail.licenselens-sample.net", "priya.raman@mail.licenselens-sample.net",
-           "li.na.case@mail.licenselens-sample.net", "4111 1111 1111 1111", "4111111111111111", "13812345678",
-           "415 555 0132"]
+PLANTED = [
+    "mira.okafor@mail.licenselens-sample.net",
+    "priya.raman@mail.licenselens-sample.net",
+    "li.na.case@mail.licenselens-sample.net",
+    "4111 1111 1111 1111",
+    "4111111111111111",
+    "13812345678",
+    "415 555 0132",
+]
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("corpus-out")
-    proc = subprocess.run([sys.executable, "-m", "licenselens", "corpus", "samples/licenselens.toml", "-o", str(out),
-                           "-j", "2"], cwd=REPO, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "licenselens", "corpus", "samples/licenselens.toml", "-o", str(out), "-j", "2"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     rows = {(r["dataset"], r["doc_id"]): r for r in pq.read_table(out / "corpus.parquet").to_pylist()}
     summary = json.loads((out / "corpus-summary.json").read_text(encoding="utf-8"))
     return proc, out, rows, summary
@@ -55,11 +66,16 @@ def test_licences_mismatches_and_notices(run):
     assert by_name["shakespeare"]["governing_basis"] == {"detected": 0, "declared": 1, "none": 0}
     assert by_name["encyclopedia"]["governing_categories"] == {"Copyleft Limited": 6}
     # web-0002 declares CC-BY-4.0 but reserves all rights: contradicted, so nothing governs it
-    declared_web = sum(1 for doc, r in web.items() if r["declared_license"] and not r["license_expression_spdx"]
-                       and not r["license_mismatch"])
+    declared_web = sum(
+        1
+        for doc, r in web.items()
+        if r["declared_license"] and not r["license_expression_spdx"] and not r["license_mismatch"]
+    )
     assert web_summary["governing_basis"]["declared"] == declared_web
-    assert web_summary["governing_basis"]["none"] == sum(1 for r in web.values() if not r["license_expression_spdx"]) \
-        - declared_web
+    assert (
+        web_summary["governing_basis"]["none"]
+        == sum(1 for r in web.values() if not r["license_expression_spdx"]) - declared_web
+    )
     assert "web-pages" in summary["totals"]["datasets_with_mismatches"]["names"]
 
 
@@ -83,8 +99,10 @@ def test_personal_information_is_counted_and_only_masked(run):
     assert rows[("medical", "med-0002")]["pii_cn_id"] == 1 and rows[("medical", "med-0002")]["pii_cn_mobile"] == 1
     assert rows[("sft-pairs", "sft-0005")]["pii_email"] == 1
     assert "payment_card:**** **** **** 1111" in rows[("web-pages", "web-0011")]["pii_samples"]
-    by_type = {t: sum(d["personal_information"]["by_type"][t]["occurrences"] for d in summary["datasets"])
-               for t in ("email", "cn_mobile", "cn_id", "payment_card")}
+    by_type = {
+        t: sum(d["personal_information"]["by_type"][t]["occurrences"] for d in summary["datasets"])
+        for t in ("email", "cn_mobile", "cn_id", "payment_card")
+    }
     assert by_type["cn_id"] == 2 and by_type["payment_card"] == 1 and by_type["email"] >= 3
     everything = b"".join(p.read_bytes() for p in out.rglob("*") if p.is_file())
     for value in PLANTED:

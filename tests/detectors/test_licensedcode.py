@@ -11,10 +11,17 @@ from licenselens.scan.analyse import analyse_file
 from ..conftest import STDLIB, scancode_licence_text, strip_front_matter
 
 
-@pytest.mark.parametrize("key, expected", [
-    ("apache-2.0", "apache-2.0"), ("gpl-3.0", "gpl-3.0"), ("mit", "mit"), ("bsd-new", "bsd-new"),
-    ("mpl-2.0", "mpl-2.0"), ("cc-by-sa-4.0", "cc-by-sa-4.0"),
-])
+@pytest.mark.parametrize(
+    "key, expected",
+    [
+        ("apache-2.0", "apache-2.0"),
+        ("gpl-3.0", "gpl-3.0"),
+        ("mit", "mit"),
+        ("bsd-new", "bsd-new"),
+        ("mpl-2.0", "mpl-2.0"),
+        ("cc-by-sa-4.0", "cc-by-sa-4.0"),
+    ],
+)
 def test_full_licence_texts_from_scancode_data(tmp_path, key, expected):
     text = strip_front_matter(scancode_licence_text(key).read_text(encoding="utf-8"))
     path = tmp_path / "LICENSE"

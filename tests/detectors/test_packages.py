@@ -11,12 +11,17 @@ MANIFESTS = {
     "package.json": ('{"name": "demo", "version": "1.0.0", "license": "Apache-2.0"}\n', "apache-2.0"),
     "Cargo.toml": ('[package]\nname = "demo"\nversion = "0.1.0"\nlicense = "MIT OR Apache-2.0"\n', "mit OR apache-2.0"),
     "composer.json": ('{"name": "acme/demo", "license": "GPL-3.0-or-later"}\n', "gpl-3.0-plus"),
-    "pom.xml": ('<?xml version="1.0"?>\n<project xmlns="http://maven.apache.org/POM/4.0.0">\n'
-                '<modelVersion>4.0.0</modelVersion><groupId>org.acme</groupId><artifactId>demo</artifactId>'
-                '<version>1.0</version>\n<licenses><license><name>Apache License, Version 2.0</name>'
-                '<url>https://www.apache.org/licenses/LICENSE-2.0.txt</url></license></licenses>\n</project>\n',
-                "apache-2.0"),
-    "demo.gemspec": ('Gem::Specification.new do |s|\n  s.name = "demo"\n  s.version = "1.0"\n  s.authors = ["Jane Roe"]\n  s.email = ["jane@example.org"]\n  s.license = "MIT"\nend\n', "mit"),
+    "pom.xml": (
+        '<?xml version="1.0"?>\n<project xmlns="http://maven.apache.org/POM/4.0.0">\n'
+        '<modelVersion>4.0.0</modelVersion><groupId>org.acme</groupId><artifactId>demo</artifactId>'
+        '<version>1.0</version>\n<licenses><license><name>Apache License, Version 2.0</name>'
+        '<url>https://www.apache.org/licenses/LICENSE-2.0.txt</url></license></licenses>\n</project>\n',
+        "apache-2.0",
+    ),
+    "demo.gemspec": (
+        'Gem::Specification.new do |s|\n  s.name = "demo"\n  s.version = "1.0"\n  s.authors = ["Jane Roe"]\n  s.email = ["jane@example.org"]\n  s.license = "MIT"\nend\n',
+        "mit",
+    ),
 }
 
 

@@ -60,8 +60,9 @@ def run(args, tmp_path, fault=True):
         (tmp_path / "fault").mkdir(exist_ok=True)
         (tmp_path / "fault" / "sitecustomize.py").write_text(FAULT, encoding="utf-8")
         env["PYTHONPATH"] = f"{tmp_path / 'fault'}{os.pathsep}{env.get('PYTHONPATH', '')}"
-    return subprocess.run([sys.executable, "-m", "licenselens", *args], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "licenselens", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_scan_reports_a_file_whose_worker_dies_and_scans_the_rest(tmp_path):
@@ -70,8 +71,9 @@ def test_scan_reports_a_file_whose_worker_dies_and_scans_the_rest(tmp_path):
     for i in range(6):
         (tree / f"f{i}.py").write_text(f"# SPDX-License-Identifier: MIT\nx = {i}\n", encoding="utf-8")
     (tree / "poison.py").write_text("# SPDX-License-Identifier: MIT\n", encoding="utf-8")
-    done = run(["scan", str(tree), "--format", "json", "-o", str(tmp_path / "out.json"), "-j", "2", "--no-cache"],
-               tmp_path)
+    done = run(
+        ["scan", str(tree), "--format", "json", "-o", str(tmp_path / "out.json"), "-j", "2", "--no-cache"], tmp_path
+    )
     assert done.returncode == 0, done.stderr
     files = {f["path"]: f for f in json.loads((tmp_path / "out.json").read_text())["files"]}
     assert [e["code"] for e in files["poison.py"]["errors"]] == ["worker-died"]
@@ -88,8 +90,9 @@ def test_corpus_names_the_shard_whose_worker_dies_and_a_rerun_finishes_it(tmp_pa
     done = run(["corpus", str(tmp_path / "m.toml"), "-o", str(out), "-j", "2"], tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "1 shard(s) not finished" in done.stderr and "poison.jsonl" in done.stderr
-    finished = run(["corpus", str(tmp_path / "m.toml"), "-o", str(out), "-j", "2", "--format", "json"], tmp_path,
-                   fault=False)
+    finished = run(
+        ["corpus", str(tmp_path / "m.toml"), "-o", str(out), "-j", "2", "--format", "json"], tmp_path, fault=False
+    )
     assert finished.returncode == 0, finished.stderr
     assert json.loads(finished.stdout)["totals"]["documents"] == 4
     assert "3 from an earlier run" in finished.stderr or "from an earlier run" in finished.stderr

@@ -12,8 +12,13 @@ pytestmark = pytest.mark.slow
 
 
 def test_the_parsers_survive_twenty_seconds_of_coverage_guided_fuzzing(record_property):
-    done = subprocess.run([sys.executable, str(REPO / "bench" / "fuzz_parsers.py"), "-max_total_time=20"],
-                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "fuzz_parsers.py"), "-max_total_time=20"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     summary = re.search(r"fuzz_parsers: (\d+) inputs in \d+ s, (\d+) crashes", done.stdout)
     assert done.returncode == 0 and summary, done.stdout[-3000:] + done.stderr[-3000:]
     assert int(summary.group(2)) == 0

@@ -42,8 +42,11 @@ def toml_value(value):
 
 
 def toml_document(table):
-    lines = [f"{toml_key(k)} = {toml_value(v)}" for k, v in table.items()
-             if not isinstance(v, dict) and not (isinstance(v, list) and v and all(isinstance(x, dict) for x in v))]
+    lines = [
+        f"{toml_key(k)} = {toml_value(v)}"
+        for k, v in table.items()
+        if not isinstance(v, dict) and not (isinstance(v, list) and v and all(isinstance(x, dict) for x in v))
+    ]
     for key, value in table.items():
         if isinstance(value, dict):
             lines += ["", f"[{toml_key(key)}]"] + [f"{toml_key(k)} = {toml_value(v)}" for k, v in value.items()]
@@ -57,12 +60,25 @@ def toml_document(table):
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
 SCALAR = st.one_of(TEXT, st.integers(-10, 10**12), st.floats(), st.booleans(), st.dates())
-ANY_VALUE = st.recursive(SCALAR, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                          st.dictionaries(TEXT, inner, max_size=3)), max_leaves=6)
+ANY_VALUE = st.recursive(
+    SCALAR, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(TEXT, inner, max_size=3)), max_leaves=6
+)
 
 
-PATHS = st.sampled_from(["data.jsonl", "corpus/", "*.jsonl", "web/*.jsonl.gz", "x" * 300, "a/" * 2100,
-                         "/etc/hostname", "../up.parquet", "dir[", ""])
+PATHS = st.sampled_from(
+    [
+        "data.jsonl",
+        "corpus/",
+        "*.jsonl",
+        "web/*.jsonl.gz",
+        "x" * 300,
+        "a/" * 2100,
+        "/etc/hostname",
+        "../up.parquet",
+        "dir[",
+        "",
+    ]
+)
 VALID = {  # per field, values that are right on their own
     "name": st.sampled_from(["web", "books", "a.b-c_d", "web2"]),
     "stage": st.sampled_from(STAGES),
@@ -72,12 +88,15 @@ VALID = {  # per field, values that are right on their own
     "text_field": st.one_of(st.sampled_from(["text", "content"]), st.lists(st.sampled_from(["a", "b"]), min_size=1)),
     "id_field": st.sampled_from(["id", "chapter"]),
     "fields": st.dictionaries(st.sampled_from(METADATA_FIELDS), st.sampled_from(["url", "license"]), max_size=3),
-    "license": st.sampled_from(["MIT", "CC-BY-4.0", "LicenseRef-x", "GPL-2.0-or-later WITH Classpath-exception-2.0",
-                                "mit and apache-2.0"]),
-    "source": TEXT.filter(str.strip), "notes": TEXT.filter(str.strip),
+    "license": st.sampled_from(
+        ["MIT", "CC-BY-4.0", "LicenseRef-x", "GPL-2.0-or-later WITH Classpath-exception-2.0", "mit and apache-2.0"]
+    ),
+    "source": TEXT.filter(str.strip),
+    "notes": TEXT.filter(str.strip),
 }
 INVALID = {  # and values that are wrong, or may be
-    "name": st.sampled_from(["Web", "-x", "", " "]), "paths": st.sampled_from([[], "", [""], [1]]),
+    "name": st.sampled_from(["Web", "-x", "", " "]),
+    "paths": st.sampled_from([[], "", [""], [1]]),
     "license": st.sampled_from(["MIT OR", "Bogus-1.0", "(MIT", " ", "DocumentRef-a", "()", "MIT AND ( )"]),
     "fields": st.dictionaries(st.one_of(st.sampled_from(METADATA_FIELDS), TEXT), ANY_VALUE, min_size=1, max_size=2),
     "text_field": st.sampled_from([[], [""], ""]),
@@ -101,20 +120,37 @@ def mutated(draw, required, optional, extra_keys):
     return table
 
 
-DATASET = mutated(("name", "stage", "kind", "paths"),
-                  ("format", "text_field", "id_field", "fields", "license", "source", "notes"), ["colour"])
+DATASET = mutated(
+    ("name", "stage", "kind", "paths"),
+    ("format", "text_field", "id_field", "fields", "license", "source", "notes"),
+    ["colour"],
+)
 OUTPUT = mutated(("name", "paths"), ("format", "text_field", "id_field", "fields"), ["stage", "license"])
-TABLE = st.fixed_dictionaries({"datasets": st.one_of(st.lists(DATASET, min_size=1, max_size=3),
-                                                     st.lists(DATASET, max_size=3), ANY_VALUE)}, optional={
-    "outputs": st.one_of(st.lists(OUTPUT, max_size=2), ANY_VALUE),
-    "model": st.one_of(st.fixed_dictionaries({}, optional={
-        "name": TEXT, "use": st.sampled_from(["generative", "non-generative", "other"]),
-        "knowledge_cutoff": st.one_of(st.just("2024-06"), st.dates()), "provider": TEXT}), ANY_VALUE),
-    "processing": st.dictionaries(st.sampled_from(["dedup", "pii_removed", "opt_outs_removed", "other"]),
-                                  st.one_of(st.booleans(), ANY_VALUE), max_size=3),
-    "policy": st.one_of(st.sampled_from(["default", "mine.yaml", "commercial-model"]), ANY_VALUE),
-    "extra": ANY_VALUE,
-})
+TABLE = st.fixed_dictionaries(
+    {"datasets": st.one_of(st.lists(DATASET, min_size=1, max_size=3), st.lists(DATASET, max_size=3), ANY_VALUE)},
+    optional={
+        "outputs": st.one_of(st.lists(OUTPUT, max_size=2), ANY_VALUE),
+        "model": st.one_of(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "name": TEXT,
+                    "use": st.sampled_from(["generative", "non-generative", "other"]),
+                    "knowledge_cutoff": st.one_of(st.just("2024-06"), st.dates()),
+                    "provider": TEXT,
+                },
+            ),
+            ANY_VALUE,
+        ),
+        "processing": st.dictionaries(
+            st.sampled_from(["dedup", "pii_removed", "opt_outs_removed", "other"]),
+            st.one_of(st.booleans(), ANY_VALUE),
+            max_size=3,
+        ),
+        "policy": st.one_of(st.sampled_from(["default", "mine.yaml", "commercial-model"]), ANY_VALUE),
+        "extra": ANY_VALUE,
+    },
+)
 
 
 @pytest.fixture(scope="module")
@@ -147,11 +183,34 @@ def test_any_table_gives_a_manifest_or_an_error_naming_the_field(folder, table):
 
 
 @settings(FUZZ, max_examples=300)
-@given(st.one_of(st.text(max_size=300), st.binary(max_size=300),
-                 st.lists(st.sampled_from(["[[datasets]]", "name = \"a\"", "stage = \"sft\"", "kind = \"qa\"",
-                                           "paths = [\"x\"]", "[datasets.fields]", "url = 1", "[[outputs]]",
-                                           "[model]", "use = \"x\"", "policy = 3", "=", "[", "\"", "\x00"]),
-                          max_size=12).map("\n".join)))
+@given(
+    st.one_of(
+        st.text(max_size=300),
+        st.binary(max_size=300),
+        st.lists(
+            st.sampled_from(
+                [
+                    "[[datasets]]",
+                    "name = \"a\"",
+                    "stage = \"sft\"",
+                    "kind = \"qa\"",
+                    "paths = [\"x\"]",
+                    "[datasets.fields]",
+                    "url = 1",
+                    "[[outputs]]",
+                    "[model]",
+                    "use = \"x\"",
+                    "policy = 3",
+                    "=",
+                    "[",
+                    "\"",
+                    "\x00",
+                ]
+            ),
+            max_size=12,
+        ).map("\n".join),
+    )
+)
 def test_any_text_or_bytes_give_a_manifest_or_a_manifest_error(folder, content):
     data = content if isinstance(content, bytes) else content.encode("utf-8", "surrogatepass")
     result = load(folder, data)
@@ -163,7 +222,13 @@ def test_the_toml_writer_round_trips():
     # the test above is only as good as its writer
     import tomllib
 
-    table = {"policy": "a\"b\\c\x01é\U0001F600", "n": -3, "f": float("inf"), "d": datetime.date(2024, 6, 1),
-             "model": {"name": "m", "x y": [1, "2", {"k": True}]}, "datasets": [{"name": "a"}, {"paths": []}]}
+    table = {
+        "policy": "a\"b\\c\x01é\U0001f600",
+        "n": -3,
+        "f": float("inf"),
+        "d": datetime.date(2024, 6, 1),
+        "model": {"name": "m", "x y": [1, "2", {"k": True}]},
+        "datasets": [{"name": "a"}, {"paths": []}],
+    }
     assert tomllib.loads(toml_document(table)) == table
     assert json.dumps(tomllib.loads(toml_document({"a": float("nan")}))) == '{"a": NaN}'

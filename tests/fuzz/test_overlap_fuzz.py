@@ -24,9 +24,9 @@ FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, Heal
 
 def corpus():
     english = shakespeare()
-    docs = [english[i:i + 6_000] for i in range(0, 120_000, 6_000)]
+    docs = [english[i : i + 6_000] for i in range(0, 120_000, 6_000)]
     chinese = mencius_paragraphs()
-    docs += ["".join(chinese[i:i + 10]) for i in range(0, 100, 10)]
+    docs += ["".join(chinese[i : i + 10]) for i in range(0, 100, 10)]
     docs.append(docs[3][1_000:3_000])  # a passage that occurs twice
     return [{"id": f"d{i:03d}", "text": t} for i, t in enumerate(docs)]
 
@@ -43,9 +43,28 @@ def index(tmp_path_factory):
     with open(root / "corpus.jsonl", "w", encoding="utf-8") as fh:
         for doc in docs:
             fh.write(json.dumps(doc, ensure_ascii=False) + "\n")
-    done = subprocess.run([sys.executable, "-m", "licenselens", "index", "build", str(root / "corpus.jsonl"),
-                           "-o", str(root / "index"), "-j", "1", "--shard-size", "0.05", "--n", str(N)],
-                          cwd=REPO, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "licenselens",
+            "index",
+            "build",
+            str(root / "corpus.jsonl"),
+            "-o",
+            str(root / "index"),
+            "-j",
+            "1",
+            "--shard-size",
+            "0.05",
+            "--n",
+            str(N),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     return OverlapIndex(str(root / "index")), Docs({d["id"]: d["text"] for d in docs})
 
@@ -58,7 +77,7 @@ def test_copies_around_n_tokens_long(index):
         text = docs[doc_id]
         starts, ends = token_spans(text)
         for k in range(1, N + 3):
-            output = text[starts[5]:ends[5 + k - 1]]
+            output = text[starts[5] : ends[5 + k - 1]]
             result = idx.check(output)
             check_result(idx, docs, output, result)
             assert [s.tokens for s in result.spans] == ([k] if k >= N else []), (doc_id, k)
@@ -73,10 +92,10 @@ def outputs(draw, docs):
         if draw(st.booleans()):
             text = docs[draw(st.sampled_from(ids))]
             start = draw(st.integers(0, len(text) - 1))
-            piece = text[start:start + draw(st.integers(1, 800))]
+            piece = text[start : start + draw(st.integers(1, 800))]
             if draw(st.booleans()):
                 cut = draw(st.integers(0, len(piece)))
-                piece = piece[:cut] + draw(st.text(max_size=8)) + piece[cut + draw(st.integers(0, 5)):]
+                piece = piece[:cut] + draw(st.text(max_size=8)) + piece[cut + draw(st.integers(0, 5)) :]
             parts.append(piece)
         else:
             parts.append(draw(st.text(max_size=60)))
@@ -90,14 +109,14 @@ def check_result(idx, docs, output, result):
     starts, ends = token_spans(output)
     for span in result.spans:
         assert span.tokens >= N and span.chars == span.end_char - span.start_char
-        piece = tokens(output[span.start_char:span.end_char])
+        piece = tokens(output[span.start_char : span.end_char])
         assert len(piece) == span.tokens
         assert span.start_char in starts.tolist() and span.end_char in ends.tolist()
         assert 1 <= len(span.sources) <= span.source_count
         a = starts.tolist().index(span.start_char)
         for source in span.sources:
             text = docs[source.doc_id]
-            assert tokens(text[source.start_char:source.end_char]) == piece
+            assert tokens(text[source.start_char : source.end_char]) == piece
             # maximal on this source: the tokens just before and after differ (or one side ends)
             s_starts, s_ends = token_spans(text)
             i = s_starts.tolist().index(source.start_char)
@@ -141,7 +160,7 @@ def test_text_copied_from_a_source_is_found(index, data):
     starts, ends = token_spans(text)
     i = data.draw(st.integers(0, len(starts) - N))
     j = data.draw(st.integers(i + N, min(len(starts), i + 300)))
-    copy = text[starts[i]:ends[j - 1]]
+    copy = text[starts[i] : ends[j - 1]]
     before, after = data.draw(st.text(max_size=80)), data.draw(st.text(max_size=80))
     output = before + "\n" + copy + "\n" + after
     result = idx.check(output)

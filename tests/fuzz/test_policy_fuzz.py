@@ -14,12 +14,17 @@ from licenselens.types.policy import VERDICTS
 from .strategies import EXPRESSION_JUNK, expressions, simple_terms
 
 POLICIES = sorted(builtin_policies())
-OVERLAP = st.one_of(st.none(), st.sampled_from(["verbatim", "near-verbatim", "derivative", "transformative"]),
-                    st.text(max_size=10))
-SUBJECTS = st.builds(Subject, license_expression_spdx=st.one_of(st.none(), expressions(), EXPRESSION_JUNK,
-                                                                st.text(max_size=40)),
-                     missing_license=st.booleans(), tdm_opt_out=st.one_of(st.none(), st.booleans()),
-                     personal_information=st.one_of(st.none(), st.booleans()), overlap_verdict=OVERLAP)
+OVERLAP = st.one_of(
+    st.none(), st.sampled_from(["verbatim", "near-verbatim", "derivative", "transformative"]), st.text(max_size=10)
+)
+SUBJECTS = st.builds(
+    Subject,
+    license_expression_spdx=st.one_of(st.none(), expressions(), EXPRESSION_JUNK, st.text(max_size=40)),
+    missing_license=st.booleans(),
+    tdm_opt_out=st.one_of(st.none(), st.booleans()),
+    personal_information=st.one_of(st.none(), st.booleans()),
+    overlap_verdict=OVERLAP,
+)
 
 
 @cache
@@ -61,10 +66,13 @@ def test_and_takes_the_stricter_verdict_and_or_the_looser(policy, a, b):
 @given(st.sampled_from(POLICIES), SUBJECTS)
 def test_a_subject_is_judged_at_least_as_strictly_as_each_of_its_facts(policy, subject):
     verdict = evaluator(policy).judge(subject)[0]
-    parts = [Subject(license_expression_spdx=subject.license_expression_spdx),
-             Subject(missing_license=subject.missing_license), Subject(tdm_opt_out=subject.tdm_opt_out),
-             Subject(personal_information=subject.personal_information),
-             Subject(overlap_verdict=subject.overlap_verdict)]
+    parts = [
+        Subject(license_expression_spdx=subject.license_expression_spdx),
+        Subject(missing_license=subject.missing_license),
+        Subject(tdm_opt_out=subject.tdm_opt_out),
+        Subject(personal_information=subject.personal_information),
+        Subject(overlap_verdict=subject.overlap_verdict),
+    ]
     assert SEVERITY[verdict] == max(SEVERITY[evaluator(policy).judge(p)[0]] for p in parts)
 
 

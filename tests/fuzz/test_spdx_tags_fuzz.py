@@ -13,8 +13,10 @@ from .strategies import EXPRESSION_JUNK, expressions
 
 ANY = st.one_of(st.text(max_size=80), EXPRESSION_JUNK)
 # text that stays on one line of a text file (no control characters, no line or paragraph separators)
-ONE_LINE = st.one_of(st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=80),
-                     EXPRESSION_JUNK.map(lambda v: v.replace("\x00", "").replace("\t", " ")))
+ONE_LINE = st.one_of(
+    st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=80),
+    EXPRESSION_JUNK.map(lambda v: v.replace("\x00", "").replace("\t", " ")),
+)
 
 
 def parse_or_reject(value):
@@ -45,8 +47,11 @@ def test_valid_expressions_parse_and_render_to_a_fixed_point(expression):
 
 
 @settings(max_examples=300, deadline=None)
-@given(expressions(), st.lists(st.sampled_from(CLOSERS + (" ",)), max_size=4).map("".join),
-       st.sampled_from(["", " ", "\t", "\n"]))
+@given(
+    expressions(),
+    st.lists(st.sampled_from(CLOSERS + (" ",)), max_size=4).map("".join),
+    st.sampled_from(["", " ", "\t", "\n"]),
+)
 def test_comment_closers_are_removed_and_the_expression_kept(expression, trailer, space):
     # "(MIT OR Apache-2.0)" used to lose its closing parenthesis
     assert clean_tag_value(space + expression + trailer) == expression
@@ -67,8 +72,10 @@ def folder(tmp_path_factory):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.one_of(ONE_LINE, expressions()).map(lambda v: f"# SPDX-License-Identifier: {v}"), max_size=4),
-       st.lists(ONE_LINE, max_size=3))
+@given(
+    st.lists(st.one_of(ONE_LINE, expressions()).map(lambda v: f"# SPDX-License-Identifier: {v}"), max_size=4),
+    st.lists(ONE_LINE, max_size=3),
+)
 def test_the_detector_turns_any_tag_line_into_findings(folder, tags, other):
     path = folder / "tagged.py"
     lines = tags + [f"# SPDX-FileCopyrightText: {t}" for t in other]
@@ -78,5 +85,6 @@ def test_the_detector_turns_any_tag_line_into_findings(folder, tags, other):
     found = [d for d in findings.detections if d.detector == "spdx-tag"]
     # every tag line is a detection or a warning, never lost silently (empty values aside)
     values = [clean_tag_value(t.split(":", 1)[1]) for t in tags]
-    assert len(found) + len([w for w in findings.warnings if w.code == "invalid-spdx-tag"]) == \
-        len([v for v in values if v])
+    assert len(found) + len([w for w in findings.warnings if w.code == "invalid-spdx-tag"]) == len(
+        [v for v in values if v]
+    )

@@ -11,9 +11,33 @@ from licenselens.tokens import CJK_RANGES, TOKEN_PATTERN, count_tokens, token_sp
 # every code point, surrogates included: a document decoded with surrogateescape can hold them
 ANY_TEXT = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF), max_size=300)
 # mostly the characters that make token boundaries interesting
-TRICKY = st.text(alphabet=st.sampled_from(list("aZ9_ -.\n\t") + ["é", "ß", "İ", "ǅ", "²", "٣", "\u0301", "\u200b",
-                                                                   "孟", "子", "タ", "ー", "한", "\U00020000", "\U0001F600",
-                                                                   "\ud800", "\udc80", "\x00", "ﬀ"]), max_size=200)
+TRICKY = st.text(
+    alphabet=st.sampled_from(
+        list("aZ9_ -.\n\t")
+        + [
+            "é",
+            "ß",
+            "İ",
+            "ǅ",
+            "²",
+            "٣",
+            "\u0301",
+            "\u200b",
+            "孟",
+            "子",
+            "タ",
+            "ー",
+            "한",
+            "\U00020000",
+            "\U0001f600",
+            "\ud800",
+            "\udc80",
+            "\x00",
+            "ﬀ",
+        ]
+    ),
+    max_size=200,
+)
 
 
 def spans(text):
@@ -79,6 +103,5 @@ def test_every_code_point_keeps_its_token_class_when_lowered():
     from licenselens.tokens import _class_table
 
     table = _class_table()
-    changed = [cp for cp in range(0x110000)
-               if len(low := chr(cp).lower()) == 1 and table[ord(low)] != table[cp]]
+    changed = [cp for cp in range(0x110000) if len(low := chr(cp).lower()) == 1 and table[ord(low)] != table[cp]]
     assert changed == []

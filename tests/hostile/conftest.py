@@ -29,8 +29,12 @@ BOUND_WITH_INDEX = 2 * GiB
 
 # without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH root obeys permission bits like any user, and still
 # owns (so may write) everything the test created: the way to have unreadable files when tests run as root
-DROP_DAC = ["setpriv", "--inh-caps=-dac_override,-dac_read_search",
-            "--bounding-set=-dac_override,-dac_read_search", "--"]
+DROP_DAC = [
+    "setpriv",
+    "--inh-caps=-dac_override,-dac_read_search",
+    "--bounding-set=-dac_override,-dac_read_search",
+    "--",
+]
 
 
 @dataclass(frozen=True)
@@ -68,10 +72,30 @@ def run_cli(*args, cwd, timeout: int = 240, prefix: tuple[str, ...] | list[str] 
     with tempfile.TemporaryDirectory() as scratch:
         peak = Path(scratch) / "peak"
         started = time.monotonic()
-        done = subprocess.run([sys.executable, "-c", LAUNCHER, peak, str(timeout), *prefix, sys.executable, "-m",
-                               "licenselens", *map(str, args)], cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True)
-        run = Run(done.returncode, done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace"),
-                  int(peak.read_text()), round(time.monotonic() - started, 2))
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                LAUNCHER,
+                peak,
+                str(timeout),
+                *prefix,
+                sys.executable,
+                "-m",
+                "licenselens",
+                *map(str, args),
+            ],
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+        )
+        run = Run(
+            done.returncode,
+            done.stdout.decode("utf-8", "replace"),
+            done.stderr.decode("utf-8", "replace"),
+            int(peak.read_text()),
+            round(time.monotonic() - started, 2),
+        )
     print(f"licenselens {args[0]}: exit {run.returncode}, peak RSS {run.peak_rss / MiB:.0f} MiB, {run.seconds:.1f} s")
     assert run.returncode != 128 + 9, f"killed after {timeout} s: {run.stderr[-2000:]}"
     assert "Traceback" not in run.stderr, run.stderr[-4000:]

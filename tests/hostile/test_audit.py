@@ -63,7 +63,9 @@ def test_audit_lists_bad_items_and_audits_the_good_ones(tmp_path):
     passage = " ".join(shakespeare().split()[1000:1060])
     (root / "data" / "web.jsonl").write_bytes(
         (line(id="page-1", text=passage) + '{"id": "page-2", "text": "unterminated\n' + DEEP + "\n").encode()
-        + '{"id": "page-4", "text": "caf\u00e9"}\n'.encode("latin-1") + line(id="page-5", text="last page").encode())
+        + '{"id": "page-4", "text": "caf\u00e9"}\n'.encode("latin-1")
+        + line(id="page-5", text="last page").encode()
+    )
     (root / "data" / "books" / "good.txt").write_text("A short book of plain prose.\n")
     (root / "data" / "books" / "fake.txt").write_bytes(bytes(range(256)) * 8)
     os.mkfifo(root / "data" / "books" / "pipe.txt")
@@ -75,8 +77,9 @@ def test_audit_lists_bad_items_and_audits_the_good_ones(tmp_path):
     os.mkfifo(root / "repo" / "pipe")
     (outside / "secret.py").write_text("# SPDX-License-Identifier: GPL-3.0-only\n")
     (root / "repo" / "escape.py").symlink_to(outside / "secret.py")
-    (root / "outputs.jsonl").write_text(line(id="copy", text=passage) + "{broken\n"
-                                        + line(id="own", text="I wrote this."))
+    (root / "outputs.jsonl").write_text(
+        line(id="copy", text=passage) + "{broken\n" + line(id="own", text="I wrote this.")
+    )
     (root / "licenselens.toml").write_text(MANIFEST)
     before = snapshot(root)
 
@@ -87,10 +90,14 @@ def test_audit_lists_bad_items_and_audits_the_good_ones(tmp_path):
     assert run.peak_rss < BOUND_WITH_INDEX  # the repository's LICENSE loads ScanCode's index
     stderr = "".join(run.stderr.split())  # the console folds long lines
     for dataset, origin, code in [
-        ("web", "data/web.jsonl:2", "malformed-json"), ("web", "data/web.jsonl:3", "malformed-json"),
-        ("web", "data/web.jsonl:4", "bad-encoding"), ("books", "books/pipe.txt", "not-a-regular-file"),
-        ("books", "books/loop", "broken-symlink"), ("code", "repo/pipe", "not-a-regular-file"),
-        ("code", "repo/escape.py", "symlink-outside-root"), ("gone", "data/gone/*.jsonl", "missing-input"),
+        ("web", "data/web.jsonl:2", "malformed-json"),
+        ("web", "data/web.jsonl:3", "malformed-json"),
+        ("web", "data/web.jsonl:4", "bad-encoding"),
+        ("books", "books/pipe.txt", "not-a-regular-file"),
+        ("books", "books/loop", "broken-symlink"),
+        ("code", "repo/pipe", "not-a-regular-file"),
+        ("code", "repo/escape.py", "symlink-outside-root"),
+        ("gone", "data/gone/*.jsonl", "missing-input"),
         ("outputs", "outputs.jsonl:2", "malformed-json"),
     ]:
         assert f"error{dataset}:" in stderr and f"{origin}:{code}:" in stderr, (dataset, origin, code)

@@ -30,17 +30,21 @@ def paragraphs(n: int) -> list[str]:
 def build_lines(data):
     """JSON Lines: bad lines between good ones, bad files beside good ones."""
     data.mkdir(parents=True)
-    (data / "good.jsonl").write_bytes(line(id="good-1", text="Write to ada@lovelace-analytical.co.uk for a copy.")
-                                      + line(id="good-2", text="Plain prose, nothing to see."))
+    (data / "good.jsonl").write_bytes(
+        line(id="good-1", text="Write to ada@lovelace-analytical.co.uk for a copy.")
+        + line(id="good-2", text="Plain prose, nothing to see.")
+    )
     (data / "alias.jsonl").symlink_to("good.jsonl")  # the same file twice: read once
     (data / "mixed.jsonl").write_bytes(
         line(id="mixed-1", text="first good line")
-        + '{"id": "latin", "text": "caf\u00e9"}\n'.encode("latin-1")                # 2: not UTF-8
-        + b'{"id": "nul", "text": "raw \x00 byte"}\n'                              # 3: NUL inside a string
-        + b'{"id": "surrogate", "text": "lone \\udcff escape"}\n'                 # 4: good, U+FFFD
-        + DEEP.encode() + b"\n"                                                    # 5: nested too deeply
-        + b"\n"                                                                    # 6: blank, skipped
-        + line(id="mixed-7", text="last good line"))
+        + '{"id": "latin", "text": "caf\u00e9"}\n'.encode("latin-1")  # 2: not UTF-8
+        + b'{"id": "nul", "text": "raw \x00 byte"}\n'  # 3: NUL inside a string
+        + b'{"id": "surrogate", "text": "lone \\udcff escape"}\n'  # 4: good, U+FFFD
+        + DEEP.encode()
+        + b"\n"  # 5: nested too deeply
+        + b"\n"  # 6: blank, skipped
+        + line(id="mixed-7", text="last good line")
+    )
     (data / "binary.jsonl").write_bytes(bytes(range(256)) * 64)
     (data / "utf16.jsonl").write_bytes(line(id="u16", text="wide").decode().encode("utf-16"))
     (data / "utf16-nobom.jsonl").write_bytes(line(id="u16", text="wide").decode().encode("utf-16-le"))
@@ -85,15 +89,15 @@ def build_tables(tables):
     data = bytearray((tables / "good.parquet").read_bytes())
     meta = pq.ParquetFile(tables / "good.parquet").metadata
     start = meta.row_group(1).column(1).data_page_offset  # the text pages of rows 100..199
-    page = list(data[start + 10:start + 400])
+    page = list(data[start + 10 : start + 400])
     random.Random(8).shuffle(page)  # scrambled page bytes: that row group no longer decodes
-    data[start + 10:start + 400] = bytes(page)
+    data[start + 10 : start + 400] = bytes(page)
     (tables / "damaged-group.parquet").write_bytes(bytes(data))
     (tables / "truncated.parquet").write_bytes((tables / "good.parquet").read_bytes()[:-100])
     (tables / "not.parquet").write_bytes(b"PAR1 not really parquet PAR1")
     raw = bytearray((tables / "good.parquet").read_bytes())
     at = raw.find(b"row 7 ")
-    raw[at:at + 5] = b"\xff\xfe\xff\xfe\xff"  # Arrow does not check UTF-8 when it reads
+    raw[at : at + 5] = b"\xff\xfe\xff\xfe\xff"  # Arrow does not check UTF-8 when it reads
     (tables / "bad-utf8.parquet").write_bytes(bytes(raw))
 
 
@@ -138,8 +142,7 @@ def corpus_run(tmp_path, manifest=MANIFEST, *extra):
     root = tmp_path / "in"
     (root / "licenselens.toml").write_text(manifest, encoding="utf-8")
     before = snapshot(root)
-    run = run_cli("corpus", root / "licenselens.toml", "-o", tmp_path / "out", "--format", "json", *extra,
-                  cwd=tmp_path)
+    run = run_cli("corpus", root / "licenselens.toml", "-o", tmp_path / "out", "--format", "json", *extra, cwd=tmp_path)
     assert snapshot(root) == before  # nothing written into the inputs
     rows = pq.read_table(tmp_path / "out" / "corpus.parquet").to_pylist()
     return run, {d["name"]: d for d in run.json()["datasets"]}, rows
@@ -168,12 +171,19 @@ def test_hostile_corpus_reports_each_bad_item_and_reads_the_rest(tmp_path):
 
     lines = datasets["lines"]
     found = errors_of(lines)
-    for expected in [("lines/mixed.jsonl:2", "bad-encoding"), ("lines/mixed.jsonl:3", "malformed-json"),
-                     ("lines/mixed.jsonl:5", "malformed-json"), ("lines/binary.jsonl", "not-jsonl"),
-                     ("lines/utf16.jsonl", "not-jsonl"), ("lines/utf16-nobom.jsonl", "not-jsonl"),
-                     ("lines/new\nline.jsonl:2", "malformed-json"), ("lines/bad\ufffdname.jsonl:2", "malformed-json"),
-                     ("lines/pipe.jsonl", "not-a-regular-file"), ("lines/loop-a.jsonl", "unreadable"),
-                     ("lines/loop-b.jsonl", "unreadable")]:
+    for expected in [
+        ("lines/mixed.jsonl:2", "bad-encoding"),
+        ("lines/mixed.jsonl:3", "malformed-json"),
+        ("lines/mixed.jsonl:5", "malformed-json"),
+        ("lines/binary.jsonl", "not-jsonl"),
+        ("lines/utf16.jsonl", "not-jsonl"),
+        ("lines/utf16-nobom.jsonl", "not-jsonl"),
+        ("lines/new\nline.jsonl:2", "malformed-json"),
+        ("lines/bad\ufffdname.jsonl:2", "malformed-json"),
+        ("lines/pipe.jsonl", "not-a-regular-file"),
+        ("lines/loop-a.jsonl", "unreadable"),
+        ("lines/loop-b.jsonl", "unreadable"),
+    ]:
         assert expected in found, (expected, sorted(found))
     messages = {e["origin"].split("/data/", 1)[-1]: e["message"] for e in lines["errors"]}
     assert messages["lines/mixed.jsonl:5"] == "nested too deeply"
@@ -193,12 +203,17 @@ def test_hostile_corpus_reports_each_bad_item_and_reads_the_rest(tmp_path):
     for prefix, origin in (("gz-", "lines/cut.jsonl.gz"), ("zst-", "lines/cut.jsonl.zst")):
         kept = [r for r in rows if r["doc_id"].startswith(prefix)]
         assert 0 < len(kept) < 3000, prefix
-        assert (f"{origin}:{len(kept) + 1}", "corrupt-file") in found or \
-               (f"{origin}:{len(kept) + 2}", "corrupt-file") in found, (len(kept), cut)  # a cut line may be bad too
+        assert (f"{origin}:{len(kept) + 1}", "corrupt-file") in found or (
+            f"{origin}:{len(kept) + 2}",
+            "corrupt-file",
+        ) in found, (len(kept), cut)  # a cut line may be bad too
 
     books = datasets["books"]
-    assert errors_of(books) == {("books/loop", "broken-symlink"), ("books/escape.txt", "symlink-outside-root"),
-                                ("books/pipe.txt", "not-a-regular-file")}
+    assert errors_of(books) == {
+        ("books/loop", "broken-symlink"),
+        ("books/escape.txt", "symlink-outside-root"),
+        ("books/pipe.txt", "not-a-regular-file"),
+    }
     assert books["skipped"] == {"skipped-binary": 1, "skipped-empty": 1}
     book_ids = {doc_id for dataset, doc_id in by_id if dataset == "books"}
     assert book_ids == {"good.txt", "licensed.txt", "latin1.txt", "utf16.txt", "utf16-nobom.txt"}
@@ -207,9 +222,12 @@ def test_hostile_corpus_reports_each_bad_item_and_reads_the_rest(tmp_path):
     assert by_id[("books", "latin1.txt")]["chars"] == len("Zo\ufffd's caf\ufffd, K\ufffdln\n")
 
     tables = datasets["tables"]
-    assert errors_of(tables) == {("tables/damaged-group.parquet#100", "corrupt-file"),
-                                 ("tables/truncated.parquet", "corrupt-file"), ("tables/not.parquet", "corrupt-file"),
-                                 ("tables/bad-utf8.parquet#7", "bad-encoding")}
+    assert errors_of(tables) == {
+        ("tables/damaged-group.parquet#100", "corrupt-file"),
+        ("tables/truncated.parquet", "corrupt-file"),
+        ("tables/not.parquet", "corrupt-file"),
+        ("tables/bad-utf8.parquet#7", "bad-encoding"),
+    }
     damaged = [r["doc_id"] for r in rows if "/damaged-group.parquet#" in r["origin"]]
     assert damaged == [f"row-{i}" for i in range(300) if not 100 <= i < 200]  # the groups around it are read
     assert tables["documents"] == 300 + 200 + 299
@@ -257,7 +275,8 @@ format = "text"
     sizes = [len(f'{{"id": "{prefix}huge", "text": "'.encode()) + copies * len(filler) + 3 for prefix in ("", "gz-")]
     assert [(e["origin"].split("/data/", 1)[-1], e["code"], e["message"]) for e in datasets["lines"]["errors"]] == [
         (f"{name}:2", "line-too-long", f"{size} bytes is over the {16 * MiB}-byte line limit (--max-line-bytes)")
-        for name, size in zip(("big.jsonl", "big.jsonl.gz"), sizes)]
+        for name, size in zip(("big.jsonl", "big.jsonl.gz"), sizes)
+    ]
     assert [r["doc_id"] for r in rows if r["dataset"] == "lines"] == ["before", "after", "gz-before", "gz-after"]
     assert rows[0]["pii_email"] == 1
     assert [(e["origin"], e["code"]) for e in datasets["files"]["errors"]] == [("files/huge.txt", "too-large")]
@@ -273,7 +292,8 @@ def test_the_line_limit_is_an_option(tmp_path):
     run, datasets, rows = corpus_run(tmp_path, manifest, "--max-line-bytes", "1000", "-j", "1")
     assert run.returncode == 2
     assert [(e["origin"].split("/data/", 1)[-1], e["code"]) for e in datasets["a"]["errors"]] == [
-        ("a.jsonl:2", "line-too-long")]
+        ("a.jsonl:2", "line-too-long")
+    ]
     assert [r["doc_id"] for r in rows] == ["short"]
     run, datasets, rows = corpus_run(tmp_path, manifest, "--max-line-bytes", "100000", "-j", "1")
     assert run.returncode == 0 and [r["doc_id"] for r in rows] == ["short", "long"]  # a new limit redoes shards
@@ -290,7 +310,8 @@ def test_empty_corpus(tmp_path):
     run, datasets, rows = corpus_run(tmp_path, manifest, "-j", "1")
     assert run.returncode == 2 and rows == []
     assert [(e["origin"].split("/in/", 1)[-1], e["code"]) for e in datasets["empty"]["errors"]] == [
-        ("data/no-such-*.jsonl", "missing-input")]
+        ("data/no-such-*.jsonl", "missing-input")
+    ]
     assert "missing-input" not in run.stdout or run.json()["totals"]["documents"] == 0
 
 
@@ -323,8 +344,18 @@ paths = ["data/*.jsonl"]
         os.chmod(path, 0)
     try:
         before = snapshot(tmp_path / "in")
-        run = run_cli("corpus", tmp_path / "in" / "licenselens.toml", "-o", tmp_path / "out", "--format", "json",
-                      "-j", "1", cwd=tmp_path, prefix=unprivileged)
+        run = run_cli(
+            "corpus",
+            tmp_path / "in" / "licenselens.toml",
+            "-o",
+            tmp_path / "out",
+            "--format",
+            "json",
+            "-j",
+            "1",
+            cwd=tmp_path,
+            prefix=unprivileged,
+        )
         assert snapshot(tmp_path / "in") == before
     finally:
         for path in locked:
@@ -333,7 +364,9 @@ paths = ["data/*.jsonl"]
     datasets = {d["name"]: d for d in run.json()["datasets"]}
     assert {(e["origin"], e["code"], e["message"]) for e in datasets["books"]["errors"]} == {
         ("books/secret.txt", "unreadable", "Permission denied"),
-        ("books/locked", "unreadable", "folder cannot be listed: Permission denied")}
+        ("books/locked", "unreadable", "folder cannot be listed: Permission denied"),
+    }
     assert [(e["origin"].split("/data/", 1)[-1], e["code"]) for e in datasets["lines"]["errors"]] == [
-        ("secret.jsonl", "unreadable")]
+        ("secret.jsonl", "unreadable")
+    ]
     assert datasets["books"]["documents"] == 1 and datasets["lines"]["documents"] == 1

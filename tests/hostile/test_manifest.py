@@ -18,8 +18,10 @@ CASES = [
     (DATASET + "id_field = [1]\n", "licenselens.toml:6: datasets[0] (d).id_field: must be a non-empty string"),
     (DATASET + "license = 3.5\n", "licenselens.toml:6: datasets[0] (d).license: must be a non-empty string"),
     (DATASET + "[datasets.fields]\nurl = 5\n", "licenselens.toml:7: datasets[0] (d).fields.url: must name a record"),
-    (DATASET.replace('["a.jsonl"]', '["a\\u0000.jsonl"]'),
-     "licenselens.toml:5: datasets[0] (d).paths: a path cannot contain a NUL"),
+    (
+        DATASET.replace('["a.jsonl"]', '["a\\u0000.jsonl"]'),
+        "licenselens.toml:5: datasets[0] (d).paths: a path cannot contain a NUL",
+    ),
     ("model = 5\n" + DATASET, "licenselens.toml: model: must be a table"),
     (DATASET + "[model]\nname = 2024-06-01\n", "licenselens.toml:7: model.name: must be a string"),
     (DATASET + '[processing]\ndedup = "yes"\n', "licenselens.toml:7: processing.dedup: must be true or false"),

@@ -25,8 +25,11 @@ def build_tree(root, outside):
     (root / "nul.txt").write_bytes(b"SPDX-License-Identifier: GPL-2.0-only\n\0\0\0 trailing NULs\n")
     (root / "empty.txt").write_bytes(b"")
     (root / "latin1.txt").write_bytes("SPDX-License-Identifier: MIT\n© 2020 Zoë Müller\n".encode("latin-1"))
-    (root / "mixed.md").write_bytes("SPDX-License-Identifier: MPL-2.0\n# Ünïcode\n".encode()
-                                    + "Grüße aus Köln\n".encode("cp1252") + b"\x81\x8d\xff\n")
+    (root / "mixed.md").write_bytes(
+        "SPDX-License-Identifier: MPL-2.0\n# Ünïcode\n".encode()
+        + "Grüße aus Köln\n".encode("cp1252")
+        + b"\x81\x8d\xff\n"
+    )
     (root / "utf16-bom.txt").write_bytes("SPDX-License-Identifier: Zlib\nhello\n".encode("utf-16"))
     (root / "utf16-nobom.txt").write_bytes("SPDX-License-Identifier: 0BSD\nhello\n".encode("utf-16-le"))
     (root / "deep.json").write_text(DEEP)
@@ -43,7 +46,8 @@ def build_tree(root, outside):
 
 
 EXPECTED_ERRORS = {
-    "loop-a": ("broken-symlink", "loops"), "loop-b": ("broken-symlink", "loops"),
+    "loop-a": ("broken-symlink", "loops"),
+    "loop-b": ("broken-symlink", "loops"),
     "dangling": ("broken-symlink", "broken"),
     "escape-file": ("symlink-outside-root", "outside the scanned root"),
     "escape-dir": ("symlink-outside-root", "outside the scanned root"),
@@ -51,8 +55,14 @@ EXPECTED_ERRORS = {
     "REUSE.toml": ("invalid-reuse-toml", "nested too deeply"),
 }
 EXPECTED_LICENCES = {
-    "LICENSE": "MIT", "src/main.c": "Apache-2.0", "new\nline.txt": "BSD-3-Clause", "bad\ufffdname.txt": "ISC",
-    "latin1.txt": "MIT", "mixed.md": "MPL-2.0", "utf16-bom.txt": "Zlib", "utf16-nobom.txt": "0BSD",
+    "LICENSE": "MIT",
+    "src/main.c": "Apache-2.0",
+    "new\nline.txt": "BSD-3-Clause",
+    "bad\ufffdname.txt": "ISC",
+    "latin1.txt": "MIT",
+    "mixed.md": "MPL-2.0",
+    "utf16-bom.txt": "Zlib",
+    "utf16-nobom.txt": "0BSD",
 }
 
 
@@ -62,8 +72,7 @@ def test_hostile_tree_scans_with_an_error_per_bad_file(tmp_path):
     outside.mkdir()
     build_tree(root, outside)
     before = snapshot(root)
-    run = run_cli("scan", root, "--format", "json", "-o", tmp_path / "scan.json", "--no-cache", "-j", "2",
-                  cwd=tmp_path)
+    run = run_cli("scan", root, "--format", "json", "-o", tmp_path / "scan.json", "--no-cache", "-j", "2", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert snapshot(root) == before
     assert run.peak_rss < BOUND_WITH_INDEX
@@ -127,8 +136,17 @@ def test_unreadable_files_and_folders_get_an_error(tmp_path, unprivileged, git):
     os.chmod(root / "locked", 0)
     try:
         before = snapshot(root)
-        run = run_cli("scan", root, "--format", "json", "-o", tmp_path / "scan.json", "--no-cache",
-                      cwd=tmp_path, prefix=unprivileged)
+        run = run_cli(
+            "scan",
+            root,
+            "--format",
+            "json",
+            "-o",
+            tmp_path / "scan.json",
+            "--no-cache",
+            cwd=tmp_path,
+            prefix=unprivileged,
+        )
         assert snapshot(root) == before
     finally:
         os.chmod(root / "secret.txt", 0o644)
@@ -137,7 +155,8 @@ def test_unreadable_files_and_folders_get_an_error(tmp_path, unprivileged, git):
     files = {f["path"]: f for f in json.loads((tmp_path / "scan.json").read_text(encoding="utf-8"))["files"]}
     assert [(e["code"], e["message"]) for e in files["secret.txt"]["errors"]] == [("unreadable", "Permission denied")]
     assert [(e["code"], e["message"]) for e in files["locked"]["errors"]] == [
-        ("unreadable", "folder cannot be listed: Permission denied")]
+        ("unreadable", "folder cannot be listed: Permission denied")
+    ]
     assert "secret.txt: unreadable" in run.stderr and "locked: unreadable" in run.stderr
     assert files["good.txt"]["copyrights"][0]["value"].startswith("Copyright 2024 Alice")
 
@@ -152,8 +171,22 @@ def test_a_file_that_makes_scancode_grow_without_bound_gets_an_out_of_memory_err
     (root / "NOTICES.txt").write_text(notice * (1_000_000 // len(notice)))
     (root / "LICENSE").write_text(mit_text())
     before = snapshot(root)
-    run = run_cli("scan", root, "--format", "json", "-o", tmp_path / "scan.json", "--no-cache", "-j", "1",
-                  "--max-memory", "64", "--timeout", "5", cwd=tmp_path)
+    run = run_cli(
+        "scan",
+        root,
+        "--format",
+        "json",
+        "-o",
+        tmp_path / "scan.json",
+        "--no-cache",
+        "-j",
+        "1",
+        "--max-memory",
+        "64",
+        "--timeout",
+        "5",
+        cwd=tmp_path,
+    )
     assert run.returncode == 0 and snapshot(root) == before
     assert run.peak_rss < BOUND_WITH_INDEX
     files = {f["path"]: f for f in json.loads((tmp_path / "scan.json").read_text(encoding="utf-8"))["files"]}

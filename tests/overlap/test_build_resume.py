@@ -29,15 +29,27 @@ def corpus(root):
     with open(root / "plays.jsonl", "w", encoding="utf-8") as fh:
         for copy in range(COPIES):
             for i in range(0, len(text), 2000):
-                fh.write(json.dumps({"id": f"p{copy}-{i:07d}", "text": f"Copy {copy}.\n{text[i:i + 2000]}"}) + "\n")
+                fh.write(json.dumps({"id": f"p{copy}-{i:07d}", "text": f"Copy {copy}.\n{text[i : i + 2000]}"}) + "\n")
     with open(manifest, "a", encoding="utf-8") as fh:
         fh.write('\n[[datasets]]\nname = "plays"\nstage = "pretraining"\nkind = "books"\npaths = ["plays.jsonl"]\n')
     return manifest
 
 
 def command(manifest, out):
-    return [sys.executable, "-m", "licenselens", "index", "build", str(manifest), "-o", str(out), "-j", "2",
-            "--shard-size", "0.05"]
+    return [
+        sys.executable,
+        "-m",
+        "licenselens",
+        "index",
+        "build",
+        str(manifest),
+        "-o",
+        str(out),
+        "-j",
+        "2",
+        "--shard-size",
+        "0.05",
+    ]
 
 
 def contents(root):
@@ -77,8 +89,9 @@ def assert_nothing_looks_complete_that_is_not(out):
 
 def run_and_kill(manifest, out, when) -> bool:
     """Start a build, wait until ``when()`` holds or the build ends; SIGKILL it (and its workers) if still running."""
-    proc = subprocess.Popen(command(manifest, out), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        command(manifest, out), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     while proc.poll() is None and not when():
         time.sleep(0.002)
     killed = proc.poll() is None

@@ -53,13 +53,14 @@ def test_near_copy_sketches_from_shingle_hash_values_equal_datasketch_on_the_shi
         words = [tokens.token(i) for i in range(len(tokens))]
         rng = random.Random(len(text))
         ranges = [(0, 3), (0, 5), (len(words) - 4, len(words)), (len(words) - 300, len(words))]
-        ranges += [(a, min(len(words), a + rng.choice([1, 4, 5, 6, 50, 800]))) for a in
-                   (rng.randrange(len(words)) for _ in range(20))]
+        ranges += [
+            (a, min(len(words), a + rng.choice([1, 4, 5, 6, 50, 800])))
+            for a in (rng.randrange(len(words)) for _ in range(20))
+        ]
         shingles = _Shingles(tokens, 5, 64, ranges)
         for a, b in ranges:
             window = words[a:b]
             expected = MinHash(num_perm=64, seed=1)
-            expected.update_batch(list({" ".join(window[i:i + 5]).encode()
-                                        for i in range(max(1, len(window) - 4))}))
+            expected.update_batch(list({" ".join(window[i : i + 5]).encode() for i in range(max(1, len(window) - 4))}))
             assert np.array_equal(_sketch(shingles.values(a, b), 64).hashvalues, expected.hashvalues)
             assert shingles.words(a, b) == window

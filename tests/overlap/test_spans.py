@@ -23,9 +23,9 @@ N = 13
 
 def corpus_documents():
     english = shakespeare()
-    docs = [english[i:i + 20_000] for i in range(0, 300_000, 20_000)]
+    docs = [english[i : i + 20_000] for i in range(0, 300_000, 20_000)]
     chinese = mencius_paragraphs()
-    docs += ["".join(chinese[i:i + 12]) for i in range(0, 240, 12)]
+    docs += ["".join(chinese[i : i + 12]) for i in range(0, 240, 12)]
     docs.append(docs[2][5_000:9_000])  # text that occurs twice in the corpus
     return [{"id": f"d{i:03d}", "text": t} for i, t in enumerate(docs)]
 
@@ -58,8 +58,9 @@ def brute_force(output, docs, n):
             a, b = i - run, i
             runs.setdefault((a, b), []).append((owner[k - 1], position[k - 1] - run + 1))
         length = new
-    maximal = {iv: occ for iv, occ in runs.items()
-               if not any(o != iv and o[0] <= iv[0] and iv[1] <= o[1] for o in runs)}
+    maximal = {
+        iv: occ for iv, occ in runs.items() if not any(o != iv and o[0] <= iv[0] and iv[1] <= o[1] for o in runs)
+    }
     return maximal
 
 
@@ -70,8 +71,13 @@ def index(tmp_path_factory):
     with open(root / "corpus.jsonl", "w", encoding="utf-8") as fh:
         for doc in docs:
             fh.write(json.dumps(doc, ensure_ascii=False) + "\n")
-    build_index(manifest_for(root / "corpus.jsonl"), str(root / "index"), IndexSettings(n=N, gram=8), jobs=1,
-                shard_bytes=100_000)
+    build_index(
+        manifest_for(root / "corpus.jsonl"),
+        str(root / "index"),
+        IndexSettings(n=N, gram=8),
+        jobs=1,
+        shard_bytes=100_000,
+    )
     return OverlapIndex(str(root / "index")), docs
 
 
@@ -84,13 +90,16 @@ def sample_outputs(docs, count, seed):
         for _ in range(rng.randint(1, 4)):
             doc = rng.choice(docs)["text"]
             start = rng.randrange(len(doc))
-            piece = doc[start:start + rng.randint(10, 700)]
+            piece = doc[start : start + rng.randint(10, 700)]
             if rng.random() < 0.4:  # an edit inside the copied piece
                 cut = rng.randrange(len(piece) + 1)
                 piece = piece[:cut] + " zzqx " + piece[cut:]
             parts.append(piece)
-            parts.append(rng.choice(["", " The model adds words of its own here. ", "模型自己的話。",
-                                     english[-rng.randint(1, 200):]]))
+            parts.append(
+                rng.choice(
+                    ["", " The model adds words of its own here. ", "模型自己的話。", english[-rng.randint(1, 200) :]]
+                )
+            )
         outputs.append("".join(parts))
     return outputs
 
@@ -118,10 +127,11 @@ def assert_equals_reference(idx, docs, output):
         assert listed <= wanted and len(listed) == min(len(wanted), 5)
         for source in span.sources:  # the offsets point at the same text
             doc_text = docs[int(source.doc_id[1:])]["text"]
-            assert doc_text[source.start_char:source.end_char].lower() == \
-                output[span.start_char:span.end_char].lower() or \
-                tokens_of(doc_text[source.start_char:source.end_char])[0] == \
-                tokens_of(output[span.start_char:span.end_char])[0]
+            assert (
+                doc_text[source.start_char : source.end_char].lower() == output[span.start_char : span.end_char].lower()
+                or tokens_of(doc_text[source.start_char : source.end_char])[0]
+                == tokens_of(output[span.start_char : span.end_char])[0]
+            )
     coverage = len({t for a, b in expected for t in range(a, b)}) / max(1, len(starts))
     assert result.coverage == pytest.approx(coverage, abs=1e-6)
     return result, expected
@@ -151,18 +161,18 @@ COPIES = 300
 def boilerplate_documents():
     english = shakespeare()
     passage = strip_front_matter(scancode_licence_text("apache-2.0").read_text(encoding="utf-8"))[:2400]
-    passage = passage[:passage.rindex(" ")]
+    passage = passage[: passage.rindex(" ")]
     words = passage.split()
     docs = []
     for i in range(COPIES):
-        before, after = english[i * 900:i * 900 + 400], english[i * 900 + 400:i * 900 + 800]
+        before, after = english[i * 900 : i * 900 + 400], english[i * 900 + 400 : i * 900 + 800]
         if i % 10 == 3:  # the same tokens, other text: a comment block
-            copy = "\n".join("# " + " ".join(words[j:j + 7]) + " --" for j in range(0, len(words), 7))
+            copy = "\n".join("# " + " ".join(words[j : j + 7]) + " --" for j in range(0, len(words), 7))
         elif i % 10 == 7:  # cut short: a run inside the whole passage's
-            copy = " ".join(words[:40 + 3 * i % 200])
+            copy = " ".join(words[: 40 + 3 * i % 200])
         elif i % 10 == 5:  # one word changed: two runs
             cut = 20 + i % 150
-            copy = " ".join(words[:cut] + ["zzqx"] + words[cut + 1:])
+            copy = " ".join(words[:cut] + ["zzqx"] + words[cut + 1 :])
         else:
             copy = passage
         docs.append(before + "\n" + copy + "\n" + after)
@@ -176,8 +186,13 @@ def boilerplate(tmp_path_factory):
     with open(root / "corpus.jsonl", "w", encoding="utf-8") as fh:
         for doc in docs:
             fh.write(json.dumps(doc, ensure_ascii=False) + "\n")
-    build_index(manifest_for(root / "corpus.jsonl"), str(root / "index"), IndexSettings(n=N, gram=8), jobs=1,
-                shard_bytes=200_000)
+    build_index(
+        manifest_for(root / "corpus.jsonl"),
+        str(root / "index"),
+        IndexSettings(n=N, gram=8),
+        jobs=1,
+        shard_bytes=200_000,
+    )
     return str(root / "index"), docs, passage
 
 
@@ -186,10 +201,10 @@ def boilerplate_outputs(docs, passage):
     words = passage.split()
     return [
         passage,
-        " ".join(words[:90] + ["qqzx"] + words[91:]),           # an edit: two spans, each held hundreds of times
-        docs[123]["text"],                                        # one whole document: one span, its own source
+        " ".join(words[:90] + ["qqzx"] + words[91:]),  # an edit: two spans, each held hundreds of times
+        docs[123]["text"],  # one whole document: one span, its own source
         docs[57]["text"][:600] + " " + " ".join(words[100:160]) + " " + english[-300:],
-        docs[13]["text"],                                         # the comment-block layout
+        docs[13]["text"],  # the comment-block layout
         english[200_000:200_500] + passage[300:1500] + english[100_000:100_400],
     ]
 
@@ -233,7 +248,7 @@ def capped_reference(idx, docs, output, limit):
                 break
             doc, s = int(postings[row]["doc"]), int(postings[row]["pos"])
             src = doc_tokens.setdefault(doc, tokens_of(docs[int(idx.meta(doc)["doc_id"][1:])]["text"])[0])
-            if src[s:s + idx.gram] != out_tokens[p:p + idx.gram]:
+            if src[s : s + idx.gram] != out_tokens[p : p + idx.gram]:
                 continue
             a, b = p, p + idx.gram
             while a > 0 and a - 1 + s - p >= 0 and out_tokens[a - 1] == src[a - 1 + s - p]:
@@ -254,15 +269,20 @@ def test_runs_through_n_grams_beyond_the_per_n_gram_limit(boilerplate):
     idx = OverlapIndex(path)
     idx.rules = {**idx.rules, "max_hits_per_ngram": 12}
     words = passage.split()
-    outputs = boilerplate_outputs(docs, passage) + [docs[251]["text"], docs[288]["text"][:900],
-                                                    docs[250]["text"][-1500:] + docs[260]["text"][:1200]]
+    outputs = boilerplate_outputs(docs, passage) + [
+        docs[251]["text"],
+        docs[288]["text"][:900],
+        docs[250]["text"][-1500:] + docs[260]["text"][:1200],
+    ]
     outputs.append(docs[200]["text"][:450] + " " + " ".join(words[:120]))
     for output in outputs:
         expected = capped_reference(idx, docs, output, 12)
         result = idx.check(output)
         _, starts, ends = tokens_of(output)
-        got = {(int(np.searchsorted(starts, s.start_char)), int(np.searchsorted(ends, s.end_char)) + 1): s
-               for s in result.spans}
+        got = {
+            (int(np.searchsorted(starts, s.start_char)), int(np.searchsorted(ends, s.end_char)) + 1): s
+            for s in result.spans
+        }
         assert set(got) == set(expected), output[:200]
         for interval, span in got.items():
             assert span.source_count == len(expected[interval])

@@ -13,21 +13,35 @@ NOT_STATED = "not stated in the manifest"
 
 
 def dataset(name: str, kind: str, stage: str = "pretraining", tokens: int = 10000, documents: int = 20, **over) -> dict:
-    ds = {"name": name, "stage": stage, "kind": kind, "source": f"https://{name}.example.org/dump", "documents": documents,
-          "tokens": tokens, "tdm_opt_out_share": 0.0, "tdm_opt_out_documents": 0}
+    ds = {
+        "name": name,
+        "stage": stage,
+        "kind": kind,
+        "source": f"https://{name}.example.org/dump",
+        "documents": documents,
+        "tokens": tokens,
+        "tdm_opt_out_share": 0.0,
+        "tdm_opt_out_documents": 0,
+    }
     ds.update(over)
     return ds
 
 
 def evidence(**extra) -> dict:
-    datasets = [dataset("common-crawl-slice", "web", tokens=30000, documents=50, tdm_opt_out_documents=5, tdm_opt_out_share=0.1),
-                dataset("books-excerpts", "books", tokens=9000, documents=12, tdm_opt_out_documents=1, tdm_opt_out_share=0.083),
-                dataset("wiki", "encyclopedia", tokens=12000),
-                dataset("tiny-faq", "qa", tokens=100, documents=2),
-                dataset("chat-sft", "qa", "sft", tokens=900, documents=4, source=None)]
-    ev = {"model": {"name": "lens-demo-1b", "use": "generative"},
-          "totals": {"datasets": 5, "documents": 88, "tokens": 52000},
-          "datasets": {d["name"]: d for d in datasets}}
+    datasets = [
+        dataset(
+            "common-crawl-slice", "web", tokens=30000, documents=50, tdm_opt_out_documents=5, tdm_opt_out_share=0.1
+        ),
+        dataset("books-excerpts", "books", tokens=9000, documents=12, tdm_opt_out_documents=1, tdm_opt_out_share=0.083),
+        dataset("wiki", "encyclopedia", tokens=12000),
+        dataset("tiny-faq", "qa", tokens=100, documents=2),
+        dataset("chat-sft", "qa", "sft", tokens=900, documents=4, source=None),
+    ]
+    ev = {
+        "model": {"name": "lens-demo-1b", "use": "generative"},
+        "totals": {"datasets": 5, "documents": 88, "tokens": 52000},
+        "datasets": {d["name"]: d for d in datasets},
+    }
     ev.update(extra)
     return ev
 
@@ -39,7 +53,10 @@ def fields(summary: dict) -> dict:
 def test_sections_follow_the_template_and_every_field_is_filled_or_not_stated():
     summary = public_summary(evidence())
     assert [(s["id"], s["title"]) for s in summary["sections"]] == [
-        ("1", "General information"), ("2", "List of data sources"), ("3", "Relevant data processing aspects")]
+        ("1", "General information"),
+        ("2", "List of data sources"),
+        ("3", "Relevant data processing aspects"),
+    ]
     assert "Art. 53(1)(d)" in summary["template"]["legal_basis"]
     for f in fields(summary).values():
         assert isinstance(f["value"], str) and f["value"].strip(), f
@@ -50,7 +67,10 @@ def test_sections_follow_the_template_and_every_field_is_filled_or_not_stated():
         assert f[key]["value"] == NOT_STATED, key
     assert f["1.2.a"]["value"] == "lens-demo-1b"
     assert f["1.3.a"]["value"] == "Text"
-    assert f["1.3.b"]["value"] == "Text: Less than 1 billion tokens (52,000 tokens in 88 documents of 5 datasets, as measured)"
+    assert (
+        f["1.3.b"]["value"]
+        == "Text: Less than 1 billion tokens (52,000 tokens in 88 documents of 5 datasets, as measured)"
+    )
 
 
 def test_datasets_are_listed_under_their_source_type():
@@ -80,12 +100,17 @@ def test_opt_outs_are_reported_as_measured():
     f = fields(public_summary(evidence()))
     assert "checked 88 documents of 5 datasets" in f["3.1.b"]["value"]
     assert "found 6 (6.8 %) in 2 dataset(s)" in f["3.1.b"]["value"]
-    assert f["3.1.c"]["items"] == ["common-crawl-slice: 5 of 50 documents (10.0 %)", "books-excerpts: 1 of 12 documents (8.3 %)"]
+    assert f["3.1.c"]["items"] == [
+        "common-crawl-slice: 5 of 50 documents (10.0 %)",
+        "books-excerpts: 1 of 12 documents (8.3 %)",
+    ]
     assert f["3.1.d"]["value"] == NOT_STATED
 
 
 def test_what_the_manifest_states_is_shown():
-    ev = evidence(processing={"opt_outs_removed": True, "pii_removed": False, "dedup": None, "crawlers": ["LensBot/1.0"]})
+    ev = evidence(
+        processing={"opt_outs_removed": True, "pii_removed": False, "dedup": None, "crawlers": ["LensBot/1.0"]}
+    )
     ev["model"].update(provider="Example AI GmbH, Berlin", knowledge_cutoff="2025-03")
     f = fields(public_summary(ev))
     assert f["3.1.d"]["value"] == "Yes" and f["3.3.a"]["value"] == "No" and f["3.3.b"]["value"] == NOT_STATED
@@ -107,17 +132,29 @@ def broken(edit) -> str:
     return str(info.value)
 
 
-@pytest.mark.parametrize("edit, expected", [
-    (lambda r: r["sections"][0]["fields"][0].update(value="computed:provider"), r"sections\.1\.fields\.1\.1\.a\.value: 'computed:provider' is not"),
-    (lambda r: r["sections"][1]["fields"][0].update(value="computed:uses"), r"fields\.2\.1\.a\.value: 'computed:uses'"),
-    (lambda r: r["sections"][1]["fields"][0].update(value="computed:uses:scraped"), r"'computed:uses:scraped'"),
-    (lambda r: r["source_types"][0].update(type="annotated"), r"source_types\[1\]\.type: 'annotated' is not one of"),
-    (lambda r: r["source_types"][0].update(when={"knd": ["web"]}), r"source_types\[1\]\.when\.knd: unknown metric"),
-    (lambda r: r["source_types"].pop(), r"source_types: must be a list of rules ending with `when: otherwise`"),
-    (lambda r: r["size_bands"][1].update(below=5), r"size_bands\[2\]\.below: must be a whole number"),
-    (lambda r: r["content_types"].pop("code"), r"content_types: missing field\(s\) code"),
-    (lambda r: r["sections"][0]["fields"][1].update(id="1.1.a"), r"fields\.1\.1\.a: duplicate id"),
-])
+@pytest.mark.parametrize(
+    "edit, expected",
+    [
+        (
+            lambda r: r["sections"][0]["fields"][0].update(value="computed:provider"),
+            r"sections\.1\.fields\.1\.1\.a\.value: 'computed:provider' is not",
+        ),
+        (
+            lambda r: r["sections"][1]["fields"][0].update(value="computed:uses"),
+            r"fields\.2\.1\.a\.value: 'computed:uses'",
+        ),
+        (lambda r: r["sections"][1]["fields"][0].update(value="computed:uses:scraped"), r"'computed:uses:scraped'"),
+        (
+            lambda r: r["source_types"][0].update(type="annotated"),
+            r"source_types\[1\]\.type: 'annotated' is not one of",
+        ),
+        (lambda r: r["source_types"][0].update(when={"knd": ["web"]}), r"source_types\[1\]\.when\.knd: unknown metric"),
+        (lambda r: r["source_types"].pop(), r"source_types: must be a list of rules ending with `when: otherwise`"),
+        (lambda r: r["size_bands"][1].update(below=5), r"size_bands\[2\]\.below: must be a whole number"),
+        (lambda r: r["content_types"].pop("code"), r"content_types: missing field\(s\) code"),
+        (lambda r: r["sections"][0]["fields"][1].update(id="1.1.a"), r"fields\.1\.1\.a: duplicate id"),
+    ],
+)
 def test_bad_rules_name_the_field(edit, expected):
     message = broken(edit)
     assert message.startswith("ai_act_summary.yaml: ")

@@ -14,8 +14,9 @@ GPL_HEADER = (SAMPLES / "plugins" / "gpl_plugin.py").read_text()
 
 @pytest.fixture()
 def project(tmp_path, monkeypatch):
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\n\n[tool.licenselens]\npolicy = "permissive-only"\n'
-                                             'exclude = ["vendor/"]\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "p"\n\n[tool.licenselens]\npolicy = "permissive-only"\nexclude = ["vendor/"]\n'
+    )
     (tmp_path / "ok.py").write_text("# SPDX-License-Identifier: MIT\nx = 1\n")
     (tmp_path / "gpl.py").write_text(GPL_HEADER)
     (tmp_path / "vendor").mkdir()
@@ -47,7 +48,9 @@ def test_baseline_accepts_known_findings_only(project):
 
 
 def test_inline_pragma(project):
-    (project / "gpl.py").write_text("# licenselens: ignore\n" + GPL_HEADER.replace("\n", "  # licenselens: ignore\n", 3))
+    (project / "gpl.py").write_text(
+        "# licenselens: ignore\n" + GPL_HEADER.replace("\n", "  # licenselens: ignore\n", 3)
+    )
     res = check("gpl.py")
     assert res.exit_code == 0, res.output
     assert "(ignored)" in res.output
@@ -75,7 +78,9 @@ def test_bad_config_is_a_usage_error(project):
 
 
 def test_scan_with_policy_adds_verdicts(project, tmp_path):
-    res = CliRunner().invoke(main, ["scan", ".", "--policy", "default", "--format", "json", "-o", "r.json", "--jobs", "1"])
+    res = CliRunner().invoke(
+        main, ["scan", ".", "--policy", "default", "--format", "json", "-o", "r.json", "--jobs", "1"]
+    )
     assert res.exit_code == 0
     doc = json.loads((project / "r.json").read_text())
     verdicts = {(f["path"], f["verdict"]) for f in doc["policy"]["findings"]}

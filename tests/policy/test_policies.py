@@ -17,17 +17,20 @@ def test_builtin_policies_load():
         assert load_policy(name).rules
 
 
-@pytest.mark.parametrize("expression, expected", [
-    ("MIT", "allow"),
-    ("GPL-2.0-only", "deny"),
-    ("MIT OR GPL-2.0-only", "allow"),          # the recipient may choose MIT
-    ("MIT AND GPL-2.0-only", "deny"),
-    ("(MIT OR GPL-2.0-only) AND Apache-2.0", "allow"),
-    ("GPL-2.0-or-later WITH Classpath-exception-2.0", "deny"),  # Copyleft Limited
-    ("LicenseRef-scancode-unknown-license-reference", "review"),
-    ("CC0-1.0", "allow"),
-    ("LicenseRef-scancode-proprietary-license", "deny"),
-])
+@pytest.mark.parametrize(
+    "expression, expected",
+    [
+        ("MIT", "allow"),
+        ("GPL-2.0-only", "deny"),
+        ("MIT OR GPL-2.0-only", "allow"),  # the recipient may choose MIT
+        ("MIT AND GPL-2.0-only", "deny"),
+        ("(MIT OR GPL-2.0-only) AND Apache-2.0", "allow"),
+        ("GPL-2.0-or-later WITH Classpath-exception-2.0", "deny"),  # Copyleft Limited
+        ("LicenseRef-scancode-unknown-license-reference", "review"),
+        ("CC0-1.0", "allow"),
+        ("LicenseRef-scancode-proprietary-license", "deny"),
+    ],
+)
 def test_permissive_only(expression, expected):
     assert verdict("permissive-only", license_expression_spdx=expression) == expected
 
@@ -56,19 +59,29 @@ def test_missing_licence_in_file_is_allowed():
         assert verdict(name, missing_license=True) == "allow"
 
 
-@pytest.mark.parametrize("data, where", [
-    ({"rules": [{"id": "x", "match": {"categories": ["Permissive"]}, "verdict": "block"}]}, "rules[1].verdict"),
-    ({"rules": [{"id": "x", "match": {"colour": ["red"]}, "verdict": "deny"}]}, "rules[1].match"),
-    ({"rules": [{"id": "x", "match": {"unknown": "yes"}, "verdict": "deny"}]}, "rules[1].match.unknown"),
-    ({"rules": [{"id": "x", "match": {"overlap_verdicts": ["copied"]}, "verdict": "deny"}]}, "overlap_verdicts"),
-    ({"rules": [{"id": "a", "match": {"unknown": True}, "verdict": "deny"},
-                {"id": "a", "match": {"unknown": True}, "verdict": "deny"}]}, "duplicate id"),
-    ({"rules": [{"id": "x", "match": {"licenses": ["()"]}, "verdict": "deny"}]}, "rules[1].match.licenses"),
-    ({"rules": [{"id": "x", "match": {"licenses": [" "]}, "verdict": "deny"}]}, "rules[1].match.licenses"),
-    ({"rules": [{"id": "x", "match": {"licenses": ["MIT OR"]}, "verdict": "deny"}]}, "rules[1].match.licenses"),
-    ({"default": "maybe"}, "default"),
-    ({"rulez": []}, "unknown field"),
-])
+@pytest.mark.parametrize(
+    "data, where",
+    [
+        ({"rules": [{"id": "x", "match": {"categories": ["Permissive"]}, "verdict": "block"}]}, "rules[1].verdict"),
+        ({"rules": [{"id": "x", "match": {"colour": ["red"]}, "verdict": "deny"}]}, "rules[1].match"),
+        ({"rules": [{"id": "x", "match": {"unknown": "yes"}, "verdict": "deny"}]}, "rules[1].match.unknown"),
+        ({"rules": [{"id": "x", "match": {"overlap_verdicts": ["copied"]}, "verdict": "deny"}]}, "overlap_verdicts"),
+        (
+            {
+                "rules": [
+                    {"id": "a", "match": {"unknown": True}, "verdict": "deny"},
+                    {"id": "a", "match": {"unknown": True}, "verdict": "deny"},
+                ]
+            },
+            "duplicate id",
+        ),
+        ({"rules": [{"id": "x", "match": {"licenses": ["()"]}, "verdict": "deny"}]}, "rules[1].match.licenses"),
+        ({"rules": [{"id": "x", "match": {"licenses": [" "]}, "verdict": "deny"}]}, "rules[1].match.licenses"),
+        ({"rules": [{"id": "x", "match": {"licenses": ["MIT OR"]}, "verdict": "deny"}]}, "rules[1].match.licenses"),
+        ({"default": "maybe"}, "default"),
+        ({"rulez": []}, "unknown field"),
+    ],
+)
 def test_invalid_policies_have_clear_errors(data, where):
     with pytest.raises(PolicyError, match=where.replace("[", r"\[").replace("]", r"\]")):
         parse_policy(data, "my-policy.yaml")
@@ -80,8 +93,9 @@ def test_unknown_policy_name():
 
 
 def test_licence_ids_in_rules_are_normalised_like_scanned_expressions():
-    policy = parse_policy({"default": "allow", "rules": [
-        {"id": "no-gpl2", "match": {"licenses": ["GPL-2.0+"]}, "verdict": "deny"}]})
+    policy = parse_policy(
+        {"default": "allow", "rules": [{"id": "no-gpl2", "match": {"licenses": ["GPL-2.0+"]}, "verdict": "deny"}]}
+    )
     judge = PolicyEvaluator(policy).judge
     assert judge(Subject(license_expression_spdx="GPL-2.0-or-later"))[0] == "deny"
     assert judge(Subject(license_expression_spdx="GPL-2.0+"))[0] == "deny"

@@ -13,13 +13,18 @@ import pytest
 from ..conftest import REPO, SAMPLES
 
 PRE_COMMIT = str(Path(sys.executable).parent / "pre-commit")
-GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.org",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.org",
+}
 
 
 def git(cwd, *args, check=True):
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=check,
-                          env={**os.environ, **GIT_ENV})
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=check, env={**os.environ, **GIT_ENV}
+    )
 
 
 def snapshot_of_this_checkout(dest: Path) -> str:
@@ -49,23 +54,28 @@ def test_hooks_refuse_gpl_under_permissive_only_and_pass_clean_commits(tmp_path)
     project = tmp_path / "project"
     project.mkdir()
     git(project, "init", "-q")
-    (project / "pyproject.toml").write_text('[project]\nname = "demo"\n\n[tool.licenselens]\npolicy = "permissive-only"\n')
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\n\n[tool.licenselens]\npolicy = "permissive-only"\n'
+    )
     (project / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {hooks_repo}\n    rev: {rev}\n    hooks:\n"
-        "      - id: licenselens-check\n      - id: licenselens-project\n")
+        "      - id: licenselens-check\n      - id: licenselens-project\n"
+    )
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
     subprocess.run([PRE_COMMIT, "install"], cwd=project, check=True, env=env, capture_output=True)
 
     (project / "app.py").write_text("# SPDX-License-Identifier: MIT\n\ndef main():\n    return 0\n")
     git(project, "add", "-A")
-    clean = subprocess.run(["git", "commit", "-m", "clean"], cwd=project, capture_output=True, text=True,
-                           env={**env, **GIT_ENV})
+    clean = subprocess.run(
+        ["git", "commit", "-m", "clean"], cwd=project, capture_output=True, text=True, env={**env, **GIT_ENV}
+    )
     assert clean.returncode == 0, clean.stdout + clean.stderr
 
     shutil.copy(SAMPLES / "plugins" / "gpl_plugin.py", project / "plugin.py")
     git(project, "add", "plugin.py")
-    refused = subprocess.run(["git", "commit", "-m", "add GPL plugin"], cwd=project, capture_output=True, text=True,
-                             env={**env, **GIT_ENV})
+    refused = subprocess.run(
+        ["git", "commit", "-m", "add GPL plugin"], cwd=project, capture_output=True, text=True, env={**env, **GIT_ENV}
+    )
     output = refused.stdout + refused.stderr
     assert refused.returncode != 0, output
     assert "plugin.py:4: DENY [copyleft] GPL-3.0-or-later" in output

@@ -24,12 +24,20 @@ def _scanned():
         "created": "2026-11-25T06:00:00Z",
         "tool": result.tool,
         "model": {"name": "lens-demo-1b", "description": "A demo model trained on the sample tree."},
-        "trees": [{"dataset": "code", "root": "samples/repo", "declared_license": "Apache-2.0",
-                   "scan": result.to_dict()}],
-        "corpus": {"datasets": [{
-            "name": "web-captions", "kind": "web", "declared_license": "CC-BY-4.0",
-            "licenses": {"CC-BY-4.0": 3, "none": 10}, "copyright_holders": {"Jane Doe": 2},
-        }]},
+        "trees": [
+            {"dataset": "code", "root": "samples/repo", "declared_license": "Apache-2.0", "scan": result.to_dict()}
+        ],
+        "corpus": {
+            "datasets": [
+                {
+                    "name": "web-captions",
+                    "kind": "web",
+                    "declared_license": "CC-BY-4.0",
+                    "licenses": {"CC-BY-4.0": 3, "none": 10},
+                    "copyright_holders": {"Jane Doe": 2},
+                }
+            ]
+        },
     }
 
 
@@ -53,8 +61,9 @@ def hostile_results(results):
         statement["value"] = HOSTILE_HOLDER
     scan_dict["files"].append(evil)
     finding = next(f for f in scan_dict["policy"]["findings"] if f["path"] == "plugins/gpl_plugin.py")
-    scan_dict["policy"]["findings"].append({**finding, "path": HOSTILE_PATH, "verdict": "deny",
-                                            "message": f"{HOSTILE_HOLDER}\n\"quoted\""})
+    scan_dict["policy"]["findings"].append(
+        {**finding, "path": HOSTILE_PATH, "verdict": "deny", "message": f"{HOSTILE_HOLDER}\n\"quoted\""}
+    )
     scan_dict["summary"]["holders"][HOSTILE_HOLDER] = 1
     results["corpus"]["datasets"][0]["copyright_holders"][HOSTILE_HOLDER] = 1
     results["model"]["name"] = 'lens "demo"/1b\n<x>'

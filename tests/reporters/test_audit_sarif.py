@@ -79,5 +79,6 @@ def test_hostile_strings_stay_valid(hostile_results):
     check_structure(sarif)
     evil = next(r for r in sarif["runs"][0]["results"] if r["level"] == "error")
     assert evil["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
-        "samples/repo/evil%0Aname%20%22quoted%22%20%231%20%3Cb%3E.py")
+        "samples/repo/evil%0Aname%20%22quoted%22%20%231%20%3Cb%3E.py"
+    )
     assert HOSTILE_HOLDER in evil["message"]["text"]

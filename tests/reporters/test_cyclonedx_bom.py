@@ -27,8 +27,11 @@ def test_bom_passes_the_strict_1_6_schema(results):
     assert bom["specVersion"] == "1.6"
     assert bom["metadata"]["timestamp"].startswith("2026-11-25T06:00:00")
     assert bom["metadata"]["component"] == {
-        "bom-ref": "model", "name": "lens-demo-1b", "type": "machine-learning-model",
-        "description": "A demo model trained on the sample tree."}
+        "bom-ref": "model",
+        "name": "lens-demo-1b",
+        "type": "machine-learning-model",
+        "description": "A demo model trained on the sample tree.",
+    }
     assert bom["metadata"]["tools"]["components"][0]["version"] == results["tool"]["version"]
 
 
@@ -50,7 +53,9 @@ def test_two_paths_of_one_dataset_are_two_components(results):
     text = render(CycloneDxBom(), results)
     assert validation_errors(text) == []
     assert sorted(c["bom-ref"] for c in json.loads(text)["components"]) == [
-        "dataset:code:samples/other", "dataset:code:samples/repo"]
+        "dataset:code:samples/other",
+        "dataset:code:samples/repo",
+    ]
 
 
 def test_files_are_sub_components_with_hash_and_evidence(results):

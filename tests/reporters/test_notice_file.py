@@ -14,7 +14,7 @@ def sections(text: str) -> dict[str, str]:
     lines = text.split("\n")
     starts = [i for i in range(1, len(lines) - 1) if lines[i - 1] == RULE and lines[i + 1] == RULE]
     ends = [s - 1 for s in starts[1:]] + [len(lines)]
-    return {lines[s].split()[0]: "\n".join(lines[s + 2:e]) for s, e in zip(starts, ends)}
+    return {lines[s].split()[0]: "\n".join(lines[s + 2 : e]) for s, e in zip(starts, ends)}
 
 
 def applies_to(section: str) -> str:
@@ -56,7 +56,8 @@ def test_licences_without_attribution_duty_are_left_out(results):
     assert all("secret_sauce.py" not in p and "logo.png" not in p for p in parts.values())
     # a licence the rules exclude although its category needs notices
     next(f for f in results["trees"][0]["scan"]["files"] if f["path"] == "scripts/legacy_bsd.sh")[
-        "license_expression_spdx"] = "0BSD"
+        "license_expression_spdx"
+    ] = "0BSD"
     assert "0BSD" in load_yaml("notice.yaml")["exclude"]
     text = render(NoticeFile(), results)
     assert "0BSD" not in sections(text) and "legacy_bsd.sh" not in text
@@ -102,9 +103,16 @@ def test_documents_are_counted_per_licence_and_tree_datasets_listed_once(results
     """A licence inside several expressions is counted once per document; holders do not leak across licences."""
     dataset = results["corpus"]["datasets"][0]
     dataset["licenses"] = {"CC-BY-4.0": 3, "CC-BY-4.0 AND MIT": 2, "none": 10}
-    results["corpus"]["datasets"].append({"name": "code", "kind": "code", "format": "tree",
-                                          "declared_license": "Apache-2.0", "licenses": {"MIT": 4},
-                                          "copyright_holders": {"Acme Corp.": 1}})
+    results["corpus"]["datasets"].append(
+        {
+            "name": "code",
+            "kind": "code",
+            "format": "tree",
+            "declared_license": "Apache-2.0",
+            "licenses": {"MIT": 4},
+            "copyright_holders": {"Acme Corp.": 1},
+        }
+    )
     parts = sections(render(NoticeFile(), results))
     assert "dataset web-captions: declared licence of the dataset; found in 5 documents" in parts["CC-BY-4.0"]
     assert "dataset web-captions: found in 2 documents" in parts["MIT"]

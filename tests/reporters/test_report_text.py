@@ -10,17 +10,20 @@ from licenselens.reporters.markdown_report import markdown_text
 from licenselens.reporters.report_view import segments
 
 
-@pytest.mark.parametrize("url, expected", [
-    ("https://example.org/a?b=1", "https://example.org/a?b=1"),
-    ("http://x.test", "http://x.test"),
-    ("javascript:alert(1)", None),
-    (" JaVaScRiPt:alert(1)", None),
-    ("data:text/html,<script>", None),
-    ("file:///etc/passwd", None),
-    ("//evil.test/x", None),
-    ("", None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("https://example.org/a?b=1", "https://example.org/a?b=1"),
+        ("http://x.test", "http://x.test"),
+        ("javascript:alert(1)", None),
+        (" JaVaScRiPt:alert(1)", None),
+        ("data:text/html,<script>", None),
+        ("file:///etc/passwd", None),
+        ("//evil.test/x", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_safe_url(url, expected):
     assert safe_url(url) == expected
 

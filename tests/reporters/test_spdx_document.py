@@ -54,7 +54,9 @@ def test_files_carry_detections_copyrights_and_both_checksums(results, tmp_path)
     assert licence["copyrightText"] == "Copyright (c) 2024 Example Lens Authors"
     content = (SAMPLES / "LICENSE").read_bytes()
     assert {c["algorithm"]: c["checksumValue"] for c in licence["checksums"]} == {
-        "SHA1": hashlib.sha1(content).hexdigest(), "SHA256": hashlib.sha256(content).hexdigest()}
+        "SHA1": hashlib.sha1(content).hexdigest(),
+        "SHA256": hashlib.sha256(content).hexdigest(),
+    }
     assert files["./src/lenscore/dual.py"]["licenseInfoInFiles"] == ["Apache-2.0", "MIT"]
     assert files["./plugins/gpl_plugin.py"]["licenseInfoInFiles"] == ["GPL-3.0-or-later"]
     geometry = files["./src/lenscore/geometry.py"]

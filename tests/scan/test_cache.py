@@ -4,8 +4,18 @@ from licenselens.scan.cache import FindingsCache
 from licenselens.types.findings import Detection, Findings, LicenseMatch, Statement
 
 FINDINGS = Findings(
-    detections=(Detection("licensedcode", "mit", "MIT", "Permissive", 100.0, 1, 3,
-                          (LicenseMatch("mit", "MIT", 1, 3, 100.0, 161, "mit.LICENSE", "2-aho"),)),),
+    detections=(
+        Detection(
+            "licensedcode",
+            "mit",
+            "MIT",
+            "Permissive",
+            100.0,
+            1,
+            3,
+            (LicenseMatch("mit", "MIT", 1, 3, 100.0, 161, "mit.LICENSE", "2-aho"),),
+        ),
+    ),
     statements=(Statement("holder", "Jane", 1, 1, "copyright"),),
 )
 

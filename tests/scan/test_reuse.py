@@ -26,7 +26,8 @@ def test_sidecar_and_reuse_toml(tmp_path):
     (tmp_path / "REUSE.toml").write_text(
         'version = 1\n[[annotations]]\npath = "data/**"\nSPDX-License-Identifier = "CC-BY-4.0"\n'
         'SPDX-FileCopyrightText = "2024 Data People"\n'
-        '[[annotations]]\npath = "data/both.txt"\nprecedence = "aggregate"\nSPDX-License-Identifier = "CC-BY-4.0"\n')
+        '[[annotations]]\npath = "data/both.txt"\nprecedence = "aggregate"\nSPDX-License-Identifier = "CC-BY-4.0"\n'
+    )
     result, _ = scan_tree([str(tmp_path)], ScanOptions(jobs=1, use_cache=False))
     files = by_path(result)
     assert files["img.bin"].file_type == "binary"
@@ -40,7 +41,9 @@ def test_sidecar_and_reuse_toml(tmp_path):
 
 
 def test_invalid_reuse_toml_is_an_error_on_that_file(tmp_path):
-    (tmp_path / "REUSE.toml").write_text("version = 1\n[[annotations]]\npath = 'x'\nSPDX-License-Identifier = 'Not-A-Licence'\n")
+    (tmp_path / "REUSE.toml").write_text(
+        "version = 1\n[[annotations]]\npath = 'x'\nSPDX-License-Identifier = 'Not-A-Licence'\n"
+    )
     (tmp_path / "x").write_text("hello\n")
     result, _ = scan_tree([str(tmp_path)], ScanOptions(jobs=1, use_cache=False))
     files = by_path(result)
@@ -53,7 +56,9 @@ def test_nested_reuse_toml_closest_and_override(tmp_path):
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "REUSE.toml").write_text(
             f'version = 1\n[[annotations]]\npath = "{path}"\nprecedence = "{precedence}"\n'
-            f'SPDX-License-Identifier = "{licence}"\n')
+            f'SPDX-License-Identifier = "{licence}"\n'
+        )
+
     toml(tmp_path, "**", "MIT")
     toml(tmp_path / "sub", "**", "GPL-3.0-only")
     toml(tmp_path / "o", "*.c", "Apache-2.0", "override")
@@ -66,11 +71,15 @@ def test_nested_reuse_toml_closest_and_override(tmp_path):
     result, _ = scan_tree([str(tmp_path)], ScanOptions(jobs=1, use_cache=False))
     files = {f.path: f.license_expression_spdx for f in result.files}
     by = {f.path: f for f in result.files}
-    assert files["sub/x.txt"] == "GPL-3.0-only"       # the closest REUSE.toml decides
+    assert files["sub/x.txt"] == "GPL-3.0-only"  # the closest REUSE.toml decides
     assert files["top.txt"] == "MIT"
     # override replaces the file's own REUSE tag; ScanCode's reading of the text is still reported
     assert [(d.detector, d.license_expression_spdx) for d in by["o/f.c"].detections] == [
-        ("licensedcode", "GPL-2.0-only"), ("reuse", "Apache-2.0")]
-    assert files["tagged.txt"] == "BSD-3-Clause"     # closest: the file's own tag stands
+        ("licensedcode", "GPL-2.0-only"),
+        ("reuse", "Apache-2.0"),
+    ]
+    assert files["tagged.txt"] == "BSD-3-Clause"  # closest: the file's own tag stands
     assert {(d.detector, d.license_expression_spdx) for d in by["pic.txt"].detections} == {
-        ("licensedcode", "BSD-3-Clause"), ("reuse", "CC0-1.0")}  # a sidecar replaces the file's tags
+        ("licensedcode", "BSD-3-Clause"),
+        ("reuse", "CC0-1.0"),
+    }  # a sidecar replaces the file's tags

@@ -146,4 +146,5 @@ def test_odd_file_names_are_scanned_and_reported(tmp_path):
     files = {f.path: f.license_expression_spdx for f in result.files}
     assert files == {"caf\ufffd-latin1.py": "MIT", "new\nline.py": "Apache-2.0"}
     import json
+
     json.dumps(result.to_dict(), ensure_ascii=False).encode("utf-8")  # serialisable as UTF-8

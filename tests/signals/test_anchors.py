@@ -42,18 +42,61 @@ def test_vectorised_scan_equals_the_reference_on_real_text_with_planted_anchors(
     rng = random.Random(3)
     text = shakespeare()[:200_000]
     chinese = "".join(mencius_paragraphs()[:300])
-    plants = ["Licensed under", "sublicense", "GPL-2.0", "LGPL", "CC BY 4.0", "(c) 2020", "(C)opyright", "©2021",
-              "版权所有", "Artificial intelligence", "no AI here", "noai", "“licence”", "élicense", "人工智能训练"]
+    plants = [
+        "Licensed under",
+        "sublicense",
+        "GPL-2.0",
+        "LGPL",
+        "CC BY 4.0",
+        "(c) 2020",
+        "(C)opyright",
+        "©2021",
+        "版权所有",
+        "Artificial intelligence",
+        "no AI here",
+        "noai",
+        "“licence”",
+        "élicense",
+        "人工智能训练",
+    ]
     for _ in range(40):
-        pieces = [text[rng.randrange(len(text)):][:rng.randrange(50, 3000)], rng.choice(plants),
-                  chinese[rng.randrange(len(chinese)):][:200] if rng.random() < 0.3 else "", rng.choice(plants)]
+        pieces = [
+            text[rng.randrange(len(text)) :][: rng.randrange(50, 3000)],
+            rng.choice(plants),
+            chinese[rng.randrange(len(chinese)) :][:200] if rng.random() < 0.3 else "",
+            rng.choice(plants),
+        ]
         low = lowered(" ".join(pieces))
         assert scanner.scan(low) == reference(low)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(["licen", "ce", "gpl", "lgpl", " ", "(c)", "©", "版权", "x", "AI", " ai ", "é",
-                                 "artificial", "cc by", "rights reserved", "\n", "1"]), max_size=30))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "licen",
+                "ce",
+                "gpl",
+                "lgpl",
+                " ",
+                "(c)",
+                "©",
+                "版权",
+                "x",
+                "AI",
+                " ai ",
+                "é",
+                "artificial",
+                "cc by",
+                "rights reserved",
+                "\n",
+                "1",
+            ]
+        ),
+        max_size=30,
+    )
+)
 def test_vectorised_scan_equals_the_reference_on_generated_text(parts):
     low = lowered("".join(parts))
     assert AnchorScanner(GROUPS).scan(low) == reference(low)

@@ -16,33 +16,39 @@ def signals(text, rules=TDM_RULES):
     return [s for s, _ in phrase.find(text, anchors["tdm" if rules == TDM_RULES else "notices"])]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ('<meta name="robots" content="noindex, noai">', ["robots-noai"]),
-    ("<META NAME='robots' CONTENT='noimageai'>", ["robots-noimageai"]),
-    ("X-Robots-Tag: noai", ["robots-noai"]),
-    ('<meta name="tdm-reservation" content="1">', ["tdmrep-reservation"]),
-    ('<meta content="1" name="tdm-reservation">', ["tdmrep-reservation"]),
-    ('{"location": "/", "tdm-reservation": 1}', ["tdmrep-reservation"]),
-    ("User-agent: GPTBot\nDisallow: /\n", ["ai-crawler-disallow"]),
-    ("User-agent: CCBot\nCrawl-delay: 10\nDisallow: /\n", ["ai-crawler-disallow"]),
-    ("# ai.txt\nUser-Agent: *\nDisallow: /\n", ["ai-crawler-disallow"]),
-    ("Content may not be used to train artificial\nintelligence systems.", ["terms-prohibit-ai-training"]),
-    ("It is prohibited to use this data for training generative AI.", ["terms-prohibit-ai-training"]),
-    ("We reserve all rights of text and data mining under Article 4(3).", ["tdm-rights-reserved"]),
-    ("未经书面许可，禁止将本站内容用于人工智能模型训练。", ["zh-prohibit-ai-training"]),
-    ("The Publisher prohibits the use of this work for AI training.", ["terms-prohibit-ai-training"]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('<meta name="robots" content="noindex, noai">', ["robots-noai"]),
+        ("<META NAME='robots' CONTENT='noimageai'>", ["robots-noimageai"]),
+        ("X-Robots-Tag: noai", ["robots-noai"]),
+        ('<meta name="tdm-reservation" content="1">', ["tdmrep-reservation"]),
+        ('<meta content="1" name="tdm-reservation">', ["tdmrep-reservation"]),
+        ('{"location": "/", "tdm-reservation": 1}', ["tdmrep-reservation"]),
+        ("User-agent: GPTBot\nDisallow: /\n", ["ai-crawler-disallow"]),
+        ("User-agent: CCBot\nCrawl-delay: 10\nDisallow: /\n", ["ai-crawler-disallow"]),
+        ("# ai.txt\nUser-Agent: *\nDisallow: /\n", ["ai-crawler-disallow"]),
+        ("Content may not be used to train artificial\nintelligence systems.", ["terms-prohibit-ai-training"]),
+        ("It is prohibited to use this data for training generative AI.", ["terms-prohibit-ai-training"]),
+        ("We reserve all rights of text and data mining under Article 4(3).", ["tdm-rights-reserved"]),
+        ("未经书面许可，禁止将本站内容用于人工智能模型训练。", ["zh-prohibit-ai-training"]),
+        ("The Publisher prohibits the use of this work for AI training.", ["terms-prohibit-ai-training"]),
+    ],
+)
 def test_opt_out_signals(text, expected):
     assert signals(text) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "The soldiers may not train in the rain, said the general.",
-    "We use machine learning to train models; see our paper.",
-    "<meta name=\"robots\" content=\"noindex, nofollow\">",
-    "User-agent: *\nDisallow: /private/\n",
-    "Our artificial intelligence course trains students in machine learning.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The soldiers may not train in the rain, said the general.",
+        "We use machine learning to train models; see our paper.",
+        "<meta name=\"robots\" content=\"noindex, nofollow\">",
+        "User-agent: *\nDisallow: /private/\n",
+        "Our artificial intelligence course trains students in machine learning.",
+    ],
+)
 def test_no_opt_out_in_ordinary_text(text):
     assert signals(text) == []
 

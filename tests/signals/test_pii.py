@@ -30,6 +30,7 @@ def chinese() -> str:
 
 # --- values computed here, independently of the detector ---
 
+
 def luhn(number: str) -> bool:
     digits = [int(c) for c in number if c.isdigit()][::-1]
     return sum(d if i % 2 == 0 else (d * 2 if d < 5 else d * 2 - 9) for i, d in enumerate(digits)) % 10 == 0
@@ -47,20 +48,46 @@ def cn_id_ending_in_x(area_and_birth: str) -> str:
 ID_BEIJING = cn_id("11010519491231002")
 ID_SHENZHEN = cn_id("44030419850615123")
 ID_X = cn_id_ending_in_x("31011520001229")
-CARDS = ["4111 1111 1111 1111", "5555555555554444", "378282246310005", "6011-1111-1111-1117",
-         "3530111333300000", "2223003122003222", "6200000000000005", "36227206271667", "3782 822463 10005"]
+CARDS = [
+    "4111 1111 1111 1111",
+    "5555555555554444",
+    "378282246310005",
+    "6011-1111-1111-1117",
+    "3530111333300000",
+    "2223003122003222",
+    "6200000000000005",
+    "36227206271667",
+    "3782 822463 10005",
+]
 
 PLANTED = [
-    ("email", "john.doe@mailbox.org"), ("email", "li.lei+corpus@qq.com"), ("email", "13912345678@163.com"),
-    ("phone", "+1 415 555 0132"), ("phone", "(415) 555-0132"), ("phone", "+44 20 7946 0958"),
-    ("phone", "+49 30 1234567"), ("phone", "020 7946 0958"), ("phone", "+44 (0)20 7946 0958"),
-    ("phone", "415-555-0199"), ("phone", "+33 1 23 45 67 89"),
-    ("cn_mobile", "13812345678"), ("cn_mobile", "+86 139-1234-5678"), ("cn_mobile", "0086 15912345678"),
-    ("cn_mobile", "186 1234 5678"), ("cn_mobile", "+8617712345678"),
-    ("cn_id", ID_BEIJING), ("cn_id", ID_SHENZHEN), ("cn_id", ID_X),
+    ("email", "john.doe@mailbox.org"),
+    ("email", "li.lei+corpus@qq.com"),
+    ("email", "13912345678@163.com"),
+    ("phone", "+1 415 555 0132"),
+    ("phone", "(415) 555-0132"),
+    ("phone", "+44 20 7946 0958"),
+    ("phone", "+49 30 1234567"),
+    ("phone", "020 7946 0958"),
+    ("phone", "+44 (0)20 7946 0958"),
+    ("phone", "415-555-0199"),
+    ("phone", "+33 1 23 45 67 89"),
+    ("cn_mobile", "13812345678"),
+    ("cn_mobile", "+86 139-1234-5678"),
+    ("cn_mobile", "0086 15912345678"),
+    ("cn_mobile", "186 1234 5678"),
+    ("cn_mobile", "+8617712345678"),
+    ("cn_id", ID_BEIJING),
+    ("cn_id", ID_SHENZHEN),
+    ("cn_id", ID_X),
     *(("payment_card", card) for card in CARDS),
-    ("ip", "192.168.10.23"), ("ip", "203.0.113.77"), ("ip", "8.26.56.26"), ("ip", "2001:db8::8a2e:370:7334"),
-    ("ip", "fe80::1ff:fe23:4567:890a"), ("ip", "2001:0db8:85a3:0000:0000:8a2e:0370:7334"), ("ip", "::ffff:198.51.100.7"),
+    ("ip", "192.168.10.23"),
+    ("ip", "203.0.113.77"),
+    ("ip", "8.26.56.26"),
+    ("ip", "2001:db8::8a2e:370:7334"),
+    ("ip", "fe80::1ff:fe23:4567:890a"),
+    ("ip", "2001:0db8:85a3:0000:0000:8a2e:0370:7334"),
+    ("ip", "::ffff:198.51.100.7"),
 ]
 
 NOT_PII = [
@@ -68,17 +95,63 @@ NOT_PII = [
     cn_id("11010519491331002"),  # month 13, checksum right
     cn_id("11010521500101002"),  # born in 2150
     cn_id("99010519491231002"),  # no such province
-    "4111 1111 1111 1112", "5555555555554445",  # Luhn fails
+    "4111 1111 1111 1112",
+    "5555555555554445",  # Luhn fails
     "1234567812345670",  # Luhn passes, no issuer
-    "999.1.1.1", "256.10.10.10", "1.2.3.4.5", "10.20.30.40.50", "v1.22.3.44", "version 10.2.3.41", "Version: 4.12.7.13",
-    "1.2.3.4", "127.0.0.1", "0.0.0.0", "10.0.0.0/8", "224.0.0.251", "255.255.255.255",
-    "2024-01-15", "15.01.2024", "2024/01/15", "2024-01-15 10:30:00", "12:30:45", "1700000000123", "1700000000",
-    "ISBN 978-0-306-40615-7", "ISBN 0-306-40615-2", "3.14159265358979", "1,234,567,890", "12345678901234567890",
-    "913812345678", "138123456789", "13812345678901", "x13812345678", "13812345678.5", "16384000000*p**2",
-    "(26214400, 16384000000)", "256 512 1024", "1 000 000", "555-0132", "4155550132", "02110-1301", "+2147483647",
-    "std::vector", "f32::add", "a[1::2]", "::1", "::", "fe80::", "ff02::1", "dead::beef", "00:1a:2b:3c:4d:5e",
-    "icon@2x.png", "@property", "user@example.com", "A@sps.diags_array(C)", "git@github.com:org/repo.git",
-    "noreply@github.com", "see @john on the site",
+    "999.1.1.1",
+    "256.10.10.10",
+    "1.2.3.4.5",
+    "10.20.30.40.50",
+    "v1.22.3.44",
+    "version 10.2.3.41",
+    "Version: 4.12.7.13",
+    "1.2.3.4",
+    "127.0.0.1",
+    "0.0.0.0",
+    "10.0.0.0/8",
+    "224.0.0.251",
+    "255.255.255.255",
+    "2024-01-15",
+    "15.01.2024",
+    "2024/01/15",
+    "2024-01-15 10:30:00",
+    "12:30:45",
+    "1700000000123",
+    "1700000000",
+    "ISBN 978-0-306-40615-7",
+    "ISBN 0-306-40615-2",
+    "3.14159265358979",
+    "1,234,567,890",
+    "12345678901234567890",
+    "913812345678",
+    "138123456789",
+    "13812345678901",
+    "x13812345678",
+    "13812345678.5",
+    "16384000000*p**2",
+    "(26214400, 16384000000)",
+    "256 512 1024",
+    "1 000 000",
+    "555-0132",
+    "4155550132",
+    "02110-1301",
+    "+2147483647",
+    "std::vector",
+    "f32::add",
+    "a[1::2]",
+    "::1",
+    "::",
+    "fe80::",
+    "ff02::1",
+    "dead::beef",
+    "00:1a:2b:3c:4d:5e",
+    "icon@2x.png",
+    "@property",
+    "user@example.com",
+    "A@sps.diags_array(C)",
+    "git@github.com:org/repo.git",
+    "noreply@github.com",
+    "see @john on the site",
 ]
 
 
@@ -114,6 +187,7 @@ def digits_only(value: str) -> str:
 
 # --- tests ---
 
+
 def test_the_planted_values_are_what_they_claim():
     assert all(luhn(card) for card in CARDS)
     assert ID_X.endswith("X") and len({ID_BEIJING, ID_SHENZHEN, ID_X}) == 3
@@ -122,7 +196,7 @@ def test_the_planted_values_are_what_they_claim():
 def test_real_prose_has_none(english, chinese):
     assert find_pii(english) == PiiFindings()
     assert find_pii(chinese) == PiiFindings()
-    assert all(find_pii(english[i:i + 4000]) == PiiFindings() for i in range(0, len(english), 4000))
+    assert all(find_pii(english[i : i + 4000]) == PiiFindings() for i in range(0, len(english), 4000))
 
 
 @pytest.mark.parametrize("copies", [1, 8])  # 8 copies: over 256 digits, the numpy path for digit runs
@@ -168,34 +242,45 @@ def test_no_sample_reveals_a_planted_value(english):
 
 def test_samples_are_masked_distinct_and_in_text_order():
     text = "a@mailbox.org then +1 415 555 0132, again +1 415 555 0132, 4111 1111 1111 1111 and 10.1.2.3"
-    assert find_pii(text).samples == ("email:***@m***.org", "phone:+* *** *** **32",
-                                      "payment_card:**** **** **** 1111", "ip:10.*.*.*")
+    assert find_pii(text).samples == (
+        "email:***@m***.org",
+        "phone:+* *** *** **32",
+        "payment_card:**** **** **** 1111",
+        "ip:10.*.*.*",
+    )
     assert find_pii(text).counts == {"email": 1, "phone": 2, "payment_card": 1, "ip": 1}
     assert find_pii(text, max_samples=2).samples == ("email:***@m***.org", "phone:+* *** *** **32")
     assert find_pii(text, max_samples=0).samples == ()
 
 
-@pytest.mark.parametrize("pii_type, value, masked", [
-    ("email", "john.doe@example.com", "j***@e***.com"),
-    ("email", "a@b.co", "***@***.co"),  # too short to show anything
-    ("phone", "+1 415 555 0132", "+* *** *** **32"),
-    ("phone", "(415) 555-0132", "(***) ***-**32"),
-    ("cn_mobile", "+86 139-1234-5678", "13*******78"),
-    ("cn_mobile", "13812345678", "13*******78"),
-    ("cn_id", ID_X, "31****************"),
-    ("payment_card", "4111 1111 1111 1111", "**** **** **** 1111"),
-    ("payment_card", "378282246310005", "***********0005"),
-    ("ip", "192.168.1.10", "192.*.*.*"),
-    ("ip", "2001:db8::1", "2001:*:*:*:*:*:*:*"),
-])
+@pytest.mark.parametrize(
+    "pii_type, value, masked",
+    [
+        ("email", "john.doe@example.com", "j***@e***.com"),
+        ("email", "a@b.co", "***@***.co"),  # too short to show anything
+        ("phone", "+1 415 555 0132", "+* *** *** **32"),
+        ("phone", "(415) 555-0132", "(***) ***-**32"),
+        ("cn_mobile", "+86 139-1234-5678", "13*******78"),
+        ("cn_mobile", "13812345678", "13*******78"),
+        ("cn_id", ID_X, "31****************"),
+        ("payment_card", "4111 1111 1111 1111", "**** **** **** 1111"),
+        ("payment_card", "378282246310005", "***********0005"),
+        ("ip", "192.168.1.10", "192.*.*.*"),
+        ("ip", "2001:db8::1", "2001:*:*:*:*:*:*:*"),
+    ],
+)
 def test_mask(pii_type, value, masked):
     assert mask(pii_type, value) == masked
 
 
 def test_mask_caps_what_is_shown_whatever_the_settings(monkeypatch):
     rules = pii._rules()
-    generous = {**rules.masks, "payment_card": {"keep_first": 10, "keep_last": 10},
-                "email": {"local_keep": 50, "domain_keep": 50, "keep_tld": True}, "ip": {"keep_groups": 8}}
+    generous = {
+        **rules.masks,
+        "payment_card": {"keep_first": 10, "keep_last": 10},
+        "email": {"local_keep": 50, "domain_keep": 50, "keep_tld": True},
+        "ip": {"keep_groups": 8},
+    }
     monkeypatch.setattr(pii, "_rules", lambda: pii._Rules(**{**rules.__dict__, "masks": generous}))
     assert mask("payment_card", "4111111111111111") == "4111************"
     assert mask("email", "john@mailbox.org") == "jo***@mai***.org"

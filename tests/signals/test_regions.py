@@ -14,10 +14,10 @@ from ..conftest import shakespeare
 
 def test_regions_are_anchor_paragraphs_of_short_lines():
     text = "a long paragraph of prose " * 20 + "\n\nLicensed under the MIT License.\nSee LICENSE.\n\nmore prose"
-    (start, end), = regions(text, [text.index("Licensed")], _context())
+    ((start, end),) = regions(text, [text.index("Licensed")], _context())
     assert text[start:end] == "Licensed under the MIT License.\nSee LICENSE."
     one_line = "word " * 400 + "Copyright 2020 Jane Doe. " + "word " * 400
-    (start, end), = regions(one_line, [one_line.index("Copyright")], _context())
+    ((start, end),) = regions(one_line, [one_line.index("Copyright")], _context())
     assert "Copyright 2020 Jane Doe." in one_line[start:end] and end - start <= 2 * _context()["long_line_chars"]
 
 
@@ -47,11 +47,12 @@ def test_a_notice_in_a_document_is_found_as_scancode_finds_it_alone():
         alone = sorted({d.license_expression for d in detect_licenses(query_string=notice) if d.license_expression})
         if not alone:
             continue
-        body = prose[i * 3000:i * 3000 + 2500]
+        body = prose[i * 3000 : i * 3000 + 2500]
         text = body + "\n\n" + notice + "\n"
         low = lowered(text)
-        found = analyser.licence_findings(type("D", (), {"location": None, "text": text})(), low,
-                                          analyser.scanner.scan(low))
+        found = analyser.licence_findings(
+            type("D", (), {"location": None, "text": text})(), low, analyser.scanner.scan(low)
+        )
         total += 1
         agree += sorted({d.license_expression for d in found.detections}) == alone
     assert total >= 30

@@ -39,22 +39,46 @@ def write(tmp_path, text, name="licenselens.toml"):
 def test_a_valid_manifest(tmp_path):
     m = load_manifest(write(tmp_path, GOOD))
     web, prefs = m.datasets
-    assert (web.name, web.stage, web.kind, web.format, web.license) == ("web", "pretraining", "web", "jsonl", "CC-BY-4.0")
+    assert (web.name, web.stage, web.kind, web.format, web.license) == (
+        "web",
+        "pretraining",
+        "web",
+        "jsonl",
+        "CC-BY-4.0",
+    )
     assert web.fields == (("url", "url"),) and web.paths == (str(tmp_path / "web/*.jsonl"),)
     assert prefs.text_field == ("prompt", "chosen", "rejected") and prefs.text_field_given and prefs.format == "jsonl"
     assert m.outputs[0].name == "out" and m.model == "m"
 
 
-@pytest.mark.parametrize("old, new, line, message", [
-    ('stage = "rlhf"', 'stage = "rl"', 15, "datasets[1] (prefs).stage: 'rl' is not one of pretraining, sft, rlhf, domain"),
-    ('kind = "web"', 'kind = "forum"', 7, "datasets[0] (web).kind: 'forum' is not one of"),
-    ('license = "CC-BY-4.0"', 'license = "CC-BY-4.0 AND Bogus-1.0"', 9, "datasets[0] (web).license: 'CC-BY-4.0 AND Bogus-1.0' is not a valid SPDX expression: unknown Bogus-1.0"),
-    ('paths = ["web/*.jsonl"]', 'paths = 3', 8, "datasets[0] (web).paths: must be a non-empty list"),
-    ('url = "url"', 'link = "url"', 11, "datasets[0] (web).fields.link: unknown metadata"),
-    ('name = "prefs"', 'name = "web"', 14, "datasets[1].name: 'web' is used by another dataset"),
-    ('text_field = ["prompt", "chosen", "rejected"]', 'text_field = [1]', 18, "datasets[1] (prefs).text_field: must be a field name"),
-    ('kind = "qa"', 'kind = "qa"\ncolour = "red"', 17, "datasets[1] (prefs).colour: unknown field"),
-])
+@pytest.mark.parametrize(
+    "old, new, line, message",
+    [
+        (
+            'stage = "rlhf"',
+            'stage = "rl"',
+            15,
+            "datasets[1] (prefs).stage: 'rl' is not one of pretraining, sft, rlhf, domain",
+        ),
+        ('kind = "web"', 'kind = "forum"', 7, "datasets[0] (web).kind: 'forum' is not one of"),
+        (
+            'license = "CC-BY-4.0"',
+            'license = "CC-BY-4.0 AND Bogus-1.0"',
+            9,
+            "datasets[0] (web).license: 'CC-BY-4.0 AND Bogus-1.0' is not a valid SPDX expression: unknown Bogus-1.0",
+        ),
+        ('paths = ["web/*.jsonl"]', 'paths = 3', 8, "datasets[0] (web).paths: must be a non-empty list"),
+        ('url = "url"', 'link = "url"', 11, "datasets[0] (web).fields.link: unknown metadata"),
+        ('name = "prefs"', 'name = "web"', 14, "datasets[1].name: 'web' is used by another dataset"),
+        (
+            'text_field = ["prompt", "chosen", "rejected"]',
+            'text_field = [1]',
+            18,
+            "datasets[1] (prefs).text_field: must be a field name",
+        ),
+        ('kind = "qa"', 'kind = "qa"\ncolour = "red"', 17, "datasets[1] (prefs).colour: unknown field"),
+    ],
+)
 def test_errors_name_the_line_and_the_field(tmp_path, old, new, line, message):
     assert old in GOOD
     path = write(tmp_path, GOOD.replace(old, new, 1))
@@ -75,7 +99,9 @@ def test_missing_required_field_and_bad_toml(tmp_path):
 
 def test_pyproject_tool_table(tmp_path):
     text = GOOD.replace("[model]", "[tool.licenselens.model]").replace("[[datasets]]", "[[tool.licenselens.datasets]]")
-    text = text.replace("[datasets.fields]", "[tool.licenselens.datasets.fields]").replace("[[outputs]]", "[[tool.licenselens.outputs]]")
+    text = text.replace("[datasets.fields]", "[tool.licenselens.datasets.fields]").replace(
+        "[[outputs]]", "[[tool.licenselens.outputs]]"
+    )
     path = write(tmp_path, "[project]\nname = 'x'\n\n" + text.replace('kind = "qa"', 'kind = "q"'), "pyproject.toml")
     with pytest.raises(ManifestError, match=r"pyproject.toml:19: datasets\[1\] \(prefs\)\.kind"):
         load_manifest(path)

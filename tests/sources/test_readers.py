@@ -14,8 +14,9 @@ from ..conftest import mencius_paragraphs, shakespeare
 
 
 def spec(tmp_path, fmt, paths, **kw):
-    return DatasetSpec(name="d", stage="pretraining", kind="other", paths=tuple(str(tmp_path / p) for p in paths),
-                       format=fmt, **kw)
+    return DatasetSpec(
+        name="d", stage="pretraining", kind="other", paths=tuple(str(tmp_path / p) for p in paths), format=fmt, **kw
+    )
 
 
 def read_all(s, shard_bytes=1 << 20):
@@ -27,7 +28,7 @@ def read_all(s, shard_bytes=1 << 20):
 
 
 def real_records(n=300):
-    lines = shakespeare().split("\n\n")[:n // 2] + mencius_paragraphs()[:n // 2]
+    lines = shakespeare().split("\n\n")[: n // 2] + mencius_paragraphs()[: n // 2]
     return [{"id": f"r{i}", "text": t, "url": f"https://example.org/{i}"} for i, t in enumerate(lines)]
 
 
@@ -65,17 +66,31 @@ def test_jsonl_shards_cut_at_line_starts_and_keep_line_numbers(tmp_path):
 
 
 def test_jsonl_bad_lines_are_reported_with_their_line_and_skipped(tmp_path):
-    lines = [json.dumps({"id": "a", "text": "first"}), "{not json", json.dumps({"id": "b"}), "",
-             json.dumps({"id": "c", "text": 7}), json.dumps(["x"]), b"\xff\xfe{}".decode("latin-1"),
-             json.dumps({"text": "no id here"}), '{"id": ' + "1" * 5000 + ', "text": "huge id"}']
+    lines = [
+        json.dumps({"id": "a", "text": "first"}),
+        "{not json",
+        json.dumps({"id": "b"}),
+        "",
+        json.dumps({"id": "c", "text": 7}),
+        json.dumps(["x"]),
+        b"\xff\xfe{}".decode("latin-1"),
+        json.dumps({"text": "no id here"}),
+        '{"id": ' + "1" * 5000 + ', "text": "huge id"}',
+    ]
     raw = "\n".join(lines).encode("utf-8").replace("ÿþ".encode(), b"\xff\xfe")
     (tmp_path / "bad.jsonl").write_bytes(raw)
     s = spec(tmp_path, "jsonl", ["bad.jsonl"])
     _, docs, errors = read_all(s)
     assert [d.doc_id for d in docs] == ["a", "d:8"]
     found = {(e.origin.rsplit(":", 1)[1], e.code) for e in errors}
-    assert found == {("2", "malformed-json"), ("3", "missing-field"), ("5", "bad-field"), ("6", "bad-record"),
-                     ("7", "bad-encoding"), ("9", "malformed-json")}
+    assert found == {
+        ("2", "malformed-json"),
+        ("3", "missing-field"),
+        ("5", "bad-field"),
+        ("6", "bad-record"),
+        ("7", "bad-encoding"),
+        ("9", "malformed-json"),
+    }
 
 
 def test_truncated_compressed_file_keeps_what_was_read(tmp_path):
@@ -98,7 +113,9 @@ def test_parquet_by_row_groups_and_missing_column_and_corrupt_file(tmp_path):
     assert [d.text for d in docs] == [r["text"] for r in records]
     assert docs[41].origin.endswith("a.parquet#41")
     assert sorted((e.origin.rsplit("/", 1)[1], e.code) for e in errors) == [
-        ("b.parquet", "missing-field"), ("c.parquet", "corrupt-file")]
+        ("b.parquet", "missing-field"),
+        ("c.parquet", "corrupt-file"),
+    ]
 
 
 def test_hugging_face_save_to_disk_folder(tmp_path):
@@ -131,8 +148,10 @@ def test_text_folder_one_document_per_text_file(tmp_path):
     s = spec(tmp_path, "text", ["books", "missing-folder"])
     _, docs, errors = read_all(s)
     # two roots given, so ids carry the root like origins do (ids are unique within a dataset)
-    assert [(d.doc_id, d.origin) for d in docs] == [("books/a.txt", "books/a.txt"),
-                                                    ("books/sub/b.md", "books/sub/b.md")]
+    assert [(d.doc_id, d.origin) for d in docs] == [
+        ("books/a.txt", "books/a.txt"),
+        ("books/sub/b.md", "books/sub/b.md"),
+    ]
     assert sorted(e.code for e in errors) == ["missing-input", "skipped-binary"]
     _, alone, _ = read_all(spec(tmp_path, "text", ["books"]))
     assert [d.doc_id for d in alone] == ["a.txt", "sub/b.md"]  # one root: ids relative to it
@@ -153,15 +172,17 @@ def test_zstd_truncation_is_found_at_every_cut(tmp_path):
     from licenselens.sources.jsonl import _zstd_complete
 
     records = jsonl_bytes(real_records(60))
-    frames = [zstandard.ZstdCompressor(write_checksum=True).compress(records),
-              zstandard.ZstdCompressor(write_content_size=False).compress(records[:5000]),
-              b"\x50\x2a\x4d\x18" + (3).to_bytes(4, "little") + b"xyz",  # a skippable frame
-              zstandard.ZstdCompressor().compress(b"")]
+    frames = [
+        zstandard.ZstdCompressor(write_checksum=True).compress(records),
+        zstandard.ZstdCompressor(write_content_size=False).compress(records[:5000]),
+        b"\x50\x2a\x4d\x18" + (3).to_bytes(4, "little") + b"xyz",  # a skippable frame
+        zstandard.ZstdCompressor().compress(b""),
+    ]
     whole = b"".join(frames)
     path = tmp_path / "c.jsonl.zst"
     path.write_bytes(whole)
     assert _zstd_complete(str(path))
-    ends = {sum(map(len, frames[:i + 1])) for i in range(len(frames))}
+    ends = {sum(map(len, frames[: i + 1])) for i in range(len(frames))}
     for cut in range(len(whole) - 1, 0, -1):
         os.truncate(path, cut)
         assert _zstd_complete(str(path)) == (cut in ends), cut

@@ -44,8 +44,7 @@ PATCHES = (
     Patch("pygmars.lex:Lexer.lex_tokens", f"{_HERE}.copyright_parsing", f"{_TESTS}/test_copyright_parsing.py"),
     Patch("pygmars.parse:Parser.parse", f"{_HERE}.copyright_parsing", f"{_TESTS}/test_copyright_parsing.py"),
     Patch("cluecode.copyrights:is_candidate", f"{_HERE}.copyright_parsing", f"{_TESTS}/test_copyright_parsing.py"),
-    Patch("cluecode.copyrights:prepare_text_line", f"{_HERE}.copyright_parsing",
-          f"{_TESTS}/test_copyright_parsing.py"),
+    Patch("cluecode.copyrights:prepare_text_line", f"{_HERE}.copyright_parsing", f"{_TESTS}/test_copyright_parsing.py"),
 )
 
 
@@ -62,7 +61,8 @@ def check_version(installed: str | None = None) -> None:
     if installed != PINNED_SCANCODE:
         raise ScancodeVersionError(
             f"licenselens needs scancode-toolkit {PINNED_SCANCODE} (its exact replacements of ScanCode functions "
-            f"were proven on that version), but found {installed}: install scancode-toolkit=={PINNED_SCANCODE}")
+            f"were proven on that version), but found {installed}: install scancode-toolkit=={PINNED_SCANCODE}"
+        )
 
 
 def _modules() -> list:

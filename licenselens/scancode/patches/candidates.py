@@ -101,8 +101,9 @@ class RulePostings:
         in_query = np.zeros(self.n_tokens, dtype=bool)
         in_query[tids] = True
         positions, row = gather(self.set_offsets, candidates)
-        matched = np.bincount(row, weights=in_query[self.set_tids[positions]],
-                              minlength=len(candidates)).astype(np.int64)
+        matched = np.bincount(row, weights=in_query[self.set_tids[positions]], minlength=len(candidates)).astype(
+            np.int64
+        )
         keep = matched >= self.min_matched[candidates]
         minimum = self.min_containment[candidates]
         keep &= (minimum == 0) | (matched / self.length[candidates] >= minimum - 1e-9)
@@ -146,22 +147,31 @@ def _scores(matched: int, rule_length: int, query_length: int, threshold: float)
     """``compare_token_sets``'s score vectors, same arithmetic."""
     resemblance = matched / (query_length + rule_length - matched)
     containment = matched / rule_length
-    amplified = resemblance ** 2
+    amplified = resemblance**2
     return (
-        ScoresVector(round(resemblance, 1) >= threshold, round(containment, 1),
-                     round(amplified, 1), round(matched / 20, 1)),
+        ScoresVector(
+            round(resemblance, 1) >= threshold, round(containment, 1), round(amplified, 1), round(matched / 20, 1)
+        ),
         ScoresVector(resemblance >= threshold, containment, amplified, matched),
     )
 
 
-def _ranked(rids: np.ndarray, matched: np.ndarray, lengths: np.ndarray, query_length: int,
-            threshold: float, high_resemblance: bool, limit: int) -> list[tuple]:
+def _ranked(
+    rids: np.ndarray,
+    matched: np.ndarray,
+    lengths: np.ndarray,
+    query_length: int,
+    threshold: float,
+    high_resemblance: bool,
+    limit: int,
+) -> list[tuple]:
     """(scores, rid), best first as ``sorted(..., reverse=True)`` orders them, at most ``limit``."""
     keys, inverse = np.unique(matched << 32 | lengths, return_inverse=True)
     inverse = inverse.reshape(-1)
     scores = [_scores(key >> 32, key & 0xFFFFFFFF, query_length, threshold) for key in keys.tolist()]
-    wanted = np.array([not high_resemblance or (s[0].is_highly_resemblant and s[1].is_highly_resemblant)
-                       for s in scores], dtype=bool)
+    wanted = np.array(
+        [not high_resemblance or (s[0].is_highly_resemblant and s[1].is_highly_resemblant) for s in scores], dtype=bool
+    )
     rank = np.empty(len(scores), dtype=np.int64)
     previous, position = None, -1
     for k in sorted(range(len(scores)), key=scores.__getitem__):
@@ -174,14 +184,14 @@ def _ranked(rids: np.ndarray, matched: np.ndarray, lengths: np.ndarray, query_le
     return [(scores[inverse[i]], int(rids[i])) for i in best.tolist()]
 
 
-def compute_candidates(query_run, idx, matchable_rids, top=50,
-                       high_resemblance=False, high_resemblance_threshold=0.8,
-                       _use_bigrams=False):
+def compute_candidates(
+    query_run, idx, matchable_rids, top=50, high_resemblance=False, high_resemblance_threshold=0.8, _use_bigrams=False
+):
     """Drop-in for ``licensedcode.match_set.compute_candidates``."""
     if _use_bigrams:
         return _original_compute_candidates(
-            query_run, idx, matchable_rids, top, high_resemblance,
-            high_resemblance_threshold, _use_bigrams)
+            query_run, idx, matchable_rids, top, high_resemblance, high_resemblance_threshold, _use_bigrams
+        )
 
     tids, counts = _query_multiset(query_run)
     if not len(tids):
@@ -199,8 +209,7 @@ def compute_candidates(query_run, idx, matchable_rids, top=50,
     survivors, matched, lengths = survivors[keep], matched[keep], lengths[keep]
     if not len(survivors):
         return []
-    step_one = _ranked(survivors, matched, lengths, len(tids), high_resemblance_threshold,
-                       high_resemblance, top * 10)
+    step_one = _ranked(survivors, matched, lengths, len(tids), high_resemblance_threshold, high_resemblance, top * 10)
     if not step_one:
         return []
 

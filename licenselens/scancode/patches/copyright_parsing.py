@@ -106,13 +106,15 @@ def _run_rules(parser, tree):
 
 
 def _shape(node, position: dict[int, int]) -> tuple:
-    return tuple((child.label, _shape(child, position)) if isinstance(child, Tree) else position[id(child)]
-                 for child in node)
+    return tuple(
+        (child.label, _shape(child, position)) if isinstance(child, Tree) else position[id(child)] for child in node
+    )
 
 
 def _rebuild(label, shape: tuple, leaves) -> Tree:
-    return Tree(label, [leaves[part] if isinstance(part, int) else _rebuild(part[0], part[1], leaves)
-                        for part in shape])
+    return Tree(
+        label, [leaves[part] if isinstance(part, int) else _rebuild(part[0], part[1], leaves) for part in shape]
+    )
 
 
 def parse_tree(self, tree):

@@ -21,7 +21,6 @@ _original_high_matchables = query.QueryRun.high_matchables
 _original_low_matchables = query.QueryRun.low_matchables
 
 
-
 def is_digits_only(self) -> bool:
     """Drop-in for ``licensedcode.query.QueryRun.is_digits_only``."""
     owner = self.query

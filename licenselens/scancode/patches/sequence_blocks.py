@@ -81,21 +81,22 @@ class DiagonalRuns:
         self.longer = np.flatnonzero(self.length > 1)
         self.longer_key = self.key[self.longer]
 
-    def _slices(self, keys: np.ndarray, reach: int, alo: int, ahi: int, blo: int, bhi: int
-                ) -> tuple[np.ndarray, np.ndarray]:
+    def _slices(
+        self, keys: np.ndarray, reach: int, alo: int, ahi: int, blo: int, bhi: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Per rule position that a run can start at and still reach b[blo:bhi]: the slice of ``keys`` of the
         runs that can reach a[alo:ahi]."""
         starts_j = np.arange(max(blo - reach + 1, 0), bhi) * self.stride
-        return (np.searchsorted(keys, starts_j + max(alo - reach + 1, 0)),
-                np.searchsorted(keys, starts_j + ahi))
+        return (np.searchsorted(keys, starts_j + max(alo - reach + 1, 0)), np.searchsorted(keys, starts_j + ahi))
 
     @staticmethod
     def _expand(low: np.ndarray, high: np.ndarray) -> np.ndarray:
         sizes = high - low
         return np.arange(int(sizes.sum())) + np.repeat(low - (np.cumsum(sizes) - sizes), sizes)
 
-    def longest(self, runs: np.ndarray | None, alo: int, ahi: int, blo: int, bhi: int
-                ) -> tuple[tuple[int, int, int], np.ndarray | None]:
+    def longest(
+        self, runs: np.ndarray | None, alo: int, ahi: int, blo: int, bhi: int
+    ) -> tuple[tuple[int, int, int], np.ndarray | None]:
         """Longest run inside a[alo:ahi] x b[blo:bhi], looked for among ``runs`` (indices, a superset of the
         runs reaching into the region; None: all): earliest in a, then in b, on ties; (alo, blo, 0) if none.
         Also the indices of the runs that reach into the region, for its parts (None: look them up again)."""
@@ -130,8 +131,9 @@ class DiagonalRuns:
         point = (int(starts_i[pick]), int(starts_j[pick]), 1)
         return point if best[2] == 0 or point < best else best
 
-    def _longest_among(self, runs: np.ndarray, alo: int, ahi: int, blo: int, bhi: int
-                       ) -> tuple[tuple[int, int, int], np.ndarray]:
+    def _longest_among(
+        self, runs: np.ndarray, alo: int, ahi: int, blo: int, bhi: int
+    ) -> tuple[tuple[int, int, int], np.ndarray]:
         if not len(runs):
             return (alo, blo, 0), runs
         if len(runs) <= FEW_RUNS:
@@ -148,8 +150,9 @@ class DiagonalRuns:
         pick = np.lexsort((start_j, start_i))[0]
         return (int(start_i[pick]), int(start_j[pick]), best), runs[inside]
 
-    def _longest_of_few(self, runs: np.ndarray, alo: int, ahi: int, blo: int, bhi: int
-                        ) -> tuple[tuple[int, int, int], np.ndarray]:
+    def _longest_of_few(
+        self, runs: np.ndarray, alo: int, ahi: int, blo: int, bhi: int
+    ) -> tuple[tuple[int, int, int], np.ndarray]:
         """``longest`` in plain Python: for a handful of runs, array calls cost more than the work."""
         if self._lists is None:
             self._lists = (self.i.tolist(), self.j.tolist(), self.length.tolist())
@@ -172,8 +175,15 @@ def _runs_for(a, a_start, a_end, b2j, len_good, matchables) -> DiagonalRuns:
     region (ScanCode's sequence matcher calls again from where the last blocks ended)."""
     state = current()
     last = state.runs
-    if (last is not None and last[0] is a and last[1] == len(a) and last[2] is b2j
-            and last[4] <= a_start and a_end <= last[5] and last[3] == matchables):
+    if (
+        last is not None
+        and last[0] is a
+        and last[1] == len(a)
+        and last[2] is b2j
+        and last[4] <= a_start
+        and a_end <= last[5]
+        and last[3] == matchables
+    ):
         return last[6]
     runs = DiagonalRuns(a, a_start, a_end, b2j, len_good, matchables)
     state.runs = (a, len(a), b2j, intbitset(matchables), a_start, a_end, runs)

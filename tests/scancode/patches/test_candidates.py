@@ -40,9 +40,11 @@ def test_candidates_identical_to_scancode_on_real_files():
         for run in runs:
             for high_resemblance, top in ((True, 10), (False, 70)):
                 expected = candidates._original_compute_candidates(
-                    run, idx, idx.approx_matchable_rids, top=top, high_resemblance=high_resemblance)
+                    run, idx, idx.approx_matchable_rids, top=top, high_resemblance=high_resemblance
+                )
                 actual = candidates.compute_candidates(
-                    run, idx, idx.approx_matchable_rids, top=top, high_resemblance=high_resemblance)
+                    run, idx, idx.approx_matchable_rids, top=top, high_resemblance=high_resemblance
+                )
                 assert summary(actual) == summary(expected), location
                 compared += 1
     assert compared > 50

@@ -39,11 +39,11 @@ def alignments(draw):
 
 # (FEW_RUNS, RESELECT_SLACK, MANY_RUNS): each way of searching a region, alone or mixed with the others
 SEARCH_SETTINGS = [
-    (0, -10**9, 10**9),  # arrays, each part's runs listed afresh
-    (0, 64, 10**9),      # arrays, parts narrowed from their parent's runs
-    (24, 64, 10**9),     # plain Python when runs are few
-    (0, -10**9, 0),      # never listing runs: longer runs apart, single-token runs per rule position
-    (24, 64, 512),       # the settings in use
+    (0, -(10**9), 10**9),  # arrays, each part's runs listed afresh
+    (0, 64, 10**9),  # arrays, parts narrowed from their parent's runs
+    (24, 64, 10**9),  # plain Python when runs are few
+    (0, -(10**9), 0),  # never listing runs: longer runs apart, single-token runs per rule position
+    (24, 64, 512),  # the settings in use
 ]
 
 
@@ -67,8 +67,14 @@ def test_blocks_identical_to_cyseq(case, search_settings):
 
 def long_real_files() -> list[str]:
     """Real files with long query runs full of licence words (where the array path is taken)."""
-    names = ["licensedcode/match.py", "licensedcode/index.py", "licensedcode/detection.py",
-             "license_expression/__init__.py", "packagedcode/models.py", "packagedcode/pypi.py"]
+    names = [
+        "licensedcode/match.py",
+        "licensedcode/index.py",
+        "licensedcode/detection.py",
+        "license_expression/__init__.py",
+        "packagedcode/models.py",
+        "packagedcode/pypi.py",
+    ]
     return [str(SITE_PACKAGES / n) for n in names if (SITE_PACKAGES / n).exists()]
 
 
@@ -108,8 +114,13 @@ def longest_by_brute_force(a, b, b2j, matchables, alo, ahi, blo, bhi):
     for i in range(alo, ahi):
         for j in range(blo, bhi):
             size = 0
-            while (i + size < ahi and j + size < bhi and a[i + size] < LEN_GOOD and i + size in matchables
-                   and j + size in b2j.get(a[i + size], ())):
+            while (
+                i + size < ahi
+                and j + size < bhi
+                and a[i + size] < LEN_GOOD
+                and i + size in matchables
+                and j + size in b2j.get(a[i + size], ())
+            ):
                 size += 1
             if size > best[2]:
                 best = (i, j, size)
