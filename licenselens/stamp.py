@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cache
 from importlib.metadata import version
 
+from licenselens.types.audit import ToolStamp
+
 TOOL_NAME = "licenselens"  # the import package and the command
 DISTRIBUTION = "licenselens-compliance"  # the name on PyPI ("licenselens" there is an unrelated project)
 
@@ -14,9 +16,9 @@ def tool_version() -> str:
     return version(DISTRIBUTION)
 
 
-def tool_stamp(scancode_index: bool = True) -> dict[str, str]:
+def tool_stamp(scancode_index: bool = True) -> ToolStamp:
     """``{"name", "version"[, "scancode_index"]}``: what produced a result, written into every output."""
-    stamp = {"name": TOOL_NAME, "version": tool_version()}
+    stamp: ToolStamp = {"name": TOOL_NAME, "version": tool_version()}
     if scancode_index:
         from licenselens.scancode.licensedb import index_version
 

@@ -27,6 +27,15 @@ def _session_cache_dir(tmp_path_factory):
     yield path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _scancode_patches():
+    """The test process calls ScanCode as a worker does: with the patches installed once, explicitly (tests
+    that compare them with ScanCode's own functions switch them off and back on)."""
+    from licenselens.scancode import patches
+
+    patches.install()
+
+
 def strip_front_matter(text: str) -> str:
     if text.startswith("---"):
         end = text.find("\n---", 3)

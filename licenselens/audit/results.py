@@ -18,7 +18,7 @@ from licenselens.signals.pii import PII_TYPES, mask_text
 from licenselens.sources.manifest import PROCESSING_KEYS
 from licenselens.stamp import tool_stamp
 from licenselens.tokens import token_spans
-from licenselens.types.audit import Results
+from licenselens.types.audit import CorpusSummary, Results
 from licenselens.types.convert import asdict, to_jsonable
 from licenselens.types.corpus import Document, DocumentError, Manifest
 from licenselens.types.overlap import OVERLAP_VERDICTS, OutputResult
@@ -163,7 +163,7 @@ def assemble(
     *,
     manifest: Manifest,
     policy: Policy,
-    corpus_summary: dict,
+    corpus_summary: CorpusSummary,
     corpus_results: str,
     trees: list[dict],
     index: OverlapIndex,

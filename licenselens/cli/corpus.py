@@ -58,6 +58,7 @@ from licenselens.sources.manifest import ManifestError, manifest_for
     help="Bytes; larger text files, source-tree files and JSON files get a 'too-large' error.",
 )
 @click.option("--fresh", is_flag=True, help="Ignore finished shards of an earlier run.")
+@click.option("--no-cache", is_flag=True, help="Scan source-tree datasets without the on-disk result cache.")
 @click.option(
     "--format",
     "fmt",
@@ -77,6 +78,7 @@ def corpus_command(
     max_line_bytes,
     max_file_size,
     fresh,
+    no_cache,
     fmt,
 ) -> None:
     """Per-document licence, opt-out and personal-information signals of training datasets."""
@@ -93,6 +95,7 @@ def corpus_command(
         shard_bytes=int(shard_size * 2**20),
         fresh=fresh,
         limits=ReadLimits(max_line_bytes=max_line_bytes, max_file_bytes=max_file_size),
+        use_cache=not no_cache,
     )
     stderr = Console(stderr=True, highlight=False)
     try:

@@ -27,6 +27,7 @@ from licenselens.scancode.patches import install as install_scancode_patches
 from licenselens.sources.base import ReadLimits
 from licenselens.sources.readers import plan_dataset
 from licenselens.stamp import tool_stamp, tool_version
+from licenselens.types.audit import CorpusSummary
 from licenselens.types.corpus import DatasetSpec, DocumentError, Manifest, Shard
 
 RESULTS_FILE, SUMMARY_FILE, WORK_DIR = "corpus.parquet", "corpus-summary.json", ".licenselens-work"
@@ -54,7 +55,7 @@ class CorpusOptions:
 
 @dataclass(frozen=True)
 class CorpusRun:
-    summary: dict
+    summary: CorpusSummary
     results_path: str
     summary_path: str
     shards: int
@@ -151,7 +152,7 @@ def _prune_trees(directory: str, keep: set[str]) -> None:
                 os.unlink(entry.path)
 
 
-def _merge(manifest: Manifest, plan, names: list[list[str]], store: ShardStore, output_dir: str) -> dict:
+def _merge(manifest: Manifest, plan, names: list[list[str]], store: ShardStore, output_dir: str) -> CorpusSummary:
     """Shards in plan order into one table; duplicates marked against the first occurrence in that order."""
     first_seen: dict[str, str] = {}
     tallies = []
@@ -172,7 +173,7 @@ def _merge(manifest: Manifest, plan, names: list[list[str]], store: ShardStore, 
                         table.append_column(RESULT_SCHEMA.field("duplicate_of"), pa.array(duplicate_of, pa.string()))
                     )
                 tallies.append(tally.to_dict())
-    summary = {
+    summary: CorpusSummary = {
         "tool": tool_stamp(),
         "manifest": manifest.source,
         "model": {"name": manifest.model, "description": manifest.description},

@@ -8,6 +8,7 @@ import pyarrow as pa
 
 from licenselens.scancode.licensedb import license_db
 from licenselens.signals.pii import PII_TYPES
+from licenselens.types.audit import CorpusTotals, DatasetSummary
 from licenselens.types.corpus import DatasetSpec, DocumentError
 
 MAX_EXAMPLES = 20
@@ -120,7 +121,7 @@ class DatasetTally:
             else:
                 self.errors.append(error)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> DatasetSummary:
         n, spec = self.documents, self.spec
         return {
             "name": spec.name,
@@ -175,7 +176,7 @@ class DatasetTally:
         }
 
 
-def totals(datasets: list[dict]) -> dict:
+def totals(datasets: list[DatasetSummary]) -> CorpusTotals:
     n = sum(d["documents"] for d in datasets)
     mismatched = sum(d["license_mismatch"]["documents"] for d in datasets)
     with_declared = [d for d in datasets if d["declared_license"] or set(d["declared_licenses"]) - {NO_LICENSE}]

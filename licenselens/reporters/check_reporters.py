@@ -6,6 +6,7 @@ import json
 from typing import IO, Any
 
 from licenselens.reporters.base import Reporter
+from licenselens.stamp import TOOL_NAME
 from licenselens.types.convert import to_jsonable
 from licenselens.types.policy import PolicyFinding, Verdict
 from licenselens.types.scan import ScanResult
@@ -65,7 +66,7 @@ def sarif_run(findings: list[PolicyFinding], tool_version: str) -> dict:
     return {
         "tool": {
             "driver": {
-                "name": "licenselens",
+                "name": TOOL_NAME,
                 "version": tool_version,
                 "informationUri": "https://pypi.org/project/licenselens/",
                 "rules": [{"id": r, "shortDescription": {"text": messages[r] or r}} for r in rule_ids],

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from rich.console import Console
 from rich.table import Table
 
@@ -14,7 +17,7 @@ def _top(counts: dict, n: int = 2) -> str:
     return ", ".join(f"{k} ({v})" for k, v in list(counts.items())[:n])
 
 
-def render_corpus_summary(summary: dict, console: Console) -> None:
+def render_corpus_summary(summary: Mapping[str, Any], console: Console) -> None:
     table = Table(title=f"licenselens corpus — {summary['model']['name'] or summary['manifest']}", show_lines=False)
     for column, justify in (
         ("dataset", "left"),

@@ -46,17 +46,13 @@ rebuilt from a sample; formats and separators are kept to show what was found.
 from __future__ import annotations
 
 import ipaddress
-import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from functools import cache
 
 import numpy as np
 
-from licenselens.rules import load_yaml
 from licenselens.signals.pii_checks import BARE_KINDS, DIGITS, VALIDATORS, excluded
-
-PII_TYPES: tuple[str, ...] = ("email", "phone", "cn_mobile", "cn_id", "payment_card", "ip")
+from licenselens.signals.pii_rules import PII_TYPES, PiiRules, pii_rules
 
 
 @dataclass(frozen=True)
@@ -79,107 +75,9 @@ _WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345678
 _HEX_COLON = frozenset("0123456789abcdefABCDEF:.")
 
 
-@dataclass(frozen=True)
-class _DigitPattern:
-    kind: str  # key in rules/pii.yaml (phone patterns as "phone.<name>")
-    pii_type: str
-    pattern: re.Pattern
-    min_digits: int  # a run with fewer digits cannot hold a match: the pattern is not run
-    min_groups: int
-
-
-@dataclass(frozen=True)
-class _Rules:
-    email_anchor: str
-    local_part: re.Pattern  # matched on the reversed text before "@"
-    domain: re.Pattern
-    reject_tlds: frozenset[str]
-    ignore_local_parts: frozenset[str]
-    ignore_domains: tuple[str, ...]
-    ipv6_anchor: re.Pattern
-    separators: str
-    separator_table: np.ndarray  # bool by character code (0-255), True for run separators
-    max_separators: int
-    digit_patterns: tuple[_DigitPattern, ...]
-    country_codes: frozenset[str]
-    issuers: tuple[tuple[int, int, int, frozenset[int]], ...]  # prefix length, low, high, lengths
-    provinces: frozenset[str]
-    min_birth_year: int
-    ip_exclude: tuple[str, ...]
-    exclude_network: bool
-    version_words: tuple[str, ...]
-    masks: dict
-
-
-# kind -> (type, fewest digits, fewest digit groups) a match of that kind has
-_KINDS = {
-    "cn_id": ("cn_id", 17, 1),
-    "payment_card": ("payment_card", 13, 1),
-    "cn_mobile": ("cn_mobile", 11, 1),
-    "ipv4": ("ip", 4, 4),
-    "phone.international": ("phone", 8, 1),
-    "phone.north_american": ("phone", 10, 1),
-    "phone.national": ("phone", 9, 1),
-}
-
-
-@cache
-def _rules() -> _Rules:
-    data = load_yaml("pii.yaml")
-    patterns = dict(data["patterns"])
-    phones = patterns.pop("phone", {}) or {}
-    patterns.update({f"phone.{name}": p for name, p in phones.items()})
-    digit_patterns = []
-    for kind, source in patterns.items():
-        if kind not in _KINDS:
-            raise ValueError(f"rules/pii.yaml: no validator for pattern {kind!r} (known: {', '.join(_KINDS)})")
-        pii_type, min_digits, min_groups = _KINDS[kind]
-        digit_patterns.append(_DigitPattern(kind, pii_type, re.compile(source), min_digits, min_groups))
-    table = np.zeros(256, dtype=bool)
-    table[[ord(c) for c in data["digit_runs"]["separators"]]] = True
-    country_codes: set[str] = set()
-    for code in data["phone"]["country_codes"]:
-        low, _, high = str(code).partition("-")
-        country_codes.update(str(c) for c in range(int(low), int(high or low) + 1))
-    issuers = []
-    for issuer in data["payment_card"]["issuers"].values():
-        for prefix in issuer["prefixes"]:
-            low, _, high = str(prefix).partition("-")
-            issuers.append((len(low), int(low), int(high or low), frozenset(issuer["lengths"])))
-    ip = data["ip"]
-    for name in ip["exclude"]:
-        if not hasattr(ipaddress.IPv4Address, f"is_{name}"):
-            raise ValueError(f"rules/pii.yaml: ip.exclude: no ipaddress property is_{name}")
-    masks = data["mask"]
-    if set(masks) != set(PII_TYPES):
-        raise ValueError(f"rules/pii.yaml: mask needs exactly the types {', '.join(PII_TYPES)}")
-    email = data["email"]
-    return _Rules(
-        email_anchor=data["anchors"]["email"],
-        local_part=re.compile(f"[{email['local_part_chars']}]{{1,65}}"),
-        domain=re.compile(email["domain"]),
-        reject_tlds=frozenset(t.lower() for t in email["reject_tlds"]),
-        ignore_local_parts=frozenset(p.lower() for p in email["ignore_local_parts"]),
-        ignore_domains=tuple(d.lower() for d in email["ignore_domains"]),
-        ipv6_anchor=re.compile(data["anchors"]["ipv6"]),
-        separators=data["digit_runs"]["separators"],
-        separator_table=table,
-        max_separators=int(data["digit_runs"]["max_separators"]),
-        digit_patterns=tuple(digit_patterns),
-        country_codes=frozenset(country_codes),
-        issuers=tuple(issuers),
-        provinces=frozenset(f"{code:02d}" for code in data["cn_id"]["province_codes"]),
-        min_birth_year=int(data["cn_id"]["min_birth_year"]),
-        ip_exclude=tuple(ip["exclude"]),
-        exclude_network=bool(ip["exclude_network_addresses"]),
-        version_words=tuple(w.lower() for w in ip["version_words"]),
-        masks=masks,
-    )
-
-
 def _hits(text: str) -> list[tuple[int, int, str, str]]:
     """(start, end, type, value) of every item, in text order."""
-    rules = _rules()
+    rules = pii_rules()
     hits: list[tuple[int, int, str, str]] = []
     if rules.email_anchor in text:
         _find_emails(text, rules, hits)
@@ -217,7 +115,7 @@ def find_pii(text: str, max_samples: int = 5) -> PiiFindings:
 # --- e-mail and IPv6: anchored on characters that ordinary text rarely has ---
 
 
-def _find_emails(text: str, rules: _Rules, hits: list) -> None:
+def _find_emails(text: str, rules: PiiRules, hits: list) -> None:
     anchor = rules.email_anchor
     at = text.find(anchor)
     while at != -1:
@@ -240,11 +138,11 @@ def _find_emails(text: str, rules: _Rules, hits: list) -> None:
         at = text.find(anchor, resume)
 
 
-def _reserved_domain(domain: str, rules: _Rules) -> bool:
+def _reserved_domain(domain: str, rules: PiiRules) -> bool:
     return any(domain == d or domain.endswith("." + d) for d in rules.ignore_domains)
 
 
-def _find_ipv6(text: str, rules: _Rules, hits: list) -> None:
+def _find_ipv6(text: str, rules: PiiRules, hits: list) -> None:
     n, done = len(text), -1
     for hit in rules.ipv6_anchor.finditer(text):
         if hit.start() < done:
@@ -269,7 +167,7 @@ def _find_ipv6(text: str, rules: _Rules, hits: list) -> None:
             hits.append((a, b, "ip", token))
 
 
-def _valid_ipv6(token: str, rules: _Rules) -> bool:
+def _valid_ipv6(token: str, rules: PiiRules) -> bool:
     if not any(c in DIGITS for c in token):
         return False  # dead::beef, Face::Bad
     try:
@@ -298,7 +196,7 @@ def _codes(text: str) -> np.ndarray:
         return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
-def _digit_runs(text: str, rules: _Rules):
+def _digit_runs(text: str, rules: PiiRules):
     """(start, end, digits, groups) of each run of digits that could hold a finding.
 
     A run is digits joined by at most ``max_separators`` separators; it is kept
@@ -316,7 +214,7 @@ def _digit_runs(text: str, rules: _Rules):
 _FEW_DIGITS = 256  # below this, a loop in Python costs less than numpy's ~50 calls
 
 
-def _runs_of_few(text: str, pos: list[int], rules: _Rules) -> list[tuple[int, int, int, int]]:
+def _runs_of_few(text: str, pos: list[int], rules: PiiRules) -> list[tuple[int, int, int, int]]:
     separators, widest = rules.separators, rules.max_separators + 1
     runs = []
     start = prev = pos[0]
@@ -338,7 +236,7 @@ def _runs_of_few(text: str, pos: list[int], rules: _Rules) -> list[tuple[int, in
     return runs
 
 
-def _runs_of_many(codes: np.ndarray, pos: np.ndarray, rules: _Rules) -> list[tuple[int, int, int, int]]:
+def _runs_of_many(codes: np.ndarray, pos: np.ndarray, rules: PiiRules) -> list[tuple[int, int, int, int]]:
     """The same as ``_runs_of_few``, vectorised for digit-heavy text (tables, data, code)."""
     gaps = np.diff(pos)
     joined = gaps <= rules.max_separators + 1
@@ -357,7 +255,7 @@ def _runs_of_many(codes: np.ndarray, pos: np.ndarray, rules: _Rules) -> list[tup
     )
 
 
-def _find_digit_items(text: str, rules: _Rules, hits: list) -> None:
+def _find_digit_items(text: str, rules: PiiRules, hits: list) -> None:
     taken = _Taken(hits)  # e-mails and IPv6 addresses already found
     for start, end, digits, groups in _digit_runs(text, rules):
         origin = max(0, start - _CONTEXT)
@@ -457,7 +355,7 @@ def _in_number_list(text: str, a: int, b: int, value: str, kind: str) -> bool:
 
 def mask(pii_type: str, value: str) -> str:
     """``value`` with all but a few characters replaced by ``*`` (settings: rules/pii.yaml ``mask``)."""
-    masks = _rules().masks
+    masks = pii_rules().masks
     if pii_type not in masks:
         raise ValueError(f"unknown personal information type {pii_type!r} (known: {', '.join(PII_TYPES)})")
     settings = masks[pii_type]

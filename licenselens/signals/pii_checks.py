@@ -7,17 +7,15 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import date
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from licenselens.signals.pii import _Rules
+from licenselens.signals.pii_rules import PiiRules
 
 DIGITS = "0123456789"
 _DIGIT_GROUP = re.compile(r"[0-9]+")
 _CN_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
-def excluded(addr, rules: _Rules) -> bool:
+def excluded(addr, rules: PiiRules) -> bool:
     return any(getattr(addr, f"is_{name}") for name in rules.ip_exclude)
 
 
@@ -32,7 +30,7 @@ def _cn_id_check(first17: str) -> str:
     return "10X98765432"[sum(int(c) * w for c, w in zip(first17, _CN_ID_WEIGHTS)) % 11]
 
 
-def _valid_cn_id(value: str, text: str, at: int, rules: _Rules) -> bool:
+def _valid_cn_id(value: str, text: str, at: int, rules: PiiRules) -> bool:
     if value[:2] not in rules.provinces:
         return False
     try:
@@ -54,7 +52,7 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _valid_card(value: str, text: str, at: int, rules: _Rules) -> bool:
+def _valid_card(value: str, text: str, at: int, rules: PiiRules) -> bool:
     digits = value.replace(" ", "").replace("-", "")
     issued = any(
         len(digits) in lengths and low <= int(digits[:size]) <= high for size, low, high, lengths in rules.issuers
@@ -62,7 +60,7 @@ def _valid_card(value: str, text: str, at: int, rules: _Rules) -> bool:
     return issued and _luhn_ok(digits)
 
 
-def _valid_ipv4(value: str, text: str, at: int, rules: _Rules) -> bool:
+def _valid_ipv4(value: str, text: str, at: int, rules: PiiRules) -> bool:
     try:
         addr = ipaddress.IPv4Address(value)  # octets 0-255, no leading zeros
     except ValueError:
@@ -77,7 +75,7 @@ def _valid_ipv4(value: str, text: str, at: int, rules: _Rules) -> bool:
     )
 
 
-def _valid_international(value: str, text: str, at: int, rules: _Rules) -> bool:
+def _valid_international(value: str, text: str, at: int, rules: PiiRules) -> bool:
     groups = _DIGIT_GROUP.findall(value.replace("(0)", "", 1))
     if value.startswith("00"):
         if len(groups) == 1:
@@ -100,14 +98,14 @@ def _valid_international(value: str, text: str, at: int, rules: _Rules) -> bool:
     return code != "1" or digits[1] in "23456789"  # +1: a NANP area code
 
 
-def _valid_north_american(value: str, text: str, at: int, rules: _Rules) -> bool:
+def _valid_north_american(value: str, text: str, at: int, rules: PiiRules) -> bool:
     if "(" in value:
         return True
     separators = {c for c in value if c not in DIGITS}
     return len(separators) == 1 and separators != {" "}  # "256 512 1024" is a list of numbers
 
 
-def _valid_national(value: str, text: str, at: int, rules: _Rules) -> bool:
+def _valid_national(value: str, text: str, at: int, rules: PiiRules) -> bool:
     digits = sum(c in DIGITS for c in value)
     rest = value.partition(")")[2] if value.startswith("(") else value
     separators = {c for c in rest if c not in DIGITS}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from licenselens.types.audit import ToolStamp
 from licenselens.types.convert import to_jsonable
 from licenselens.types.findings import Detection, FileError, LicenseMatch, Statement
 from licenselens.types.policy import PolicyReport
@@ -73,7 +74,7 @@ class RunStats:
 
 @dataclass(frozen=True)
 class ScanResult:
-    tool: dict[str, str]
+    tool: ToolStamp
     roots: tuple[str, ...]
     files: tuple[FileResult, ...]
     summary: ScanSummary

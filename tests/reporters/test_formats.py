@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from licenselens.atomic import atomic_output
 from licenselens.reporters import REPORTERS
-from licenselens.reporters.base import atomic_output
 from licenselens.scan.options import ScanOptions
 from licenselens.scan.runner import scan_tree
 

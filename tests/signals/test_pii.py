@@ -274,14 +274,14 @@ def test_mask(pii_type, value, masked):
 
 
 def test_mask_caps_what_is_shown_whatever_the_settings(monkeypatch):
-    rules = pii._rules()
+    rules = pii.pii_rules()
     generous = {
         **rules.masks,
         "payment_card": {"keep_first": 10, "keep_last": 10},
         "email": {"local_keep": 50, "domain_keep": 50, "keep_tld": True},
         "ip": {"keep_groups": 8},
     }
-    monkeypatch.setattr(pii, "_rules", lambda: pii._Rules(**{**rules.__dict__, "masks": generous}))
+    monkeypatch.setattr(pii, "pii_rules", lambda: pii.PiiRules(**{**rules.__dict__, "masks": generous}))
     assert mask("payment_card", "4111111111111111") == "4111************"
     assert mask("email", "john@mailbox.org") == "jo***@mai***.org"
     assert mask("ip", "192.168.1.10") == "192.168.*.*"
@@ -316,7 +316,7 @@ def test_arbitrary_text_never_fails_nor_leaks(text, values, rnd):
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet="0123456789 .-()+:ab\n", max_size=400))
 def test_both_ways_of_finding_digit_runs_agree(text):
-    rules = pii._rules()
+    rules = pii.pii_rules()
     codes = pii._codes(text)
     positions = [i for i, c in enumerate(text) if c in "0123456789"]
     if len(positions) >= 4:
