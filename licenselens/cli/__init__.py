@@ -7,14 +7,24 @@ import click
 from licenselens.cli.audit import audit_command
 from licenselens.cli.check import check_command
 from licenselens.cli.corpus import corpus_command
+from licenselens.cli.errors import EnvironmentProblem
 from licenselens.cli.index import index_group
 from licenselens.cli.overlap import overlap_command
 from licenselens.cli.report import report_command
 from licenselens.cli.scan import scan_command
+from licenselens.scancode.patches import ScancodeVersionError
 from licenselens.stamp import DISTRIBUTION, TOOL_NAME
 
 
-@click.group()
+class _Commands(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ScancodeVersionError as exc:  # an installation problem, said as such, not a traceback
+            raise EnvironmentProblem(str(exc)) from exc
+
+
+@click.group(cls=_Commands)
 @click.version_option(package_name=DISTRIBUTION, prog_name=TOOL_NAME)
 def main() -> None:
     """licenselens: licence and copyright evidence for repositories and training corpora."""

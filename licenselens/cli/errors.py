@@ -9,3 +9,9 @@ class ItemsFailed(click.ClickException):
     """Some input could not be processed (exit 2, like a run with bad input items); the rest was kept."""
 
     exit_code = 2
+
+
+class EnvironmentProblem(click.ClickException):
+    """The installation cannot run the command (e.g. another scancode-toolkit than the pinned one)."""
+
+    exit_code = 2

@@ -72,6 +72,8 @@ def run_ray(
 ) -> None:
     import ray
 
+    if setup:
+        setup()  # in the driver too: a setup that fails (another scancode-toolkit) fails before any task
     started_here = not ray.is_initialized()
     if started_here:
         if ray_address:

@@ -93,3 +93,21 @@ def test_console_script_runs_as_a_real_process(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "files:" in proc.stderr or "files" in proc.stderr
     assert sum(1 for line in proc.stdout.splitlines() if '"type":"file"' in line) == 3
+
+
+def test_another_scancode_toolkit_is_refused_with_a_clear_message_and_exit_2(tmp_path):
+    """The patches are proven on the pinned toolkit only: a different one stops the run before any file."""
+    other = (
+        "import importlib.metadata as m; real = m.version; "
+        "m.version = lambda name: '32.6.0' if name == 'scancode-toolkit' else real(name); "
+        "from licenselens.cli import main; main()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", other, "scan", str(SAMPLES / "LICENSE"), "--no-cache", "--jobs", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "needs scancode-toolkit 32.5.0" in done.stderr and "found 32.6.0" in done.stderr
+    assert "Traceback" not in done.stderr
