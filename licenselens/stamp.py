@@ -16,11 +16,10 @@ def tool_version() -> str:
     return version(DISTRIBUTION)
 
 
-def tool_stamp(scancode_index: bool = True) -> ToolStamp:
-    """``{"name", "version"[, "scancode_index"]}``: what produced a result, written into every output."""
+def tool_stamp(scancode_index: str | None = None) -> ToolStamp:
+    """``{"name", "version"[, "scancode_index"]}``: what produced a result, written into every output
+    (``scancode_index``: ``scancode.licensedb.index_version()`` where ScanCode's index made the result)."""
     stamp: ToolStamp = {"name": TOOL_NAME, "version": tool_version()}
     if scancode_index:
-        from licenselens.scancode.licensedb import index_version
-
-        stamp["scancode_index"] = index_version()
+        stamp["scancode_index"] = scancode_index
     return stamp

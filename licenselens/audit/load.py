@@ -8,31 +8,59 @@ that today's ``build_evidence`` writes, and the assessment always (from the curr
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, get_args, get_origin, get_type_hints, is_typeddict
 
 from licenselens.audit.evidence import build_evidence
 from licenselens.audit.results import SCHEMA_VERSION
-from licenselens.types.audit import DatasetEvidence, DatasetSummary, Results
+from licenselens.types.audit import DatasetEvidence, Results
 
 KNOWN_SCHEMAS = (SCHEMA_VERSION,)  # an older schema gets its upgrade step here
-MEASURED = [key for key in Results.__required_keys__ if key != "evidence"]
-# what build_evidence reads of each dataset's summary
-SUMMARY_FIELDS = sorted(DatasetSummary.__required_keys__)
+DERIVED = ("evidence",)  # recomputed from the measured sections when out of date
 
 
 class ResultsError(ValueError):
     """A results.json that cannot be rendered; the message names what is wrong or missing."""
 
 
+def _problems(value: Any, expected: Any, where: str) -> list[str]:
+    """What in ``value`` does not have the shape ``expected`` (a TypedDict or a typing form) describes:
+    missing keys (``where.key``) and containers of another JSON kind (``where: not an object``)."""
+    if is_typeddict(expected):
+        if not isinstance(value, dict):
+            return [f"{where}: not an object"]
+        hints = get_type_hints(expected)
+        found = [f"{where}.{key}" for key in sorted(expected.__required_keys__) if key not in value]
+        for key, hint in hints.items():
+            if key in value:
+                found += _problems(value[key], hint, f"{where}.{key}")
+        return found
+    origin, args = get_origin(expected), get_args(expected)
+    if origin is list:
+        if not isinstance(value, list):
+            return [f"{where}: not a list"]
+        return (
+            [p for n, item in enumerate(value) for p in _problems(item, args[0], _item(where, n, item))] if args else []
+        )
+    if origin is dict:
+        if not isinstance(value, dict):
+            return [f"{where}: not an object"]
+        return [p for key, item in value.items() for p in _problems(item, args[1], f"{where}.{key}")] if args else []
+    return []  # scalars, unions, Any: not checked (reports show what is there)
+
+
+def _item(where: str, n: int, item: Any) -> str:
+    """A list item named as a reader names it: a dataset by its name, anything else by its position."""
+    name = item.get("name") if isinstance(item, dict) else None
+    return f"{where}.{name}" if isinstance(name, str) else f"{where}[{n}]"
+
+
 def _missing(results: dict[str, Any]) -> list[str]:
-    missing = sorted(key for key in MEASURED if key not in results)
-    corpus = results.get("corpus")
-    if isinstance(corpus, dict):
-        for dataset in corpus.get("datasets") or []:
-            name = dataset.get("name", "?") if isinstance(dataset, dict) else "?"
-            have = dataset if isinstance(dataset, dict) else {}
-            missing += [f"corpus.datasets.{name}.{key}" for key in SUMMARY_FIELDS if key not in have]
-    return missing
+    hints = get_type_hints(Results)
+    found = [key for key in sorted(Results.__required_keys__) if key not in results and key not in DERIVED]
+    for key, hint in hints.items():
+        if key in results and key not in DERIVED:
+            found += _problems(results[key], hint, key)
+    return found
 
 
 def _evidence_is_current(results: dict[str, Any]) -> bool:
@@ -56,7 +84,7 @@ def upgrade(results: Any) -> Results:
     missing = _missing(results)
     if missing:
         raise ResultsError(
-            f"written by another version of licenselens (schema {version}); missing "
+            f"written by another version of licenselens (schema {version}), or damaged; missing or malformed: "
             f"{', '.join(missing[:5])}: run `licenselens audit` again"
         )
     upgraded = {key: value for key, value in results.items() if key != "assessment"}  # recomputed on rendering

@@ -14,6 +14,7 @@ from licenselens.overlap.query import OverlapIndex
 from licenselens.policy.base import Subject
 from licenselens.policy.evaluate import PolicyEvaluator
 from licenselens.rules import load_yaml
+from licenselens.scancode.licensedb import index_version
 from licenselens.signals.pii import PII_TYPES, mask_text
 from licenselens.sources.manifest import PROCESSING_KEYS
 from licenselens.stamp import tool_stamp
@@ -22,7 +23,7 @@ from licenselens.types.audit import CorpusSummary, Results
 from licenselens.types.convert import asdict, to_jsonable
 from licenselens.types.corpus import Document, DocumentError, Manifest
 from licenselens.types.overlap import OVERLAP_VERDICTS, OutputResult
-from licenselens.types.policy import Policy
+from licenselens.types.policy import Policy, Verdict
 
 SCHEMA_VERSION = "1.0"
 DOCUMENT_COLUMNS = (
@@ -71,7 +72,7 @@ def _flagged(row: dict) -> bool:
         or row["pii_samples"]
         or row["notices"]
         or row["duplicate_of"]
-        or row["policy_verdict"] != "allow"
+        or row["policy_verdict"] != Verdict.ALLOW
     )
 
 
@@ -184,7 +185,7 @@ def assemble(
     measured: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "created": created,
-        "tool": tool_stamp(),
+        "tool": tool_stamp(index_version()),
         "manifest": manifest.source.replace(os.sep, "/"),
         "model": {
             "name": manifest.model,

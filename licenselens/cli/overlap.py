@@ -14,8 +14,8 @@ from licenselens.cli.options import output_option
 from licenselens.overlap.query import IndexOpenError, OverlapIndex
 from licenselens.overlap.verdict import reaches
 from licenselens.reporters.overlap_reporters import OVERLAP_REPORTERS
-from licenselens.sources.manifest import ManifestError, infer_format, load_manifest
-from licenselens.sources.readers import read_documents
+from licenselens.sources.manifest import ManifestError, load_manifest
+from licenselens.sources.readers import infer_format, read_documents
 from licenselens.types.convert import asdict
 from licenselens.types.corpus import DatasetSpec, Document, DocumentError
 from licenselens.types.overlap import OVERLAP_VERDICTS

@@ -96,7 +96,14 @@ def run_corpus(
     if options.fresh and os.path.isdir(work):
         shutil.rmtree(work)
     key = settings_key(options)
-    scan_options = ScanOptions(jobs=options.jobs, use_cache=options.use_cache, cache_dir=options.cache_dir)
+    # source trees are scanned as `scan` scans them, under the corpus run's limits
+    scan_options = ScanOptions(
+        jobs=options.jobs,
+        use_cache=options.use_cache,
+        cache_dir=options.cache_dir,
+        timeout=options.timeout,
+        max_file_size=options.limits.max_file_bytes,
+    )
     tree_dir = os.path.join(work, "trees")
     store = ShardStore(os.path.join(work, "shards"))
     plan: list[tuple[DatasetSpec, list[Shard], list]] = []
@@ -174,7 +181,7 @@ def _merge(manifest: Manifest, plan, names: list[list[str]], store: ShardStore, 
                     )
                 tallies.append(tally.to_dict())
     summary: CorpusSummary = {
-        "tool": tool_stamp(),
+        "tool": tool_stamp(index_version()),
         "manifest": manifest.source,
         "model": {"name": manifest.model, "description": manifest.description},
         "totals": totals(tallies),

@@ -44,6 +44,7 @@ class ShardStore:
             yield tmp
             with open(os.path.join(tmp, RECORD), "w", encoding="utf-8") as fh:
                 json.dump(record, fh, sort_keys=True)
+            _sync(tmp)  # on disk before the name says the shard is done: a power cut cannot truncate it
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -55,6 +56,7 @@ class ShardStore:
             shutil.rmtree(old)
         else:
             os.replace(tmp, final)
+        _sync_directory(self.directory)
 
     def prune(self, keep: Iterable[str]) -> None:
         """Remove shards no longer planned (their inputs changed) and folders of interrupted writes."""
@@ -66,3 +68,19 @@ class ShardStore:
                     shutil.rmtree(path, ignore_errors=True)
                 else:
                     os.unlink(path)
+
+
+def _sync(folder: str) -> None:
+    for entry in os.scandir(folder):
+        if entry.is_file(follow_symlinks=False):
+            with open(entry.path, "rb") as fh:
+                os.fsync(fh.fileno())
+    _sync_directory(folder)
+
+
+def _sync_directory(folder: str) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -210,7 +210,7 @@ def build_index(
     )
     manifest_data = {
         "format_version": FORMAT_VERSION,
-        "tool": tool_stamp(scancode_index=False),
+        "tool": tool_stamp(),
         "tokeniser": TOKENISER,
         "n": settings.n,
         "gram": settings.gram,

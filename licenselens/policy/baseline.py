@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 
-from licenselens.types.policy import PolicyFinding, PolicyReport
+from licenselens.types.policy import PolicyFinding, PolicyReport, Verdict
 
 BASELINE_VERSION = 1
 PRAGMA = re.compile(r"licenselens:\s*ignore(-file)?\b")
@@ -22,7 +22,7 @@ def baseline_document(report: PolicyReport) -> dict:
         {
             (f.fingerprint, f.path, f.rule or "", f.license_expression_spdx or "", f.verdict)
             for f in report.findings
-            if f.verdict != "allow"
+            if f.verdict != Verdict.ALLOW
         }
     )
     return {
@@ -71,7 +71,7 @@ def mark_accepted(
     out = []
     for f in findings:
         status = "new"
-        if f.verdict != "allow":
+        if f.verdict != Verdict.ALLOW:
             if f.path not in lines_cache:
                 lines_cache[f.path] = read_lines(f.path)
             if _ignored(f, lines_cache[f.path]):

@@ -15,7 +15,7 @@ from license_expression import OR, LicenseSymbol, LicenseWithExceptionSymbol
 from licenselens.expressions import spdx_licensing
 from licenselens.policy.base import Subject
 from licenselens.scancode.licensedb import license_db
-from licenselens.types.policy import VERDICTS, Policy, PolicyFinding, PolicyRule
+from licenselens.types.policy import VERDICTS, Policy, PolicyFinding, PolicyRule, Verdict
 from licenselens.types.scan import FileResult
 
 SEVERITY = {v: i for i, v in enumerate(VERDICTS)}
@@ -107,7 +107,7 @@ class PolicyEvaluator:
         if subject.overlap_verdict:
             judgements.append(self._first({"overlap_verdict": subject.overlap_verdict}))
         if not judgements:
-            return "allow", None
+            return Verdict.ALLOW.value, None
         return max(judgements, key=lambda j: SEVERITY[j[0]])
 
 

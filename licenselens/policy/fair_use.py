@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from licenselens.rules import load_yaml
+from licenselens.sources.manifest import PROCESSING_KEYS
 from licenselens.types.corpus import KINDS, STAGES
 
 RULES_FILE = "fair_use.yaml"
@@ -337,7 +338,7 @@ def facts(evidence: Mapping[str, Any], name: str, rules: dict, overlap: dict | N
         "research_organisation": model.get("research_organisation"),
         "source_stated": bool(ds.get("source")),
     }
-    f |= {k: (evidence.get("processing") or {}).get(k) for k in ("opt_outs_removed", "pii_removed", "dedup")}
+    f |= {k: (evidence.get("processing") or {}).get(k) for k in PROCESSING_KEYS}
     return f | rules["thresholds"]
 
 

@@ -8,7 +8,7 @@ import yaml
 
 from licenselens.rules import rules_dir
 from licenselens.types.overlap import OVERLAP_VERDICTS
-from licenselens.types.policy import VERDICTS, Policy, PolicyRule, RuleMatch
+from licenselens.types.policy import VERDICTS, Policy, PolicyRule, RuleMatch, Verdict
 
 MATCH_LISTS = {"licenses", "categories", "overlap_verdicts"}
 MATCH_FLAGS = {"unknown", "non_commercial", "missing", "tdm_opt_out", "personal_information"}
@@ -44,7 +44,7 @@ def parse_policy(data, source: str = "<policy>") -> Policy:
     unknown = set(data) - {"name", "description", "default", "rules"}
     if unknown:
         _fail(source, "top level", f"unknown field(s) {', '.join(sorted(unknown))}")
-    default = data.get("default", "allow")
+    default = data.get("default", Verdict.ALLOW.value)
     if default not in VERDICTS:
         _fail(source, "default", f"{default!r} is not one of {', '.join(VERDICTS)}")
     rules_data = data.get("rules") or []

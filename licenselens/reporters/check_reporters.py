@@ -16,7 +16,7 @@ SARIF_LEVEL: dict[str, str] = {Verdict.DENY: "error", Verdict.REVIEW: "warning",
 
 
 def not_allowed(findings) -> list[PolicyFinding]:
-    return [f for f in findings if f.verdict != "allow"]
+    return [f for f in findings if f.verdict != Verdict.ALLOW]
 
 
 def reported(result: ScanResult) -> list[PolicyFinding]:

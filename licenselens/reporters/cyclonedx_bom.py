@@ -26,6 +26,7 @@ from cyclonedx.spdx import is_supported_id
 from licenselens.expressions import spdx_licensing
 from licenselens.reporters.audit_base import AuditWriter
 from licenselens.reporters.spdx_document import parse_spdx, results_digest
+from licenselens.stamp import TOOL_NAME
 from licenselens.types.audit import AssessedResults
 
 LICENSING = spdx_licensing()
@@ -120,9 +121,7 @@ class CycloneDxBom(AuditWriter):
                 timestamp=datetime.fromisoformat(results["created"]),
                 component=subject,
                 tools=ToolRepository(
-                    components=[
-                        Component(name="licenselens", version=tool.get("version"), type=ComponentType.APPLICATION)
-                    ]
+                    components=[Component(name=TOOL_NAME, version=tool.get("version"), type=ComponentType.APPLICATION)]
                 ),
             ),
             components=trees,

@@ -68,8 +68,7 @@ class HtmlReport(AuditWriter):
     filename = "report.html"
 
     def write(self, results: AssessedResults, out: IO) -> None:
-        assessment = results["assessment"]
-        view = build_view(results, assessment["fair_use"], assessment["ai_act"])
+        view = build_view(results)
         css = (templates_dir() / "report.css").read_text(encoding="utf-8")
         js = (templates_dir() / "report.js").read_text(encoding="utf-8")
         page = (

@@ -29,8 +29,7 @@ class MarkdownReport(AuditWriter):
     filename = "report.md"
 
     def write(self, results: AssessedResults, out: IO) -> None:
-        assessment = results["assessment"]
         env = environment(autoescape=False)
         env.filters["md"] = markdown_text
-        view = build_view(results, assessment["fair_use"], assessment["ai_act"])
+        view = build_view(results)
         out.write(env.get_template("report.md.j2").render(**view))

@@ -12,7 +12,6 @@ import textwrap
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import IO, Any
 
 from license_expression import ExpressionError
@@ -20,24 +19,11 @@ from license_expression import ExpressionError
 from licenselens.expressions import spdx_licensing
 from licenselens.reporters.audit_base import AuditWriter
 from licenselens.rules import load_yaml
-from licenselens.scancode.licensedb import license_db
+from licenselens.scancode.licensedb import licence_text, license_db
 from licenselens.types.audit import AssessedResults
 
 WIDTH = 79
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-@cache
-def licence_text(spdx_id: str) -> str | None:
-    """A licence's text in ScanCode's licence DB; None when it has none (unknown-* keys...)."""
-    key = license_db().key_for_spdx(spdx_id)
-    if key is None:
-        return None
-    from licensedcode.cache import get_licenses_db  # seconds to load: only when a text is needed
-
-    licence = get_licenses_db().get(key)
-    text = (licence.text or "").strip() if licence else ""
-    return text or None
 
 
 def licence_ids(expression: str | None) -> list[str]:

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from licenselens.policy.fair_use import load_rules
-from licenselens.policy.obligations import obligations
 from licenselens.reporters.charts import bar_chart, histogram, stacked_bars
 from licenselens.types.corpus import STAGES
 from licenselens.types.overlap import OVERLAP_VERDICTS, OverlapVerdict
@@ -113,7 +112,7 @@ def _pii_samples(rows: list[dict], dataset: str) -> list[str]:
     return samples[:10]
 
 
-def _datasets(results: Mapping[str, Any], assessment: dict) -> list[dict]:
+def _datasets(results: Mapping[str, Any], assessment: dict, obligations: dict) -> list[dict]:
     rows = results["documents"]["rows"]
     outputs = results["overlap"]["outputs"]
     verdicts = results["policy"]["document_verdicts"]
@@ -125,7 +124,7 @@ def _datasets(results: Mapping[str, Any], assessment: dict) -> list[dict]:
                 **d,
                 "anchor": anchor,
                 "evidence": results["evidence"]["datasets"][d["name"]],
-                "obligations": obligations(d["licenses"]),
+                "obligations": obligations[d["name"]],
                 "spans": _dataset_spans(outputs, d["name"]),
                 "pii_samples": _pii_samples(rows, d["name"]),
                 "policy_verdicts": verdicts.get(d["name"], {}),
@@ -226,8 +225,10 @@ def _files(results: Mapping[str, Any]) -> list[dict]:
     return files
 
 
-def build_view(results: Mapping[str, Any], assessment: dict, ai_act: dict) -> dict:
-    datasets = _datasets(results, assessment)
+def build_view(results: Mapping[str, Any]) -> dict:
+    """The view of assessed results (``audit.assessment.with_assessment``)."""
+    assessment, ai_act = results["assessment"]["fair_use"], results["assessment"]["ai_act"]
+    datasets = _datasets(results, assessment, results["assessment"]["obligations"])
     errors = [{"dataset": d["name"], **e} for d in results["corpus"]["datasets"] for e in d["errors"]]
     errors += [{"dataset": "outputs", **e} for e in results["overlap"]["errors"]]
     return {
@@ -242,6 +243,7 @@ def build_view(results: Mapping[str, Any], assessment: dict, ai_act: dict) -> di
         "files": _files(results),
         "errors": errors,
         "verdicts": OVERLAP_VERDICTS,
+        "policy_verdicts": VERDICTS,
         # the evidence table speaks counsel's words: the metric labels of rules/fair_use.yaml
         "metric_labels": {key: spec["label"] for key, spec in load_rules()["metrics"].items()},
     }

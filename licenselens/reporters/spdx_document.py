@@ -37,8 +37,7 @@ from spdx_tools.spdx.writer.json.json_writer import write_document_to_stream
 
 from licenselens.expressions import spdx_licensing
 from licenselens.reporters.audit_base import AuditWriter
-from licenselens.reporters.notice_file import licence_text
-from licenselens.scancode.licensedb import license_db
+from licenselens.scancode.licensedb import licence_text, license_db
 from licenselens.types.audit import AssessedResults
 
 LICENSING = spdx_licensing()

@@ -21,6 +21,7 @@ from licenselens.scan.options import ScanOptions
 from licenselens.scan.references import follow_references
 from licenselens.scan.reuse import apply_reuse
 from licenselens.scan.summary import summarise
+from licenselens.scancode.licensedb import index_version
 from licenselens.scancode.patches import install as install_scancode_patches
 from licenselens.sources.base import Entry
 from licenselens.sources.tree import TreeSource
@@ -194,7 +195,11 @@ def scan_tree(
     results = apply_reuse(results, entries)
     report = PolicyReport(policy.name, tuple(evaluate_files(policy, results))) if policy else None
     result = ScanResult(
-        tool=tool_stamp(), roots=tuple(paths), files=tuple(results), summary=summarise(results), policy=report
+        tool=tool_stamp(index_version()),
+        roots=tuple(paths),
+        files=tuple(results),
+        summary=summarise(results),
+        policy=report,
     )
     from_cache = sum(1 for s in sources if keys[s.location] in known)
     stats = RunStats(

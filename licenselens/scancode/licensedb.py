@@ -167,3 +167,16 @@ class LicenseDB:
 @cache
 def license_db() -> LicenseDB:
     return LicenseDB(load_facts(), load_yaml("license_categories.yaml"))
+
+
+@cache
+def licence_text(spdx_id: str) -> str | None:
+    """A licence's text in ScanCode's licence DB; None when it has none (unknown-* keys...)."""
+    key = license_db().key_for_spdx(spdx_id)
+    if key is None:
+        return None
+    from licensedcode.cache import get_licenses_db  # seconds to load: only when a text is needed
+
+    licence = get_licenses_db().get(key)
+    text = (licence.text or "").strip() if licence else ""
+    return text or None

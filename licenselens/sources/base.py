@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from licenselens.types.corpus import DatasetSpec, Document, DocumentError, Shard
@@ -37,7 +37,10 @@ class ReadLimits:
 class DocumentReader(ABC):
     """Reads one input format as documents, in shards that can be processed and resumed independently."""
 
-    name: str
+    name: ClassVar[str]
+    # file name endings this format is recognised by, and the compressed forms it reads (".gz", ".zst")
+    suffixes: ClassVar[tuple[str, ...]] = ()
+    compressions: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, limits: ReadLimits = ReadLimits()):
         self.limits = limits

@@ -53,6 +53,7 @@ def _rows(spec: DatasetSpec, batches, location: str, first_row: int, sep: str) -
 
 class ParquetReader(DocumentReader):
     name = "parquet"
+    suffixes = (".parquet",)
 
     def plan(self, spec: DatasetSpec, location: str, shard_bytes: int) -> Iterator[Shard | DocumentError]:
         try:

@@ -22,6 +22,7 @@ class JsonRecordsReader(DocumentReader):
     """A file holding one JSON array of records, or one record. Read whole: meant for small files."""
 
     name = "json"
+    suffixes = (".json",)
 
     def plan(self, spec: DatasetSpec, location: str, shard_bytes: int) -> Iterator[Shard | DocumentError]:
         try:

@@ -101,6 +101,8 @@ def _not_jsonl(head: bytes) -> str | None:
 
 class JsonlReader(DocumentReader):
     name = "jsonl"
+    suffixes = (".jsonl", ".ndjson")
+    compressions = (".gz", ".zst")
 
     def plan(self, spec: DatasetSpec, location: str, shard_bytes: int) -> Iterator[Shard | DocumentError]:
         try:

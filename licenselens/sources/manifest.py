@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from licenselens.config import ConfigError, read_project_table
-from licenselens.sources.readers import READERS
+from licenselens.sources.readers import READERS, infer_format
 from licenselens.types.corpus import KINDS, METADATA_FIELDS, STAGES, DatasetSpec, Manifest
 
 FORMATS = tuple(READERS)  # the formats are the readers registered in sources.readers
@@ -38,24 +38,6 @@ PROCESSING_KEYS = ("opt_outs_removed", "pii_removed", "dedup")
 
 class ManifestError(ValueError):
     pass
-
-
-def infer_format(path: Path) -> str:
-    name = path.name.lower()
-    for suffix in (".gz", ".zst"):
-        name = name.removesuffix(suffix)
-    if name.endswith((".jsonl", ".ndjson")):
-        return "jsonl"
-    if name.endswith(".parquet"):
-        return "parquet"
-    if name.endswith(".json"):
-        return "json"
-    try:
-        if path.is_dir():
-            return "arrow" if (path / "state.json").is_file() or (path / "dataset_info.json").is_file() else "tree"
-    except OSError:  # e.g. a name too long to look up: reported as unreadable when the dataset is read
-        pass
-    return "text"
 
 
 class _Locator:

@@ -25,10 +25,29 @@ READERS: dict[str, type[DocumentReader]] = {
 
 # file names a folder given to a record format is searched for
 SUFFIXES = {
-    "jsonl": (".jsonl", ".ndjson", ".jsonl.gz", ".jsonl.zst", ".ndjson.gz", ".ndjson.zst"),
-    "parquet": (".parquet",),
-    "json": (".json",),
+    name: tuple(s + c for s in reader.suffixes for c in ("", *reader.compressions))
+    for name, reader in READERS.items()
+    if reader.suffixes
 }
+COMPRESSIONS = tuple(dict.fromkeys(c for reader in READERS.values() for c in reader.compressions))
+
+
+def infer_format(path: Path) -> str:
+    """The format of an input given without one: by file name ending, else a Hugging Face folder, a
+    source tree, or text."""
+    name = path.name.lower()
+    for suffix in COMPRESSIONS:
+        name = name.removesuffix(suffix)
+    for format_name, reader in READERS.items():
+        if reader.suffixes and name.endswith(reader.suffixes):
+            return format_name
+    try:
+        if path.is_dir():
+            is_arrow = (path / "state.json").is_file() or (path / "dataset_info.json").is_file()
+            return ArrowReader.name if is_arrow else SourceTreeReader.name
+    except OSError:  # e.g. a name too long to look up: reported as unreadable when the dataset is read
+        pass
+    return TextFilesReader.name
 
 
 def _glob(pattern: str) -> list[str]:

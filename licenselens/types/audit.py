@@ -159,6 +159,7 @@ class Assessment(TypedDict):
 
     fair_use: dict[str, Any]
     ai_act: dict[str, Any]
+    obligations: dict[str, list[dict[str, Any]]]  # dataset -> obligations of its licences
 
 
 class Results(TypedDict):

@@ -75,7 +75,21 @@ def test_report_names_what_an_incomplete_results_json_lacks(samples_audit, tmp_p
     done = run_cli("report", str(older), "-o", str(tmp_path / "out"))
     assert done.returncode == 2 and "Traceback" not in done.stderr
     name = results["corpus"]["datasets"][2]["name"]
-    assert f"missing trees, corpus.datasets.{name}.governing_basis" in done.stderr.replace("\n", " ")
+    assert f"malformed: trees, corpus.datasets.{name}.governing_basis" in " ".join(done.stderr.split())
+    assert not (tmp_path / "out").exists()
+
+
+def test_report_refuses_a_damaged_results_json_naming_what_is_wrong(samples_audit, tmp_path):
+    out, _ = samples_audit
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    results["documents"] = {}
+    results["corpus"]["totals"] = "x"
+    damaged = tmp_path / "results.json"
+    damaged.write_text(json.dumps(results), encoding="utf-8")
+    done = run_cli("report", str(damaged), "-o", str(tmp_path / "out"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    said = " ".join(done.stderr.split())
+    assert "corpus.totals: not an object" in said and "documents.rows" in said
     assert not (tmp_path / "out").exists()
 
 

@@ -1,5 +1,5 @@
 """Hostile manifests at the command line: a usage error (exit 2) naming the file, the line where there is one,
-and the field; never a traceback, never an output folder. tests/test_manifest.py and
+and the field; never a traceback, never an output folder. tests/sources/test_manifest.py and
 tests/corpus/test_bad_input.py cover the wrong values of stage, kind, licence, paths, fields and text_field."""
 
 from __future__ import annotations

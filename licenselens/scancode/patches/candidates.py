@@ -16,7 +16,7 @@ works in two steps, both reproduced here on arrays:
    multisets held as one sparse table.
 
 Candidates, their score vectors and their order are the ones ScanCode computes:
-``tests/detectors/test_candidates.py`` compares the two functions on real files.
+``tests/scancode/patches/test_candidates.py`` compares the two functions on real files.
 """
 
 from __future__ import annotations

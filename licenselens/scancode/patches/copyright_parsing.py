@@ -14,7 +14,7 @@ that it recomputes for every occurrence:
   years and copyright markers; a line with neither is never a candidate, so
   those run first.
 
-Results are ScanCode's own, field for field: ``tests/detectors/test_copyright_parsing.py``
+Results are ScanCode's own, field for field: ``tests/scancode/patches/test_copyright_parsing.py``
 compares them with unpatched cluecode on real files.
 """
 

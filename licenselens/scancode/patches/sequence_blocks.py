@@ -13,7 +13,7 @@ each search then only clips those runs to its region. The longest run wins, ties
 going to the earliest start in the query, then in the rule, as in cyseq; the
 extension over non-legalese tokens and the merging of adjacent blocks are
 cyseq's own steps. Short regions, where cyseq's walk is already cheap, are left
-to cyseq. ``tests/detectors/test_sequence_blocks.py`` compares the two.
+to cyseq. ``tests/scancode/patches/test_sequence_blocks.py`` compares the two.
 """
 
 from __future__ import annotations

@@ -28,8 +28,8 @@ _current: ContextVar[QueryState | None] = ContextVar("licenselens_scancode_query
 
 
 def current() -> QueryState:
-    """The state of the current scope; outside any (a ScanCode function called directly), one that
-    lasts until the next scope begins."""
+    """The state of the current scope; outside any (a ScanCode function called directly, as the tests
+    comparing patches with ScanCode's own functions do), one that lasts as long as the context."""
     state = _current.get()
     if state is None:
         state = QueryState()
