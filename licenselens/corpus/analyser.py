@@ -18,7 +18,7 @@ from licenselens.expressions import combine_spdx
 from licenselens.scan.analyse import analyse_file
 from licenselens.signals.anchors import AnchorScanner, lowered
 from licenselens.signals.phrases import phrase_rules
-from licenselens.signals.pii import PII_TYPES, find_pii
+from licenselens.signals.pii import PII_TYPES, find_pii, mask_text
 from licenselens.signals.regions import RegionMatcher, anchor_groups
 from licenselens.tokens import count_tokens
 from licenselens.types.corpus import DatasetSpec, Document
@@ -98,8 +98,9 @@ class DocumentAnalyser:
             "license_clues": sorted({c.license_expression_spdx for c in findings.clues}),
             "notices": list(notices),
             "license_mismatch": mismatch(declared, detections, notices),
-            "copyrights": _unique(s.value for s in findings.statements if s.kind == "copyright"),
-            "holders": _unique(s.value for s in findings.statements if s.kind == "holder"),
+            # statements are training data too: an author's e-mail or phone in them is masked (issue 17)
+            "copyrights": _unique(mask_text(s.value) for s in findings.statements if s.kind == "copyright"),
+            "holders": _unique(mask_text(s.value) for s in findings.statements if s.kind == "holder"),
             "tdm_opt_out": bool(opt_outs),
             "tdm_signals": [{"signal": signal, "line": line} for signal, line in opt_outs],
             **{f"pii_{t}": pii.counts.get(t, 0) for t in PII_TYPES},

@@ -3,6 +3,7 @@ cross-file steps included), and its documents take their file's findings from th
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -12,10 +13,12 @@ from functools import lru_cache
 from licenselens.atomic import atomic_output
 from licenselens.scan.options import ScanOptions
 from licenselens.scan.runner import findings_of, scan_tree
+from licenselens.scan.summary import summarise
+from licenselens.signals.pii import mask_text
 from licenselens.sources.readers import display_path, expand_inputs
 from licenselens.types.convert import to_jsonable
 from licenselens.types.corpus import DatasetSpec
-from licenselens.types.findings import Findings, findings_from_dict
+from licenselens.types.findings import Findings, Statement, findings_from_dict
 from licenselens.types.scan import ScanResult
 
 
@@ -39,7 +42,7 @@ def scan_trees(spec: DatasetSpec, options: ScanOptions, directory: str) -> list[
     inputs, _ = expand_inputs(spec)  # the errors are the dataset plan's to report
     for location in inputs:
         root = display_path(location)
-        result, _ = scan_tree([root], options)
+        result = masked(scan_tree([root], options)[0])
         findings = {f.path: to_jsonable(findings_of(f)) for f in result.files}
         data = json.dumps(findings, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
         digest = hashlib.sha256(data).hexdigest()[:16]
@@ -49,6 +52,20 @@ def scan_trees(spec: DatasetSpec, options: ScanOptions, directory: str) -> list[
                 fh.write(data)
         scans.append(TreeScan(spec.name, location, root, spec.license, result, os.path.abspath(path), digest))
     return scans
+
+
+def masked(result: ScanResult) -> ScanResult:
+    """The scan with personal data in its statements masked: the tree is training data, and what its
+    files say reaches the corpus's and the audit's outputs (copyrights, holders, NOTICE, SPDX)."""
+
+    def mask(statements: tuple[Statement, ...]) -> tuple[Statement, ...]:
+        return tuple(dataclasses.replace(s, value=mask_text(s.value)) for s in statements)
+
+    files = tuple(
+        dataclasses.replace(f, copyrights=mask(f.copyrights), holders=mask(f.holders), authors=mask(f.authors))
+        for f in result.files
+    )
+    return dataclasses.replace(result, files=files, summary=summarise(files))
 
 
 @lru_cache(maxsize=4)
