@@ -46,6 +46,7 @@ rebuilt from a sample; formats and separators are kept to show what was found.
 from __future__ import annotations
 
 import ipaddress
+import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
@@ -122,12 +123,15 @@ def _find_emails(text: str, rules: PiiRules, hits: list) -> None:
         resume = at + 1
         before = rules.local_part.match(text[max(0, at - 65) : at][::-1])
         domain = rules.domain.match(text, at + 1) if before else None
+        read = before.group() if before else ""
+        if before and not domain:
+            domain, read = _emphasised(text, at, read, rules)
         if domain and before:
-            local = before.group()[::-1].lstrip(".")
+            local = read[::-1].lstrip(".")
             # 65 characters matched: the local part is longer than an address allows
             if (
                 local
-                and len(before.group()) <= 64
+                and len(read) <= 64
                 and local.lower() not in rules.ignore_local_parts
                 and domain.group(1).lower() not in rules.reject_tlds
                 and not _reserved_domain(domain.group().lower(), rules)
@@ -136,6 +140,25 @@ def _find_emails(text: str, rules: PiiRules, hits: list) -> None:
                 hits.append((start, domain.end(), "email", text[start : domain.end()]))
                 resume = domain.end()
         at = text.find(anchor, resume)
+
+
+def _emphasised(text: str, at: int, read: str, rules: PiiRules) -> tuple[re.Match | None, str]:
+    """An address set in emphasis (``_jane@x.org_``, ``*jane@x.org*``): the marker before the local part
+    (read as part of it when it is a legal character, as ``_`` is), found again right after the domain
+    and followed by no word character, ends the domain. Returns the domain and the local part read
+    backwards without its marker."""
+    start = at - len(read)
+    if read and read[-1] in rules.emphasis:
+        marker, read = read[-1], read[:-1]
+    elif start > 0 and text[start - 1] in rules.emphasis:
+        marker = text[start - 1]
+    else:
+        return None, read
+    close = text.find(marker, at + 1, at + 256)
+    if not read or close < 0 or (close + 1 < len(text) and (text[close + 1].isalnum() or text[close + 1] == "_")):
+        return None, read
+    found = rules.domain.match(text[:close], at + 1)
+    return (found if found and found.end() == close else None), read
 
 
 def _reserved_domain(domain: str, rules: PiiRules) -> bool:
@@ -326,9 +349,11 @@ def _in_number_list(text: str, a: int, b: int, value: str, kind: str) -> bool:
 
     Numeric arrays in code and data hold long numbers that happen to look like a
     mobile, a card or an identity number; a list of mobiles (or of cards) has
-    neighbours of the same length and is still counted.
+    neighbours of the same length and is still counted, and so is a record (a CSV
+    row: ``赵磊,610113195201070413,17665348922,2024-08-15``), whose other fields are
+    not all numbers.
     """
-    if kind not in BARE_KINDS or not value[:-1].isdigit():
+    if kind not in BARE_KINDS or not value[:-1].isdigit() or not _numbers_only(text, a, b):
         return False
     n = len(text)
     for step, edge in ((1, b), (-1, a - 1)):
@@ -348,6 +373,26 @@ def _in_number_list(text: str, a: int, b: int, value: str, kind: str) -> bool:
         if length and length != len(value):
             return True
     return False
+
+
+_OPENERS, _CLOSERS = "([{\n", ")]}\n"
+_SEGMENT_REACH = 4096  # characters looked at each side; further than that, taken as a list of numbers
+_TERM = r"[+-]?[0-9][0-9_]*(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
+_NUMBER = re.compile(rf"\s*{_TERM}(?:\s*[*/]\s*{_TERM})*\s*")  # 42, -1.5e3, 14199869525/1410260304
+
+
+def _numbers_only(text: str, a: int, b: int) -> bool:
+    """Whether the list around text[a:b] (up to the enclosing bracket or line) holds numbers alone."""
+    low, high = max(0, a - _SEGMENT_REACH), min(len(text), b + _SEGMENT_REACH)
+    start = max((text.rfind(c, low, a) for c in _OPENERS), default=-1)
+    if start < 0 and low > 0:
+        return True
+    ends = [e for e in (text.find(c, b, high) for c in _CLOSERS) if e >= 0]
+    if not ends and high < len(text):
+        return True
+    end = min(ends) if ends else high
+    fields = re.split(r"[,;\t]", text[start + 1 : end])
+    return all(_NUMBER.fullmatch(f) or not f.strip() for f in fields)
 
 
 # --- masking ---

@@ -32,6 +32,7 @@ class PiiRules:
     reject_tlds: frozenset[str]
     ignore_local_parts: frozenset[str]
     ignore_domains: tuple[str, ...]
+    emphasis: tuple[str, ...]  # markers around an address that close it: _jane@x.org_
     ipv6_anchor: re.Pattern
     separators: str
     separator_table: np.ndarray  # bool by character code (0-255), True for run separators
@@ -96,6 +97,7 @@ def pii_rules() -> PiiRules:
         domain=re.compile(email["domain"]),
         reject_tlds=frozenset(t.lower() for t in email["reject_tlds"]),
         ignore_local_parts=frozenset(p.lower() for p in email["ignore_local_parts"]),
+        emphasis=tuple(email.get("emphasis", ())),
         ignore_domains=tuple(d.lower() for d in email["ignore_domains"]),
         ipv6_anchor=re.compile(data["anchors"]["ipv6"]),
         separators=data["digit_runs"]["separators"],

@@ -33,6 +33,26 @@ def signals(text, rules=TDM_RULES):
         ("We reserve all rights of text and data mining under Article 4(3).", ["tdm-rights-reserved"]),
         ("未经书面许可，禁止将本站内容用于人工智能模型训练。", ["zh-prohibit-ai-training"]),
         ("The Publisher prohibits the use of this work for AI training.", ["terms-prohibit-ai-training"]),
+        # wording real sites use that was missed before (issue 17)
+        ("本网站内容禁止用于AI训练。", ["zh-prohibit-ai-training"]),  # "AI" next to Chinese characters
+        ("本站內容禁止用於人工智慧訓練。", ["zh-prohibit-ai-training"]),  # Traditional Chinese
+        ("禁止 AI 學習本站內容。", ["zh-prohibit-ai-training"]),
+        ("All rights reserved, including text or data mining.", ["tdm-rights-reserved"]),
+        ("NO AI TRAINING.", ["terms-prohibit-ai-training"]),
+        ("You may not use the content to train a foundation or frontier model.", ["terms-prohibit-ai-training"]),
+        (
+            "Der Rechteinhaber behält sich die Nutzung für Text- und Data-Mining nach § 44b UrhG vor.",
+            ["tdm-rights-reserved"],
+        ),
+        ("User-agent: GPTBot  # OpenAI\nDisallow: /\n", ["ai-crawler-disallow"]),  # an inline comment
+        ("User-agent: GPTBot\nUser-agent: Googlebot\nDisallow: /\n", ["ai-crawler-disallow"]),  # a group
+        ("User-agent: *\nContent-Signal: search=yes, ai-train=no\nAllow: /\n", ["content-signal-no-ai-train"]),
+        # not reservations
+        ("客户内容不得用于训练模型。", []),  # a provider's promise about its customers' data
+        ("禁止转载。本文介绍如何训练模型。", []),
+        ("User-agent: GPTBot\nAllow: /\n", []),
+        ("User-agent: *\nContent-Signal: search=yes, ai-train=yes\n", []),
+        ("We use AI to train our staff better.", []),
     ],
 )
 def test_opt_out_signals(text, expected):

@@ -330,3 +330,27 @@ def test_non_latin1_text_keeps_positions():
     # characters beyond U+00FF (and beyond U+FFFF) before a finding must not shift it
     text = "😀 電話 13812345678 🙂 and é 4111 1111 1111 1111"
     assert find_pii(text).counts == {"cn_mobile": 1, "payment_card": 1}
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a CSV export's row: the numbers beside other fields are a record, not a numeric array (issue 17)
+        ("赵磊,610113195201070413,17665348922,2024-08-15 23:42", {"cn_id": 1, "cn_mobile": 1}),
+        ("id,name,card\n7,Jane Roe,4111111111111111\n", {"payment_card": 1}),
+        ("13812345678,13987654321", {"cn_mobile": 2}),
+        # numeric arrays in code stay uncounted
+        ("x = (26214400, 16384000000)", {}),
+        ("vals = [13812345678, 123, 4]", {}),
+        ("[0, -1754552775/470086768, 14199869525/1410260304,", {}),
+        # Markdown and chat emphasis around an address, internationalised domains
+        ("write to _jane@mail.licenselens-sample.net_ now", {"email": 1}),
+        ("**bob@mail.licenselens-sample.net** or", {"email": 1}),
+        ("kontakt@bücher-nordlicht.de", {"email": 1}),
+        ("联系kontakt@nordlicht.de获取", {"email": 1}),
+        ("A@sps.diags_array(C)", {}),
+        ("see snake_case@foo.com_bar", {}),
+    ],
+)
+def test_records_emphasis_and_international_domains(text, expected):
+    assert find_pii(text).counts == expected
