@@ -20,6 +20,7 @@ from licenselens.signals.anchors import AnchorScanner, lowered
 from licenselens.signals.phrases import phrase_rules
 from licenselens.signals.pii import PII_TYPES, find_pii, mask_text
 from licenselens.signals.regions import RegionMatcher, anchor_groups
+from licenselens.signals.robots import robots_rules, robots_signals
 from licenselens.tokens import count_tokens
 from licenselens.types.corpus import DatasetSpec, Document
 from licenselens.types.findings import Findings
@@ -35,6 +36,7 @@ class DocumentAnalyser:
         self.scanner = AnchorScanner({**anchor_groups(), "tdm": self.tdm.anchors, "notices": self.notices.anchors})
         self.regions = RegionMatcher(timeout)
         self.spdx_tags = SpdxTagDetector()
+        self.robots = robots_rules(TDM_RULES)
 
     def licence_findings(
         self, document: Document, low: str, anchors: dict[str, list[int]], files: Mapping[str, Findings] | None = None
@@ -51,6 +53,13 @@ class DocumentAnalyser:
             found = found.merged(self.spdx_tags.detect(content))
         return found
 
+    def opt_outs(self, text: str, low: str, anchors: dict[str, list[int]], name: str | None) -> list[tuple[str, int]]:
+        """(signal, line) of each opt-out, in the order of rules/tdm_signals.yaml: phrases, and robots files parsed."""
+        found = self.tdm.find(text, anchors["tdm"])
+        seen = {signal for signal, _ in found}
+        found += [s for s in robots_signals(text, low, name, self.robots) if s[0] not in seen]
+        return sorted(found, key=lambda s: self.tdm.order[s[0]])
+
     def analyse(self, document: Document, spec: DatasetSpec, files: Mapping[str, Findings] | None = None) -> dict:
         """One row of the results table; ``files``: the findings of a source tree's scan, by path."""
         text = document.text
@@ -58,7 +67,7 @@ class DocumentAnalyser:
         anchors = self.scanner.scan(low)
         findings = self.licence_findings(document, low, anchors, files)
         notices = tuple(sorted({i for i, _ in self.notices.find(text, anchors["notices"])}))
-        opt_outs = self.tdm.find(text, anchors["tdm"])
+        opt_outs = self.opt_outs(text, low, anchors, dict(document.metadata).get("path"))
         pii = find_pii(text)
         metadata = dict(document.metadata)
         declared_raw = metadata.get("license")

@@ -36,6 +36,7 @@ class PhraseRules:
                 raise ValueError(f"{source}: signal {item.get('id')!r}: bad pattern: {exc}") from exc
             signals.append(PhraseSignal(item["id"], item.get("category", ""), item.get("description", ""), patterns))
         self.signals = tuple(signals)
+        self.order = {signal.id: n for n, signal in enumerate(self.signals)}
 
     def find(self, text: str, anchor_positions: list[int]) -> list[tuple[str, int]]:
         """(signal id, line number) of each signal found, first occurrence per signal, in signal order."""

@@ -8,12 +8,13 @@ from licenselens.signals.anchors import lowered
 from ..conftest import mencius_paragraphs, shakespeare
 
 
-def signals(text, rules=TDM_RULES):
+def signals(text, rules=TDM_RULES, name=None):
     analyser = DocumentAnalyser()
     low = lowered(text)
     anchors = analyser.scanner.scan(low)
-    phrase = analyser.tdm if rules == TDM_RULES else analyser.notices
-    return [s for s, _ in phrase.find(text, anchors["tdm" if rules == TDM_RULES else "notices"])]
+    if rules == TDM_RULES:
+        return [s for s, _ in analyser.opt_outs(text, low, anchors, name)]
+    return [s for s, _ in analyser.notices.find(text, anchors["notices"])]
 
 
 @pytest.mark.parametrize(
@@ -51,6 +52,9 @@ def signals(text, rules=TDM_RULES):
         ("客户内容不得用于训练模型。", []),  # a provider's promise about its customers' data
         ("禁止转载。本文介绍如何训练模型。", []),
         ("User-agent: GPTBot\nAllow: /\n", []),
+        ("User-agent: GPTBot\nDisallow: /private/\n", []),  # part of a site is no reservation of it
+        ("User-agent: *\nDisallow: /\n", []),  # every crawler alike: not an AI reservation
+        ("User-agent: Googlebot\nDisallow: /\n\nUser-agent: *\nAllow: /\n", []),
         ("User-agent: *\nContent-Signal: search=yes, ai-train=yes\n", []),
         ("We use AI to train our staff better.", []),
     ],
@@ -83,3 +87,11 @@ def test_rights_reserved_notices():
     assert signals("版权所有 © 2023 示例出版社", NOTICE_RULES) == ["all-rights-reserved"]
     assert signals("No part of this book may be reproduced in any form.", NOTICE_RULES) == ["all-rights-reserved"]
     assert signals("The rights of the reserved seats.", NOTICE_RULES) == []
+
+
+def test_an_ai_txt_is_recognised_by_its_file_name():
+    """Spawning's ai.txt: rules for every agent that disallow anything are a reservation of AI use."""
+    text = "User-Agent: *\nDisallow: *.jpg\nDisallow: *.txt\nAllow: /\n"
+    assert signals(text, name="site/ai.txt") == ["ai-crawler-disallow"]
+    assert signals(text, name="site/robots.txt") == []
+    assert signals("User-Agent: *\nAllow: /\n", name="ai.txt") == []
