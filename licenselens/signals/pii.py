@@ -21,7 +21,9 @@ Decisions (the data behind them is in ``rules/pii.yaml``):
 - a number inside a word, a decimal, a file name (``.jpg``), a formula
   (``16656250000*p``) or a longer group (``3 4111 1111 1111 1111``) is not
   counted, nor a bare mobile, card or id number in a list of numbers of another
-  length (``(26214400, 16384000000)``: numeric arrays in code);
+  length (``(26214400, 16384000000)``: numeric arrays in code); a record whose
+  other fields are not all numbers (a CSV row: ``赵磊,610113195201070413,…``) is
+  no such list, and its numbers count;
 - phones need a ``+``/``00`` prefix with a real country code, a North American
   area code written with ``-``, ``.`` or parentheses, or a national trunk ``0``:
   a bare run of digits (``4155550132``, timestamps, ids), a seven-digit local
@@ -35,7 +37,9 @@ Decisions (the data behind them is in ``rules/pii.yaml``):
   hex digits from 2000 up (global, ULA, link-local) or when it is IPv4-mapped
   (``::ffff:a.b.c.d``): ``f32::add`` and ``a[1::2]`` are code;
 - e-mail addresses at example domains (RFC 2606) and of machine users (``git@``,
-  ``noreply@``) identify nobody and are not counted;
+  ``noreply@``) identify nobody and are not counted; domains may be
+  internationalised (``bücher-nordlicht.de``), and an address in Markdown
+  emphasis (``_jane@x.org_``) ends at its closing marker;
 - only ASCII digits are read: full-width digits (``１３８…``) are not detected.
 
 Masking shows a few characters at most (``mask`` caps it at four letters or

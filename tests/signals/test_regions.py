@@ -58,3 +58,31 @@ def test_a_notice_in_a_document_is_found_as_scancode_finds_it_alone():
     assert total >= 30
     print(f"region detection agrees with ScanCode on the notice alone: {agree}/{total}")
     assert agree / total >= 0.95, f"{agree}/{total}"
+
+
+@pytest.mark.parametrize(
+    "text, copyright, holder",
+    [
+        ("版权所有 © 2024 华信科技有限公司\n保留所有权利。", "版权所有 © 2024 华信科技有限公司", "华信科技有限公司"),
+        (
+            "Copyright © 2024 北京华信科技有限公司. All rights reserved.",
+            "Copyright © 2024 北京华信科技有限公司",
+            "北京华信科技有限公司",
+        ),
+        (
+            "版權所有 © 2019-2024 臺灣數位出版股份有限公司",
+            "版權所有 © 2019-2024 臺灣數位出版股份有限公司",
+            "臺灣數位出版股份有限公司",
+        ),
+        # lines without Chinese characters stay as ScanCode reports them
+        ("Copyright (c) 2023 Jane Roe. All rights reserved.", "Copyright (c) 2023 Jane Roe", "Jane Roe"),
+    ],
+)
+def test_chinese_holders_are_kept_in_their_own_script(text, copyright, holder):
+    """ScanCode transliterates and cuts them ("(c) 2024 Hua Xin Ke"): a holder is named as it names itself."""
+    from licenselens.types.corpus import DatasetSpec, Document
+
+    row = DocumentAnalyser().analyse(
+        Document("d", "1", text, "o"), DatasetSpec("d", "pretraining", "web", ("x",), "jsonl")
+    )
+    assert row["copyrights"] == [copyright] and row["holders"] == [holder]
