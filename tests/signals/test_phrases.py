@@ -48,8 +48,17 @@ def signals(text, rules=TDM_RULES, name=None):
         ("User-agent: GPTBot  # OpenAI\nDisallow: /\n", ["ai-crawler-disallow"]),  # an inline comment
         ("User-agent: GPTBot\nUser-agent: Googlebot\nDisallow: /\n", ["ai-crawler-disallow"]),  # a group
         ("User-agent: *\nContent-Signal: search=yes, ai-train=no\nAllow: /\n", ["content-signal-no-ai-train"]),
+        ("Les droits de fouille de textes et de données sont réservés.", ["fr-tdm-reservation"]),
+        (
+            "Il est interdit d'utiliser ces contenus pour l'entraînement de systèmes d'intelligence artificielle.",
+            ["fr-tdm-reservation"],
+        ),
+        ("当サイトのコンテンツのAI学習への利用を禁止します。", ["ja-prohibit-ai-training"]),
+        ("本サイトの画像を機械学習に使用することは禁止されています。", ["ja-prohibit-ai-training"]),
         # not reservations
-        ("客户内容不得用于训练模型。", []),  # a provider's promise about its customers' data
+        ("客户内容不得用于训练模型。", []),
+        ("La fouille de textes et de données est une technique d'analyse.", []),
+        ("AI学習の基礎を解説します。", []),  # a provider's promise about its customers' data
         ("禁止转载。本文介绍如何训练模型。", []),
         ("User-agent: GPTBot\nAllow: /\n", []),
         ("User-agent: GPTBot\nDisallow: /private/\n", []),  # part of a site is no reservation of it
