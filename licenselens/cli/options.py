@@ -26,18 +26,17 @@ def _apply(options: list, func: Callable) -> Callable:
     return func
 
 
+def _jobs(help: str):
+    return click.option(
+        "-j", "--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True, help=help
+    )
+
+
 def scan_options(func: Callable) -> Callable:
     """What a scan of files may cost: ``scan`` and ``check``."""
     return _apply(
         [
-            click.option(
-                "-j",
-                "--jobs",
-                type=click.IntRange(min=1),
-                default=os.cpu_count() or 1,
-                show_default=True,
-                help="Worker processes.",
-            ),
+            _jobs("Worker processes."),
             click.option("--no-cache", is_flag=True, help="Neither read nor write the on-disk result cache."),
             click.option(
                 "--cache-dir", type=click.Path(file_okay=False), help="Cache folder (default: the user cache dir)."
@@ -72,14 +71,7 @@ def engine_options(func: Callable) -> Callable:
         [
             click.option("--engine", type=click.Choice(sorted(ENGINES)), default="local", show_default=True),
             click.option("--ray-address", help="Join this Ray cluster (default with --engine ray: start a local one)."),
-            click.option(
-                "-j",
-                "--jobs",
-                type=click.IntRange(min=1),
-                default=os.cpu_count() or 1,
-                show_default=True,
-                help="Worker processes (local) or concurrent tasks (Ray).",
-            ),
+            _jobs("Worker processes (local) or concurrent tasks (Ray)."),
         ],
         func,
     )
