@@ -32,7 +32,15 @@ def _non_commercial(expression: str) -> bool:
     return any(db.is_non_commercial(db.key_for_spdx(s.key) or "") for s in symbols)
 
 
-def _attribution(outputs: list[dict], dataset: str) -> dict:
+def _qualifies(block: dict, thresholds: Mapping[str, Any]) -> bool:
+    """A near-copy block that makes an output near-verbatim (rules/overlap.yaml, as the overlap check applied it)."""
+    near = thresholds["near_verbatim"]
+    return (
+        block["similarity"] >= near["min_similarity"] and block["end_char"] - block["start_char"] >= near["min_chars"]
+    )
+
+
+def _attribution(outputs: list[dict], dataset: str, thresholds: Mapping[str, Any]) -> dict:
     with_spans = verbatim = near_verbatim = copied = longest_tokens = longest_chars = 0
     reproduced: set[str] = set()
     best_near = 0.0
@@ -50,13 +58,10 @@ def _attribution(outputs: list[dict], dataset: str) -> dict:
             and any(src["dataset"] == dataset for src in longest["sources"])
         ):
             verbatim += 1
-        near = [m for m in output["near"] if m["dataset"] == dataset]
-        best_near = max([best_near] + [m["similarity"] for m in near])
-        if (
-            output["verdict"] == OverlapVerdict.NEAR_VERBATIM
-            and output["near"]
-            and output["near"][0]["dataset"] == dataset
-        ):
+        near = [c for c in output["near_copies"] if c["source"]["dataset"] == dataset]
+        best_near = max([best_near] + [c["similarity"] for c in near])
+        reproduced.update(c["source"]["doc_id"] for c in near if _qualifies(c, thresholds))
+        if output["verdict"] == OverlapVerdict.NEAR_VERBATIM and any(_qualifies(c, thresholds) for c in near):
             near_verbatim += 1
     checked = len(outputs)
     return {
@@ -73,12 +78,12 @@ def _attribution(outputs: list[dict], dataset: str) -> dict:
     }
 
 
-def _dataset(d: Mapping[str, Any], outputs: list[dict]) -> DatasetEvidence:
+def _dataset(d: Mapping[str, Any], outputs: list[dict], thresholds: Mapping[str, Any]) -> DatasetEvidence:
     n = d["documents"]
     non_commercial = sum(
         count for expression, count in d["licenses"].items() if expression != "none" and _non_commercial(expression)
     )
-    overlap = _attribution(outputs, d["name"])
+    overlap = _attribution(outputs, d["name"], thresholds)
     return cast(
         DatasetEvidence,
         {
@@ -121,5 +126,7 @@ def build_evidence(results: Mapping[str, Any]) -> Evidence:
             "outputs_checked": len(outputs),
             "outputs_by_verdict": dict(Counter(o["verdict"] for o in outputs)),
         },
-        "datasets": {d["name"]: _dataset(d, outputs) for d in results["corpus"]["datasets"]},
+        "datasets": {
+            d["name"]: _dataset(d, outputs, results["overlap"]["thresholds"]) for d in results["corpus"]["datasets"]
+        },
     }

@@ -14,7 +14,7 @@ from licenselens.audit.evidence import build_evidence
 from licenselens.audit.results import SCHEMA_VERSION
 from licenselens.types.audit import DatasetEvidence, Results
 
-KNOWN_SCHEMAS = (SCHEMA_VERSION,)  # an older schema gets its upgrade step here
+KNOWN_SCHEMAS = ("1.0", SCHEMA_VERSION)  # an older schema gets its upgrade step here (STEPS)
 DERIVED = ("evidence",)  # recomputed from the measured sections when out of date
 
 
@@ -71,6 +71,43 @@ def _evidence_is_current(results: dict[str, Any]) -> bool:
     return all(isinstance(d, dict) and wanted <= set(d) for d in evidence["datasets"].values())
 
 
+def _near_copies_from_closest(results: dict[str, Any]) -> dict[str, Any]:
+    """1.0 -> 1.1: an output's closest passage (``near``, compared with the whole output) becomes its one
+    near-copy block, marked as measured that way; the verdicts stay those the old check gave."""
+    outputs = []
+    for output in results["overlap"]["outputs"]:
+        output = dict(output)
+        output["near_copies"] = [
+            {
+                "start_char": m["start_char"],
+                "end_char": m["end_char"],
+                "tokens": output["tokens"],
+                "source_tokens": None,
+                "similarity": m["similarity"],
+                "method": "whole-output (schema 1.0)",
+                "source": {
+                    "dataset": m["dataset"],
+                    "doc_id": m["doc_id"],
+                    "origin": m["origin"],
+                    "url": None,
+                    "path": None,
+                    "license": m["license"],
+                    "start_char": m["source_start_char"],
+                    "end_char": m["source_end_char"],
+                },
+                "source_count": 1,
+                "source_passage": m.get("source_passage"),
+            }
+            for m in output.pop("near", [])
+        ]
+        output.setdefault("near_copy_coverage", None)
+        outputs.append(output)
+    return {**results, "overlap": {**results["overlap"], "outputs": outputs}, "evidence": None}
+
+
+STEPS = {"1.0": _near_copies_from_closest}  # schema -> the step to the next one
+
+
 def upgrade(results: Any) -> Results:
     """``results`` (parsed JSON) as a current Results; ResultsError naming what is missing otherwise."""
     if not isinstance(results, dict) or "evidence" not in results or "corpus" not in results:
@@ -88,6 +125,9 @@ def upgrade(results: Any) -> Results:
             f"{', '.join(missing[:5])}: run `licenselens audit` again"
         )
     upgraded = {key: value for key, value in results.items() if key != "assessment"}  # recomputed on rendering
+    while version in STEPS:
+        upgraded = STEPS[version](upgraded)
+        version = KNOWN_SCHEMAS[KNOWN_SCHEMAS.index(version) + 1]
     if not _evidence_is_current(upgraded):
         upgraded["evidence"] = build_evidence(upgraded)
     upgraded["schema_version"] = SCHEMA_VERSION

@@ -25,7 +25,7 @@ from licenselens.types.corpus import Document, DocumentError, Manifest
 from licenselens.types.overlap import OVERLAP_VERDICTS, OutputResult
 from licenselens.types.policy import Policy, Verdict
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: outputs carry near_copies (blocks) instead of near (closest passage)
 DOCUMENT_COLUMNS = (
     "dataset",
     "doc_id",
@@ -46,7 +46,7 @@ DOCUMENT_COLUMNS = (
     *(f"pii_{t}" for t in PII_TYPES),
 )
 PASSAGE_CONTEXT = 160  # characters shown around a span in its source
-SPANS_WITH_PASSAGES = 5  # per output, the longest
+SPANS_WITH_PASSAGES = 5  # per output, the longest spans and the longest near-copy blocks
 SPAN_BINS = ((0, 25), (25, 50), (50, 100), (100, 200), (200, None))  # tokens; the verbatim threshold is 50
 
 
@@ -137,16 +137,15 @@ def _output(document: Document, result: OutputResult, index: OverlapIndex, judge
     data["text"] = mask_text(document.text)
     data["origin"] = document.origin
     data["policy_verdict"], data["policy_rule"] = judge(result.verdict)
-    for item in data["spans"] + data["near"]:
+    for item in data["spans"] + data["near_copies"]:
         item["source_passage"] = None
     longest = sorted(range(len(data["spans"])), key=lambda i: -data["spans"][i]["tokens"])[:SPANS_WITH_PASSAGES]
     for i in longest:
         span = data["spans"][i]
         span["source_passage"] = _passage(index, span["sources"][0]) if span["sources"] else None
-    for near in data["near"][:1]:
-        near["source_passage"] = _passage(
-            index, {**near, "start_char": near["source_start_char"], "end_char": near["source_end_char"]}
-        )
+    blocks = data["near_copies"]
+    for i in sorted(range(len(blocks)), key=lambda i: -blocks[i]["tokens"])[:SPANS_WITH_PASSAGES]:
+        blocks[i]["source_passage"] = _passage(index, blocks[i]["source"])
     return data
 
 

@@ -4,11 +4,13 @@ Layout of INDEX_DIR::
 
     manifest.json              settings (tokeniser, n, gram, window), counts, sources, shards in order
     postings.npy               kept n-grams of all shards: (hash, doc, pos) sorted by hash; doc is global
+    seeds.npy                  sampled seeds of ``seed`` tokens for the near-copy search: (hash, global token
+                               position) sorted, 32 bits each (see nearseeds)
     tokens.npy, token_offsets.npy   every document's token hashes (low 32 bits), by global doc
     shards/<key>/postings.npy  while building: the shard's kept n-grams (doc local); merged, then removed
     shards/<key>/texts.bin     each document's text, zstd-compressed, one frame per document
     shards/<key>/offsets.npy   where each document's frame starts and ends in texts.bin
-    shards/<key>/tokens.npy, token_offsets.npy   while building: the shard's token hashes
+    shards/<key>/tokens.npy, token_offsets.npy, seeds.npy   while building: the shard's token hashes and seeds
     shards/<key>/docs.parquet  document metadata: dataset, doc_id, origin, url, path, license
     shards/<key>/done.json     written last: the shard is complete
 
@@ -32,6 +34,7 @@ from licenselens.atomic import atomic_output
 from licenselens.execution.executors import ENGINES
 from licenselens.execution.shards import ShardStore
 from licenselens.overlap.hashing import ngram_hashes, token_hashes, winnow
+from licenselens.overlap.nearseeds import merge_seeds, shard_seeds
 from licenselens.signals.anchors import lowered
 from licenselens.sources.readers import READERS, plan_dataset
 from licenselens.stamp import tool_stamp
@@ -40,7 +43,7 @@ from licenselens.types.convert import asdict
 from licenselens.types.corpus import DatasetSpec, DocumentError, Manifest, Shard
 
 POSTING = np.dtype([("hash", "<u8"), ("doc", "<u4"), ("pos", "<u4")])
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 
 class IndexBuildError(ValueError):
@@ -49,10 +52,18 @@ class IndexBuildError(ValueError):
 
 @dataclass(frozen=True)
 class IndexSettings:
-    """``n``: every shared span of at least n tokens is found. gram + window - 1 = n."""
+    """``n``: every shared span of at least n tokens is found. gram + window - 1 = n.
+
+    ``seed``, ``seed_sampling``: the near-copy search's seeds are windows of ``seed``
+    tokens, one in ``seed_sampling`` kept (by hash). Two keeps the seeds at 4 bytes
+    a corpus token and still finds a 50-word copy with a substitution every fifth
+    word (ten runs of four tokens, about five seeds kept: two make a chain).
+    """
 
     n: int = 13
     gram: int = 8
+    seed: int = 4
+    seed_sampling: int = 2
 
     @property
     def window(self) -> int:
@@ -61,6 +72,8 @@ class IndexSettings:
     def check(self) -> None:
         if self.gram < 1 or self.window < 1:
             raise IndexBuildError(f"n ({self.n}) must be at least the n-gram length ({self.gram})")
+        if self.seed < 2 or self.seed_sampling < 1:
+            raise IndexBuildError(f"seeds of {self.seed} tokens sampled 1 in {self.seed_sampling}: at least 2 and 1")
 
 
 @dataclass(frozen=True)
@@ -72,7 +85,8 @@ class IndexShardTask:
 
 
 def shard_name(task: IndexShardTask) -> str:
-    return f"{task.shard.key}-n{task.settings.n}g{task.settings.gram}"
+    s = task.settings
+    return f"{task.shard.key}-n{s.n}g{s.gram}s{s.seed}x{s.seed_sampling}"
 
 
 def index_shard(task: IndexShardTask) -> dict:
@@ -122,6 +136,13 @@ def index_shard(task: IndexShardTask) -> dict:
         )
     table = np.concatenate(postings) if postings else np.zeros(0, dtype=POSTING)
     table = table[np.argsort(table["hash"], kind="stable")]
+    all_tokens = np.concatenate(token_arrays) if token_arrays else np.zeros(0, dtype=np.uint32)
+    try:
+        seeds = shard_seeds(
+            all_tokens, np.array(token_offsets, dtype=np.int64), task.settings.seed, task.settings.seed_sampling
+        )
+    except ValueError as exc:
+        raise IndexBuildError(f"{task.shard.location}: {exc}") from exc
     stats = {
         "documents": len(rows),
         "tokens": tokens_total,
@@ -134,10 +155,8 @@ def index_shard(task: IndexShardTask) -> dict:
             for frame in frames:
                 fh.write(frame)
         np.save(os.path.join(tmp, "offsets.npy"), np.array(offsets, dtype=np.int64))
-        np.save(
-            os.path.join(tmp, "tokens.npy"),
-            np.concatenate(token_arrays) if token_arrays else np.zeros(0, dtype=np.uint32),
-        )
+        np.save(os.path.join(tmp, "tokens.npy"), all_tokens)
+        np.save(os.path.join(tmp, "seeds.npy"), seeds)
         np.save(os.path.join(tmp, "token_offsets.npy"), np.array(token_offsets, dtype=np.int64))
         pq.write_table(pa.Table.from_pylist(rows, schema=DOC_SCHEMA), os.path.join(tmp, "docs.parquet"))
     return {"key": task.shard.key, "reused": False, **stats}
@@ -215,6 +234,8 @@ def build_index(
         "n": settings.n,
         "gram": settings.gram,
         "window": settings.window,
+        "seed": settings.seed,
+        "seed_sampling": settings.seed_sampling,
         "source": manifest.source,
         "sources": sorted({(t.shard.location, t.shard.key) for t in plan}),
         "counts": {
@@ -237,7 +258,7 @@ def build_index(
     return manifest_data
 
 
-MERGED = ("postings.npy", "tokens.npy", "token_offsets.npy")
+MERGED = ("postings.npy", "tokens.npy", "token_offsets.npy", "seeds.npy")
 TEMPORARY_PREFIX = ".licenselens-"  # atomic_output's temporary files
 
 
@@ -257,13 +278,15 @@ def _reusable(store: ShardStore, name: str) -> bool:
 
 
 def _merge(out_dir: str, shard_dirs: list[str]) -> None:
-    """One sorted postings array, token hashes and token offsets for the whole index, with global doc ids.
+    """One sorted postings array, token hashes, token offsets and seeds for the whole index, with global doc ids.
 
     One binary search per n-gram instead of one per shard: a check costs the
     same whatever the number of shards. (Peak memory: about twice the postings.)
     """
     postings, tokens, offsets, base, token_base = [], [], [np.zeros(1, dtype=np.int64)], 0, 0
+    seeds = []
     for directory in shard_dirs:
+        seeds.append((np.load(os.path.join(directory, "seeds.npy")), token_base))
         part = np.load(os.path.join(directory, "postings.npy"))
         part["doc"] += base
         postings.append(part)
@@ -274,10 +297,16 @@ def _merge(out_dir: str, shard_dirs: list[str]) -> None:
         token_base += int(shard_offsets[-1])
     merged = np.concatenate(postings) if postings else np.zeros(0, dtype=POSTING)
     merged = merged[np.argsort(merged["hash"], kind="stable")]
+    try:
+        seed_table = merge_seeds(seeds)
+    except ValueError as exc:
+        raise IndexBuildError(str(exc)) from exc
+    del seeds
     for name, array in (
         ("postings.npy", merged),
         ("tokens.npy", np.concatenate(tokens) if tokens else np.zeros(0, dtype=np.uint32)),
         ("token_offsets.npy", np.concatenate(offsets)),
+        ("seeds.npy", seed_table),
     ):
         with atomic_output(os.path.join(out_dir, name), binary=True) as fh:
             np.save(fh, array)

@@ -1,157 +1,194 @@
-"""Near-verbatim copies: the closest passages of the source documents that share n-grams with an output.
+"""Near copies: lightly edited passages of the corpus in an output, as aligned blocks.
 
-Candidates are the documents with most n-gram hits (an edited copy keeps exact
-runs between its edits). Within each, datasketch MinHash over token shingles
-picks, among the placements of the output over the source (the diagonals with
-hits), the passage most like the output; rapidfuzz then gives the token-level
-edit similarity (normalised Levenshtein) of the output and that passage.
-
-The placements of one document overlap (nearby diagonals), so each source
-shingle is hashed once per document, not once per placement: hashing shingles
-one by one in Python was most of the time of checking an edited output.
+Seeds (``nearseeds``) give hits, hits give chains (``chains``), each chain's
+surroundings are aligned (``align``) into blocks. Chains on the same output
+stretch whose source tokens are equal (boilerplate the corpus holds many times)
+are aligned once and counted as further sources. A block is kept unless most
+of it lies inside a block already kept (most tokens first), so an output
+passage is reported once, with the closest source.
 """
 
 from __future__ import annotations
 
-import hashlib
-import struct
+import os
 from functools import cache
-from itertools import accumulate
 
-from rapidfuzz.distance import Levenshtein
+import numpy as np
 
-from licenselens.types.overlap import NearMatch
+from licenselens.overlap.align import Block, Units, blocks
+from licenselens.overlap.chains import Chain, chains
+from licenselens.overlap.nearseeds import seed_hits
+from licenselens.types.overlap import NearCopy, SpanSource
+
+
+def candidates(index, out, settings: dict) -> list[tuple[Chain, int]]:
+    """The chains to align, each with how many documents hold its source tokens (itself included)."""
+    out_pos, src_pos = seed_hits(
+        index.seeds, index.merged.tokens, out.short, index.seed_size, index.seed_sampling, settings["max_hits_per_seed"]
+    )
+    found = chains(
+        out_pos,
+        src_pos,
+        index.merged.token_offsets,
+        index.seed_size,
+        settings["drift"],
+        settings["gap"],
+        settings["min_chain_hits"],
+    )
+    groups: dict[tuple, list] = {}
+    offsets, tokens = index.merged.token_offsets, index.merged.tokens
+    for chain in found[: settings["max_chains_read"]]:
+        base = int(offsets[chain.doc])
+        text = np.asarray(tokens[base + chain.source_start : base + chain.source_end]).tobytes()
+        key = (chain.out_start, chain.out_end, text)
+        if key in groups:
+            groups[key][1] += 1
+        elif len(groups) < settings["chains"]:
+            groups[key] = [chain, 1]
+    return [(chain, count) for chain, count in groups.values()]
+
+
+def near_copies(index, out, rules: dict) -> list[NearCopy]:
+    settings, near = rules["near_search"], rules["near_verbatim"]
+    found: list[tuple[NearCopy, int]] = []
+    for chain, count in candidates(index, out, settings):
+        found.extend(
+            (copy, count) for copy in _aligned(index, out, chain, count, settings, near, rules["code_suffixes"])
+        )
+    qualifies = near["min_similarity"], near["min_chars"]
+    found.sort(
+        key=lambda item: (
+            not (item[0].similarity >= qualifies[0] and item[0].end_char - item[0].start_char >= qualifies[1]),
+            -item[0].tokens,
+            -item[0].similarity,
+            item[1],
+        )
+    )
+    kept: list[NearCopy] = []
+    for copy, _ in found:
+        overlap = [k for k in kept if min(k.end_char, copy.end_char) - max(k.start_char, copy.start_char) > 0]
+        inside = sum(min(k.end_char, copy.end_char) - max(k.start_char, copy.start_char) for k in overlap)
+        if inside * 2 > copy.end_char - copy.start_char:
+            continue
+        kept.append(copy)
+    return sorted(kept, key=lambda c: (c.start_char, c.end_char, c.source.dataset, c.source.doc_id))
+
+
+def _aligned(index, out, chain: Chain, count: int, settings: dict, near: dict, code_suffixes) -> list[NearCopy]:
+    margin, min_units, threshold = settings["margin"], settings["min_block_tokens"], near["min_similarity"]
+    base = int(index.merged.token_offsets[chain.doc])
+    doc_tokens = int(index.merged.token_offsets[chain.doc + 1]) - base
+    oa, ob = max(0, chain.out_start - margin), min(len(out), chain.out_end + margin)
+    sa, sb = max(0, chain.source_start - margin), min(doc_tokens, chain.source_end + margin)
+    meta = index.meta(chain.doc)
+    src_keys = np.asarray(index.merged.tokens[base + sa : base + sb]).tolist()
+    out_keys = out.short[oa:ob].tolist()
+    limit = settings["blocks_per_chain"]
+    found = blocks(Units(out_keys), Units(src_keys), threshold, min_units, limit)
+    lexer = _lexer(os.path.splitext(meta.get("path") or meta["origin"])[1].lower(), tuple(code_suffixes))
+    out_map = src_map = None
+    covered = sum(b.out_end - b.out_start for b in found)
+    if lexer and covered * 4 < (chain.out_end - chain.out_start) * 3:
+        # renamed code: lexing costs more than aligning, so only where the tokens leave much of a chain out
+        src = index._source_tokens(chain.doc)
+        out_units, out_map = _code_units(out.text, out.starts[oa:ob], out.ends[oa:ob], out_keys, lexer)
+        src_units, src_map = _code_units(src.text, src.starts[sa:sb], src.ends[sa:sb], src_keys, lexer)
+        renamed = blocks(out_units, src_units, threshold, min_units, limit)
+        if sum(out_map[b.out_end - 1][1] - out_map[b.out_start][0] for b in renamed) > covered:
+            found = renamed
+        else:
+            out_map = src_map = None
+    return [_copy(index, out, chain, count, meta, _tokens(b, out_map, src_map), oa, sa) for b in found]
+
+
+def _tokens(block: Block, out_map, src_map) -> tuple[int, int, int, int, float, str]:
+    """A block's token ranges (region-relative), from unit ranges."""
+    a, b, c, d = block.out_start, block.out_end, block.source_start, block.source_end
+    if out_map is not None:
+        a, b = out_map[a][0], out_map[b - 1][1]
+    if src_map is not None:
+        c, d = src_map[c][0], src_map[d - 1][1]
+    return a, b, c, d, block.similarity, block.method
+
+
+def _copy(index, out, chain: Chain, count: int, meta: dict, block, oa: int, sa: int) -> NearCopy:
+    a, b, c, d, similarity, method = block
+    a, b, c, d = a + oa, b + oa, c + sa, d + sa
+    source_start, source_end = index.source_offsets(chain.doc, c, d)
+    start, end = int(out.starts[a]), int(out.ends[b - 1])
+    source = SpanSource(
+        meta["dataset"],
+        meta["doc_id"],
+        meta["origin"],
+        meta["url"],
+        meta["path"],
+        meta["license"],
+        source_start,
+        source_end,
+    )
+    return NearCopy(start, end, b - a, d - c, similarity, method, source, count)
+
+
+LEXING_CONTEXT = 4000  # characters lexed before a passage, so that it is not read from inside a string
+
+
+def _lexing_start(text: str, start: int) -> int:
+    """Where to start lexing for a passage at ``start``: a line that begins at column 0 with code (not a
+    quote, a comment or text of a docstring's indent) up to LEXING_CONTEXT characters before it. A lexer
+    started inside a string reads strings as code and code as strings; lexing whole documents each check
+    would cost more than the rest of the check."""
+    at = text.rfind("\n", 0, max(0, start - LEXING_CONTEXT)) + 1
+    while at < start:
+        line_end = text.find("\n", at)
+        if line_end < 0 or line_end >= start:
+            break
+        head = text[at : at + 1]
+        if head and not head.isspace() and head not in "\"'#/*":
+            return at
+        at = line_end + 1
+    return text.rfind("\n", 0, start) + 1
 
 
 @cache
-def _template(permutations: int):
-    """A MinHash with the permutations every sketch here uses (seed 1), and its shingle hash function."""
-    from datasketch import MinHash
+def _lexer(suffix: str, code_suffixes: tuple[str, ...]):
+    """A pygments lexer for a source of code (by its file suffix), or None for text."""
+    if suffix not in code_suffixes:
+        return None
+    from pygments.lexers import get_lexer_for_filename
+    from pygments.util import ClassNotFound
 
-    return MinHash(num_perm=permutations, seed=1)
-
-
-def preload(rules: dict) -> None:
-    """Import datasketch and make the sketches' permutations now (about half a second), not in a check."""
-    _template(rules["near_search"]["minhash_permutations"])
-
-
-def _shingle_values(words: list[str], size: int, permutations: int) -> list[int]:
-    """The MinHash's hash of each shingle of ``size`` words (" ".join(shingle).encode()).
-
-    With datasketch's sha1_hash32 the shingles are cut from the encoded text
-    of all the words instead of joined one by one: the same bytes, the same
-    values, a third less time (this is most of the search for near copies).
-    """
-    from datasketch.hashfunc import sha1_hash32
-
-    hashfunc = _template(permutations).hashfunc
-    if hashfunc is not sha1_hash32:
-        return [hashfunc(" ".join(words[j : j + size]).encode()) for j in range(len(words) - size + 1)]
-    joined = " ".join(words)
-    text = joined.encode()
-    lengths = map(len, words) if joined.isascii() else (len(word.encode()) for word in words)
-    offsets = [0, *accumulate(length + 1 for length in lengths)]  # where each word starts in text
-    sha1, first_four = hashlib.sha1, struct.Struct("<I").unpack_from
-    return [first_four(sha1(text[a : b - 1]).digest())[0] for a, b in zip(offsets, offsets[size:])]
+    try:
+        return get_lexer_for_filename("x" + suffix, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
 
 
-def _identity(value):
-    return value
+def _code_units(text: str, starts: np.ndarray, ends: np.ndarray, keys: list[int], lexer) -> tuple[Units, list]:
+    """Units of a code passage: each identifier (a pygments Name, builtins apart) one unit, other tokens one each;
+    with each unit's [first, last) token range in the passage."""
+    from pygments.token import Name
 
-
-def _sketch(values: list[int], permutations: int):
-    """The MinHash of shingles given by their hash values: the same as updating one with the shingles."""
-    from datasketch import MinHash
-
-    template = _template(permutations)
-    sketch = MinHash(
-        num_perm=permutations, seed=1, hashfunc=_identity, permutations=template.permutations, scheme=template.scheme
-    )
-    sketch.update_batch(values)
-    return sketch
-
-
-class _Shingles:
-    """Token strings and shingle hash values of stretches of a text's tokens, each computed once."""
-
-    def __init__(self, tokens, size: int, permutations: int, ranges: list[tuple[int, int]]):
-        """``ranges``: the [start, end) token ranges that will be asked for."""
-        self.size = size
-        self.hash = _template(permutations).hashfunc
-        merged: list[list[int]] = []
-        for start, end in sorted(ranges):
-            if merged and start <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], end)
-            else:
-                merged.append([start, end])
-        low, starts, ends = tokens.low, tokens.starts, tokens.ends
-        self.segments = []  # (start, end, words, shingle hash values), overlapping ranges merged
-        for start, end in merged:
-            words = [low[a:b] for a, b in zip(starts[start:end].tolist(), ends[start:end].tolist())]
-            values = _shingle_values(words, size, permutations)
-            self.segments.append((start, end, words, values))
-
-    def _segment(self, start: int, end: int):
-        for segment in self.segments:
-            if segment[0] <= start and end <= segment[1]:
-                return segment
-        raise KeyError((start, end))
-
-    def words(self, start: int, end: int) -> list[str]:
-        first, _, words, _ = self._segment(start, end)
-        return words[start - first : end - first]
-
-    def values(self, start: int, end: int) -> list[int]:
-        """Hash values of the shingles of tokens [start, end), as the set of " ".join(shingle) would give."""
-        first, _, words, values = self._segment(start, end)
-        if end - start < self.size:  # one shingle: all the tokens there are
-            return [self.hash(" ".join(words[start - first : end - first]).encode())]
-        return values[start - first : end - self.size + 1 - first]
-
-
-def near_matches(index, out, diagonals: dict, rules: dict) -> list[NearMatch]:
-    """``diagonals``: doc -> {diagonal: n-gram hits on it}."""
-    settings = rules["near_search"]
-    if not len(out.hashes) or not diagonals:
-        return []
-    size, permutations = settings["shingle_tokens"], settings["minhash_permutations"]
-    length = len(out.hashes)
-    out_shingles = _Shingles(out, size, permutations, [(0, length)])
-    out_words = out_shingles.words(0, length)
-    out_sketch = _sketch(out_shingles.values(0, length), permutations)
-    ranked = sorted(diagonals.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))[: settings["candidates"]]
-    found = []
-    for doc, hits in ranked:
-        src = index._source_tokens(doc)
-        # the output laid over the source at each diagonal with hits: the one most like it by MinHash
-        starts = [
-            min(max(0, diagonal), max(0, len(src) - 1))
-            for diagonal in sorted(hits, key=lambda d: (-hits[d], d))[: settings["windows"]]
-        ]
-        shingles = _Shingles(src, size, permutations, [(start, min(len(src), start + length)) for start in starts])
-        best: tuple[float, int] | None = None
-        for start in starts:
-            score = out_sketch.jaccard(_sketch(shingles.values(start, min(len(src), start + length)), permutations))
-            if best is None or score > best[0]:
-                best = (score, start)
-        assert best is not None  # hits name at least one diagonal
-        score, start = best
-        end = min(len(src), start + length)
-        similarity = Levenshtein.normalized_similarity(out_words, shingles.words(start, end))
-        meta = index.meta(doc)
-        found.append(
-            NearMatch(
-                meta["dataset"],
-                meta["doc_id"],
-                meta["origin"],
-                meta["license"],
-                similarity=round(similarity, 4),
-                jaccard=round(score, 4),
-                start_char=int(out.starts[0]),
-                end_char=int(out.ends[length - 1]),
-                source_start_char=int(src.starts[start]),
-                source_end_char=int(src.ends[end - 1]),
-            )
-        )
-    return sorted(found, key=lambda m: (-m.similarity, m.dataset, m.doc_id))
+    if not len(starts):
+        return Units([], []), []
+    first, last = _lexing_start(text, int(starts[0])), int(ends[-1])
+    name_starts, name_ends, names = [], [], []
+    for at, kind, value in lexer.get_tokens_unprocessed(text[first:last]):  # offsets in the raw text (no \r\n fixes)
+        if kind in Name and kind not in Name.Builtin:
+            name_starts.append(first + at)
+            name_ends.append(first + at + len(value))
+            names.append(value.lower())
+    where = np.searchsorted(np.asarray(name_starts, dtype=np.int64), starts, "right") - 1
+    unit_keys: list[int] = []
+    unit_names: list[str | None] = []
+    ranges: list[tuple[int, int]] = []
+    current = -1
+    for i, (start, end, lexeme) in enumerate(zip(starts.tolist(), ends.tolist(), where.tolist())):
+        inside = lexeme >= 0 and end <= name_ends[lexeme] and start >= name_starts[lexeme]
+        if inside and lexeme == current:
+            ranges[-1] = (ranges[-1][0], i + 1)  # another token of the same identifier (snake_case, dotted)
+            continue
+        current = lexeme if inside else -1
+        unit_keys.append(keys[i])
+        unit_names.append(names[lexeme] if inside else None)
+        ranges.append((i, i + 1))
+    return Units(unit_keys, unit_names), ranges

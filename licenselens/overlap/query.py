@@ -6,28 +6,31 @@ diagonal (source position minus output position). On each diagonal the
 stored token hashes give the maximal runs of equal tokens (``seeds``); a run
 of at least ``n`` tokens is a span unless another run contains it strictly,
 and a span's listed sources are compared with their text, so hash collisions
-cannot make one (``spans``). Near copies: ``near``; the verdict: ``verdict``.
+cannot make one (``spans``). Near copies (edited passages, found from short
+seeds whatever the length of their exact runs): ``near``; the verdict: ``verdict``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import pyarrow.parquet as pq
 
 from licenselens.overlap.build import FORMAT_VERSION
+from licenselens.overlap.chains import Chain
 from licenselens.overlap.hashing import ngram_hashes, token_hashes
-from licenselens.overlap.near import near_matches, preload
-from licenselens.overlap.seeds import find_runs, hits_by_document
+from licenselens.overlap.near import candidates, near_copies
+from licenselens.overlap.seeds import find_runs
 from licenselens.overlap.spans import coverage, maximal_spans
 from licenselens.overlap.verdict import verdict
 from licenselens.rules import load_yaml
 from licenselens.signals.anchors import lowered
 from licenselens.tokens import token_spans
-from licenselens.types.overlap import NearMatch, OutputResult
+from licenselens.types.overlap import NearCopy, OutputResult
 
 PRECISION_AT = (25, 50)  # besides the index's n
 
@@ -57,6 +60,7 @@ class _Merged:
 
     def __init__(self, path: str):
         self.postings = np.load(os.path.join(path, "postings.npy"), mmap_mode="r")
+        self.seeds = np.load(os.path.join(path, "seeds.npy"), mmap_mode="r")
         self.hashes = self.postings["hash"]
         self.tokens = np.load(os.path.join(path, "tokens.npy"), mmap_mode="r")
         self.token_offsets = np.load(os.path.join(path, "token_offsets.npy"))
@@ -103,11 +107,12 @@ class OverlapIndex:
         self.parts = [_Part(os.path.join(path, "shards", s["name"])) for s in self.manifest["shards"]]
         self.part_bases = np.cumsum([0] + [s["documents"] for s in self.manifest["shards"]])
         self.merged = _Merged(path)
+        self.seeds = self.merged.seeds
+        self.seed_size, self.seed_sampling = self.manifest["seed"], self.manifest["seed_sampling"]
         self.rules = load_yaml("overlap.yaml")
         self.licenses = self._corpus_licenses(path)
         self._source_tokens = lru_cache(maxsize=256)(self._load_source)
         self._doc_numbers: dict[tuple[str, str], int] | None = None  # built on first source_text
-        preload(self.rules)  # the first check that looks for near copies would pay for the import
 
     @staticmethod
     def _corpus_licenses(path: str) -> dict[tuple[str, str], str]:
@@ -158,19 +163,22 @@ class OverlapIndex:
         src = self._source_tokens(doc)
         return int(src.starts[first]), int(src.ends[last - 1])
 
+    def near_candidates(self, text: str) -> list[NearCandidate]:
+        """The source passages a check aligns with ``text`` in search of near copies (for measuring recall)."""
+        found = []
+        for chain, count in candidates(self, _Tokens(text), self.rules["near_search"]):
+            meta = self.meta(chain.doc)
+            found.append(NearCandidate(chain, meta["dataset"], meta["doc_id"], meta["origin"], count))
+        return found
+
     def check(self, text: str, output_id: str = "-") -> OutputResult:
         out = _Tokens(text)
         grams = ngram_hashes(out.hashes, self.gram)
-        hit_table, runs = find_runs(self.merged, out.short, grams, self.n, self.gram, self.rules["max_hits_per_ngram"])
+        runs = find_runs(self.merged, out.short, grams, self.n, self.gram, self.rules["max_hits_per_ngram"])
         spans, intervals = maximal_spans(self, out, runs, self.rules["max_sources_per_span"])
-        longest_tokens = max((s.tokens for s in spans), default=0)
-        # an output that is verbatim already needs no search for near copies (the costly part)
-        near = (
-            near_matches(self, out, hits_by_document(*hit_table, self.rules["near_search"]["candidates"]), self.rules)
-            if longest_tokens < self.rules["verbatim"]["min_span_tokens"]
-            else []
-        )
+        near = near_copies(self, out, self.rules)
         share, precision = coverage(len(out.hashes), intervals, sorted({self.n, *PRECISION_AT}))
+        near_share, _ = coverage(len(out.hashes), _token_ranges(out, near), [])
         longest = max(spans, key=lambda s: (s.tokens, s.chars), default=None)
         result = OutputResult(
             id=output_id,
@@ -182,9 +190,28 @@ class OverlapIndex:
             coverage=share,
             precision=precision,
             spans=tuple(spans),
-            near=tuple(near),
+            near_copies=tuple(near),
+            near_copy_coverage=near_share,
         )
         return OutputResult(**{**result.__dict__, "verdict": verdict(result, self.rules)})
 
 
-__all__ = ["OverlapIndex", "IndexOpenError", "NearMatch"]
+@dataclass(frozen=True)
+class NearCandidate:
+    """A chain of seed hits that a check aligns: where it is in the corpus, and how many documents hold it."""
+
+    chain: Chain
+    dataset: str
+    doc_id: str
+    origin: str
+    documents: int
+
+
+def _token_ranges(out: _Tokens, near: list[NearCopy]) -> list[tuple[int, int]]:
+    """Token intervals [start, end) of blocks given by character offsets."""
+    return [
+        (int(np.searchsorted(out.starts, c.start_char)), int(np.searchsorted(out.ends, c.end_char)) + 1) for c in near
+    ]
+
+
+__all__ = ["OverlapIndex", "IndexOpenError", "NearCandidate", "NearCopy"]

@@ -35,19 +35,14 @@ class Runs:
 NO_RUNS = Runs(EMPTY, EMPTY, EMPTY, EMPTY)
 
 
-def find_runs(
-    merged, out: np.ndarray, grams: np.ndarray, n: int, gram: int, limit: int
-) -> tuple[tuple[np.ndarray, np.ndarray], Runs]:
-    """((keys, hits), Runs) of an output's 32-bit token hashes ``out`` and n-gram hashes ``grams``.
+def find_runs(merged, out: np.ndarray, grams: np.ndarray, n: int, gram: int, limit: int) -> Runs:
+    """The runs of an output's 32-bit token hashes ``out`` and n-gram hashes ``grams``.
 
     ``merged`` has ``hashes``, ``postings``, ``tokens`` and ``token_offsets``
-    (the index's merged arrays). A key is doc << 32 | (diagonal + 2**31) and
-    ``hits`` how many n-gram hits it has (for the search for near copies);
-    an n-gram seeds at most its first ``limit`` postings.
+    (the index's merged arrays); an n-gram seeds at most its first ``limit`` postings.
     """
-    no_hits = (EMPTY, EMPTY)
     if not len(merged.hashes) or not len(grams):
-        return no_hits, NO_RUNS
+        return NO_RUNS
     order = np.argsort(grams)  # sorted needles: each search starts where the last ended (fewer page faults)
     left, right = np.empty(len(grams), dtype=np.int64), np.empty(len(grams), dtype=np.int64)
     left[order] = np.searchsorted(merged.hashes, grams[order], "left")
@@ -55,7 +50,7 @@ def find_runs(
     right = np.minimum(right, left + limit)
     found = np.flatnonzero(right > left)
     if not len(found):
-        return no_hits, NO_RUNS
+        return NO_RUNS
     counts = (right - left)[found]
     rows = _ranges(left[found], counts)
     out_pos = np.repeat(found, counts)
@@ -65,9 +60,7 @@ def find_runs(
     order = np.argsort(pair_key, kind="stable")  # hits were made in output order: stays so within a key
     key, pos = pair_key[order], out_pos[order]
     new_key = np.concatenate(([True], key[1:] != key[:-1]))
-    firsts = np.flatnonzero(new_key)
-    hit_table = (key[firsts], np.diff(np.append(firsts, len(key))))
-    return hit_table, _runs(merged, out, key, pos, new_key, n, gram)
+    return _runs(merged, out, key, pos, new_key, n, gram)
 
 
 def _runs(merged, out: np.ndarray, key, pos, new_key, n: int, gram: int) -> Runs:
@@ -207,18 +200,3 @@ def _grow(out: np.ndarray, merged, docs, diagonals, edge, direction: int, limit)
         grown[active] += step
         active, chunk = active[step == chunk], 64
     return grown
-
-
-def hits_by_document(keys: np.ndarray, hits: np.ndarray, top: int) -> dict[int, dict[int, int]]:
-    """{doc: {diagonal: hits}} for the ``top`` documents with most hits (ties: the first documents)."""
-    if not len(keys):
-        return {}
-    docs = keys >> 32
-    unique_docs, first = np.unique(docs, return_index=True)
-    sums = np.add.reduceat(hits, first)
-    chosen = sorted(d for _, d in sorted(zip((-sums).tolist(), unique_docs.tolist()))[:top])
-    mine = np.isin(docs, chosen)
-    table: dict[int, dict[int, int]] = {d: {} for d in chosen}
-    for key, count in zip(keys[mine].tolist(), hits[mine].tolist()):
-        table[key >> 32][(key & 0xFFFFFFFF) - (1 << 31)] = count
-    return table

@@ -11,7 +11,8 @@ def verdict(result: OutputResult, rules: dict) -> str:
         return OverlapVerdict.VERBATIM.value
     near = rules["near_verbatim"]
     if any(
-        m.similarity >= near["min_similarity"] and m.end_char - m.start_char >= near["min_chars"] for m in result.near
+        block.similarity >= near["min_similarity"] and block.end_char - block.start_char >= near["min_chars"]
+        for block in result.near_copies
     ):
         return OverlapVerdict.NEAR_VERBATIM.value
     if result.longest_span_chars >= rules["derivative"]["min_span_chars"]:

@@ -35,23 +35,25 @@ class OverlapTable(OverlapReporter):
             "tokens",
             "longest span (tokens / chars)",
             "coverage",
-            "closest source",
+            "near copy (tokens / chars)",
             "similarity",
+            "source",
             "licence",
         ):
             table.add_column(column, overflow="fold")
         for r in outputs:
             top = r.spans[0].sources[0] if r.spans and r.spans[0].sources else None
-            near = r.near[0] if r.near else None
-            source = top or near
+            near = max(r.near_copies, key=lambda c: (c.end_char - c.start_char, c.similarity), default=None)
+            source = top or (near.source if near else None)
             table.add_row(
                 r.id,
                 r.verdict,
                 str(r.tokens),
                 f"{r.longest_span_tokens} / {r.longest_span_chars}",
                 f"{r.coverage * 100:.1f}%",
-                f"{source.dataset}:{source.doc_id}" if source else "—",
+                f"{near.tokens} / {near.end_char - near.start_char}" if near else "—",
                 f"{near.similarity:.2f}" if near else "—",
+                f"{source.dataset}:{source.doc_id}" if source else "—",
                 (source.license if source else None) or "—",
             )
         console.print(table)
@@ -71,7 +73,7 @@ class OverlapJsonLines(OverlapReporter):
 
 
 class OverlapParquet(OverlapReporter):
-    """Scalar fields as columns; ``spans``, ``near`` and ``precision`` as JSON text."""
+    """Scalar fields as columns; ``spans``, ``near_copies`` and ``precision`` as JSON text."""
 
     binary: ClassVar[bool] = True
 
@@ -82,7 +84,7 @@ class OverlapParquet(OverlapReporter):
         rows = []
         for r in outputs:
             data = to_jsonable(r)
-            for key in ("spans", "near", "precision"):
+            for key in ("spans", "near_copies", "precision"):
                 data[key] = json.dumps(data[key], ensure_ascii=False)
             rows.append(data)
         schema = pa.schema(
@@ -96,7 +98,8 @@ class OverlapParquet(OverlapReporter):
                 ("coverage", pa.float64()),
                 ("precision", pa.string()),
                 ("spans", pa.string()),
-                ("near", pa.string()),
+                ("near_copies", pa.string()),
+                ("near_copy_coverage", pa.float64()),
             ],
             metadata={"licenselens": json.dumps(header)},
         )

@@ -31,33 +31,57 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-") or "x"
 
 
-def segments(text: str, spans: list[dict]) -> list[dict]:
-    """The output text cut at span edges: [{text, span (index or None)}], spans merged where they overlap."""
-    edges = sorted((s["start_char"], s["end_char"], i) for i, s in enumerate(spans))
+def segments(text: str, spans: list[dict], blocks: list[dict] = ()) -> list[dict]:  # type: ignore[assignment]
+    """The output text cut at span and block edges: [{text, span (index or None), block (index or None)}].
+
+    An exact span wins over a near-copy block where both cover a character; overlapping ones merge.
+    """
+    span_at = [-1] * (len(text) + 1)
+    block_at = [-1] * (len(text) + 1)
+    for marks, items in ((block_at, blocks), (span_at, spans)):
+        for i, item in sorted(enumerate(items), key=lambda e: (e[1]["start_char"], e[0]), reverse=True):
+            marks[item["start_char"] : item["end_char"]] = [i] * (item["end_char"] - item["start_char"])
     parts: list[dict] = []
     at = 0
-    for start, end, i in edges:
-        if end <= at:
-            continue
-        start = max(start, at)
-        if start > at:
-            parts.append({"text": text[at:start], "span": None})
-        parts.append({"text": text[start:end], "span": i})
-        at = end
-    if at < len(text):
-        parts.append({"text": text[at:], "span": None})
+    for end in range(1, len(text) + 1):
+        here = (span_at[at], -1 if span_at[at] >= 0 else block_at[at])
+        there = (span_at[end], -1 if span_at[end] >= 0 else block_at[end])
+        if end == len(text) or there != here:
+            parts.append(
+                {
+                    "text": text[at:end],
+                    "span": here[0] if here[0] >= 0 else None,
+                    "block": here[1] if here[1] >= 0 else None,
+                }
+            )
+            at = end
     return parts
+
+
+def _edited(output: dict) -> list[dict]:
+    """Near-copy blocks that say more than the exact spans: edited, or reaching beyond one span."""
+    return [
+        block
+        for block in output["near_copies"]
+        if block["similarity"] < 1
+        or not any(
+            s["start_char"] <= block["start_char"] and block["end_char"] <= s["end_char"] for s in output["spans"]
+        )
+    ]
 
 
 def _output_view(output: dict) -> dict:
     sources = sorted({(src["dataset"], src["license"] or "unknown") for s in output["spans"] for src in s["sources"]})
+    blocks = _edited(output)
+    near_sources = sorted({(b["source"]["dataset"], b["source"]["license"] or "unknown") for b in blocks})
     return {
         **output,
         "anchor": f"output-{slug(output['id'])}",
-        "segments": segments(output["text"], output["spans"]),
-        "source_datasets": sorted({d for d, _ in sources}),
-        "source_licenses": sorted({lic for _, lic in sources}),
-        "best_near": max((m["similarity"] for m in output["near"]), default=None),
+        "segments": segments(output["text"], output["spans"], blocks),
+        "blocks": blocks,
+        "source_datasets": sorted({d for d, _ in sources + near_sources}),
+        "source_licenses": sorted({lic for _, lic in sources + near_sources}),
+        "best_near": max((b["similarity"] for b in blocks), default=None),
     }
 
 
@@ -77,9 +101,25 @@ def _dataset_spans(outputs: list[dict], dataset: str) -> list[dict]:
                         "source": source,
                         "passage": span["source_passage"],
                         "source_count": span["source_count"],
+                        "similarity": None,
                     }
                 )
-    return sorted(found, key=lambda s: (-s["tokens"], s["output"]))[:TOP_SPANS]
+        for block in _edited(output):
+            if block["source"]["dataset"] == dataset and block.get("source_passage"):
+                found.append(
+                    {
+                        "output": output["id"],
+                        "output_anchor": f"output-{slug(output['id'])}",
+                        "text": output["text"][block["start_char"] : block["end_char"]],
+                        "tokens": block["tokens"],
+                        "chars": block["end_char"] - block["start_char"],
+                        "source": block["source"],
+                        "passage": block["source_passage"],
+                        "source_count": block["source_count"],
+                        "similarity": block["similarity"],
+                    }
+                )
+    return sorted(found, key=lambda s: (-s["tokens"], s["output"], s["similarity"] or 1))[:TOP_SPANS]
 
 
 def _linked(fair_use: dict | None, anchor: str, evidence: dict) -> dict | None:

@@ -45,19 +45,17 @@ class Span:
 
 
 @dataclass(frozen=True)
-class NearMatch:
-    """The closest source passage of an output, aligned with edits allowed."""
+class NearCopy:
+    """A near-copy block: a passage of an output aligned with a source passage, edits allowed."""
 
-    dataset: str
-    doc_id: str
-    origin: str
-    license: str | None
-    similarity: float  # edit similarity (rapidfuzz) of the aligned parts, 0..1
-    jaccard: float  # MinHash estimate of the token 5-shingle Jaccard similarity of the same parts
-    start_char: int
+    start_char: int  # in the output
     end_char: int
-    source_start_char: int
-    source_end_char: int
+    tokens: int  # output tokens in the block
+    source_tokens: int
+    similarity: float  # normalised token edit similarity of the two passages, 0..1 (what the verdict uses)
+    method: str  # "tokens", or "code-identifiers": consistent identifier renames counted as matches
+    source: SpanSource
+    source_count: int  # documents holding a passage this close (``source`` is the first)
 
 
 @dataclass(frozen=True)
@@ -71,4 +69,5 @@ class OutputResult:
     coverage: float
     precision: dict[str, float]  # n-gram precision by n: share of the output's n-grams found in the corpus
     spans: tuple[Span, ...]
-    near: tuple[NearMatch, ...]
+    near_copies: tuple[NearCopy, ...]
+    near_copy_coverage: float  # share of the output's tokens inside near-copy blocks

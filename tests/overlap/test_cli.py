@@ -20,6 +20,9 @@ EXPECTED = {
     "out-06": "transformative",
     "out-07": "transformative",
     "out-08": "transformative",
+    "out-09": "near-verbatim",
+    "out-10": "near-verbatim",
+    "out-11": "near-verbatim",
 }
 
 
@@ -53,6 +56,30 @@ def test_samples_outputs_get_their_expected_verdicts(index, tmp_path):
     span = out01["spans"][0]
     assert shakespeare[source["start_char"] : source["end_char"]] == text[span["start_char"] : span["end_char"]]
     assert source["license"] == "LicenseRef-scancode-public-domain"
+
+
+def test_edited_samples_are_near_copy_blocks_beside_their_source_passages(index):
+    """out-09 (every sixth word replaced), out-10 (every sixth Han character) and out-11 (renamed identifiers)
+    have no exact span of 50 tokens; each is one block whose source offsets hold the passage it was cut from."""
+    proc = licenselens("overlap", "--index", str(index), "samples/outputs/model-outputs.jsonl", "--format", "json")
+    outputs = {o["id"]: o for o in json.loads(proc.stdout)["outputs"]}
+    texts = {
+        row["id"]: row["text"]
+        for row in map(json.loads, (REPO / "samples/outputs/model-outputs.jsonl").read_text("utf-8").splitlines())
+    }
+    shakespeare = (REPO.parent / "shared" / "data" / "tinyshakespeare.txt").read_text(encoding="utf-8")
+    (block,) = outputs["out-09"]["near_copies"]
+    assert block["source"]["doc_id"] == "tinyshakespeare.txt" and 0.8 <= block["similarity"] < 1
+    assert shakespeare[block["source"]["start_char"] : block["source"]["end_char"]].startswith("I tell you, friends")
+    assert texts["out-09"][block["start_char"] : block["end_char"]].startswith("I tell you, friends")
+    assert outputs["out-09"]["longest_span_tokens"] < 13 and outputs["out-09"]["near_copy_coverage"] > 0.7
+    (block,) = outputs["out-10"]["near_copies"]
+    assert block["source"]["doc_id"] == "大學" and block["end_char"] - block["start_char"] >= 150
+    (block,) = outputs["out-11"]["near_copies"]
+    assert (block["source"]["doc_id"], block["method"]) == ("src/lenscore/geometry.py", "code-identifiers")
+    assert texts["out-11"][block["start_char"] :].startswith("def focal_length(u: float")
+    proc = licenselens("overlap", "--index", str(index), "-", "--fail-on", "near-verbatim", stdin=texts["out-09"])
+    assert proc.returncode == 1
 
 
 def test_fail_on_stdin_manifest_outputs_and_parquet(index, tmp_path):

@@ -36,31 +36,3 @@ def test_ngram_hashes_depend_on_order_and_content():
     grams = ngram_hashes(h, 4)
     assert grams[0] == grams[4] and grams[0] != grams[8] and len(grams) == 9
     assert len(ngram_hashes(h[:3], 4)) == 0
-
-
-def test_near_copy_sketches_from_shingle_hash_values_equal_datasketch_on_the_shingles():
-    """near.py hashes each shingle of a document once and sketches placements from the values: the same
-    MinHash as datasketch updated with the placement's shingles, for placements of any length and place."""
-    import random
-
-    from datasketch import MinHash
-
-    from licenselens.overlap.near import _Shingles, _sketch
-    from licenselens.overlap.query import _Tokens
-
-    for text in (shakespeare()[:40_000], "".join(mencius_paragraphs()[:40])):
-        tokens = _Tokens(text, hashed=False)
-        words = [tokens.token(i) for i in range(len(tokens))]
-        rng = random.Random(len(text))
-        ranges = [(0, 3), (0, 5), (len(words) - 4, len(words)), (len(words) - 300, len(words))]
-        ranges += [
-            (a, min(len(words), a + rng.choice([1, 4, 5, 6, 50, 800])))
-            for a in (rng.randrange(len(words)) for _ in range(20))
-        ]
-        shingles = _Shingles(tokens, 5, 64, ranges)
-        for a, b in ranges:
-            window = words[a:b]
-            expected = MinHash(num_perm=64, seed=1)
-            expected.update_batch(list({" ".join(window[i : i + 5]).encode() for i in range(max(1, len(window) - 4))}))
-            assert np.array_equal(_sketch(shingles.values(a, b), 64).hashvalues, expected.hashvalues)
-            assert shingles.words(a, b) == window
