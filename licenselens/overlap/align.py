@@ -9,8 +9,11 @@ longest passage at least that similar. It is looked for inside the stretch of
 highest score with edits a quarter cheaper (a copy a little below the
 threshold stays whole there, while stray matches beyond a copy's end, which
 the global alignment pairs with the margins, cost more than they bring). The
-block is cut to begin and end on a match, reported, and the columns left on
-either side are searched again. The
+block is cut to begin and end on a match; when it is too short for the
+length rule on its own, it grows to the longest stretch around it whose scores
+still sum to at least 0 and that begins and ends on a match (a copy broken by
+a run of edits is one block when the whole is similar enough). It is
+reported, and the columns left on either side are searched again. The
 similarity given is rapidfuzz's normalised Levenshtein similarity of the two
 passages (at least the columns' figure: the alignment is one of many).
 
@@ -23,6 +26,7 @@ first appearance in each passage, then compared).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,19 +63,21 @@ def _alignment_keys(units: Units) -> list[int]:
 
 def _columns(out: Units, src: Units, penalty: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per column: score, output units consumed before it, source units consumed before it."""
-    out_keys, src_keys = _alignment_keys(out), _alignment_keys(src)
-    scores, out_used, src_used = [], [], []
-    for op in Levenshtein.opcodes(out_keys, src_keys):
-        k1, k2 = op.src_end - op.src_start, op.dest_end - op.dest_start
-        width = max(k1, k2)
-        steps = np.arange(width)
-        out_used.append(op.src_start + np.minimum(steps, k1))
-        src_used.append(op.dest_start + np.minimum(steps, k2))
-        scores.append(np.full(width, 1.0 if op.tag == "equal" else -penalty))
-    if not scores:
+    ops: list[tuple[str, int, int, int, int]] = Levenshtein.opcodes(
+        _alignment_keys(out), _alignment_keys(src)
+    ).as_list()  # type: ignore[assignment]  # rapidfuzz's stubs type the tuples as Opcode
+    if not ops:
         empty = np.zeros(0)
         return empty, empty.astype(np.int64), empty.astype(np.int64)
-    score, at_out, at_src = np.concatenate(scores), np.concatenate(out_used), np.concatenate(src_used)
+    equal = np.array([tag == "equal" for tag, *_ in ops])
+    i1, i2, j1, j2 = np.array([ranges for _, *ranges in ops], dtype=np.int64).T
+    k1, k2 = i2 - i1, j2 - j1
+    width = np.maximum(k1, k2)  # a replace of unequal lengths pairs what it can, the rest are gaps
+    op = np.repeat(np.arange(len(ops)), width)
+    step = np.arange(len(op)) - np.repeat(np.cumsum(width) - width, width)
+    at_out = i1[op] + np.minimum(step, k1[op])
+    at_src = j1[op] + np.minimum(step, k2[op])
+    score = np.where(equal[op], 1.0, -penalty)
     if out.names is not None and src.names is not None:
         _renamings(score, at_out, at_src, out.names, src.names, penalty)
     return score, at_out, at_src
@@ -126,8 +132,33 @@ def _numbered(units: Units, a: int, b: int) -> list:
     ]
 
 
-def blocks(out: Units, src: Units, threshold: float, min_units: int, limit: int) -> list[Block]:
-    """Up to ``limit`` blocks of at least ``min_units`` output units, at least ``threshold`` similar."""
+def _grown(score: np.ndarray, same: np.ndarray, low: int, high: int, i: int, j: int) -> tuple[int, int]:
+    """The longest column range inside [low, high) that holds [i, j), scores summing to at least 0, and
+    begins and ends on equal tokens: the block's surplus spent on the text around it."""
+    prefix = np.concatenate(([0.0], np.cumsum(score[low:high])))
+    i, j = i - low, j - low
+    lowest = np.minimum.accumulate(prefix[: i + 1])  # non-increasing: the best start for each end
+    ends = np.arange(j, len(prefix))
+    starts = np.searchsorted(-lowest, -prefix[j:], "left")  # the first start with prefix[start] <= prefix[end]
+    valid = starts <= i
+    if not valid.any():
+        return low + i, low + j
+    pick = int(np.argmax(np.where(valid, ends - starts, -1)))
+    a, b = low + int(starts[pick]), low + int(ends[pick])
+    matches = np.flatnonzero(same[a:b])
+    return a + int(matches[0]), a + int(matches[-1]) + 1
+
+
+def blocks(
+    out: Units,
+    src: Units,
+    threshold: float,
+    min_units: int,
+    limit: int,
+    long_enough: Callable[[int, int], bool] | None = None,
+) -> list[Block]:
+    """Up to ``limit`` blocks of at least ``min_units`` output units, at least ``threshold`` similar. A block
+    that ``long_enough`` (output units [a, b)) rejects is grown to the longest passage still that similar."""
     penalty = threshold / (1.0 - threshold)
     score, at_out, at_src = _columns(out, src, penalty)
     same = score > 0
@@ -148,6 +179,8 @@ def blocks(out: Units, src: Units, threshold: float, min_units: int, limit: int)
         if not len(matches):
             continue
         i, j = i + int(matches[0]), i + int(matches[-1]) + 1  # begin and end on equal tokens (not on a renaming)
+        if long_enough is not None and not long_enough(int(at_out[i]), int(at_out[j - 1]) + 1):
+            i, j = _grown(score, same, low, high, i, j)
         a, b = int(at_out[i]), int(at_out[j - 1]) + 1
         c, d = int(at_src[i]), int(at_src[j - 1]) + 1
         if b - a < min_units:

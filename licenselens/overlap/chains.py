@@ -31,9 +31,16 @@ class Chain:
 
 
 def chains(
-    out_pos: np.ndarray, src_pos: np.ndarray, token_offsets: np.ndarray, size: int, drift: int, gap: int, min_hits: int
+    out_pos: np.ndarray,
+    src_pos: np.ndarray,
+    token_offsets: np.ndarray,
+    size: int,
+    drift: int,
+    gap: int,
+    min_hits: int,
+    limit: int | None = None,
 ) -> list[Chain]:
-    """Chains of at least ``min_hits`` hits, most hits first (then by document and position)."""
+    """The first ``limit`` chains of at least ``min_hits`` hits, most hits first (then by document and position)."""
     if not len(out_pos):
         return []
     doc = np.searchsorted(token_offsets, src_pos, "right") - 1
@@ -55,15 +62,16 @@ def chains(
     firsts, lasts = starts[keep], np.append(starts[1:], len(out_pos))[keep] - 1
     low = np.minimum.reduceat(local, starts)[keep]
     high = np.maximum.reduceat(local, starts)[keep]
-    found = [
+    docs, out_first, hits = doc[firsts], out_pos[firsts], hits[keep]
+    order = np.lexsort((low, out_first, docs, -hits))[:limit]  # only the chains asked for become objects
+    return [
         Chain(int(d), int(a), int(b) + size, int(c), int(e) + size, int(h))
         for d, a, b, c, e, h in zip(
-            doc[firsts].tolist(),
-            out_pos[firsts].tolist(),
-            out_pos[lasts].tolist(),
-            low.tolist(),
-            high.tolist(),
-            hits[keep].tolist(),
+            docs[order].tolist(),
+            out_first[order].tolist(),
+            out_pos[lasts][order].tolist(),
+            low[order].tolist(),
+            high[order].tolist(),
+            hits[order].tolist(),
         )
     ]
-    return sorted(found, key=lambda c: (-c.hits, c.doc, c.out_start, c.source_start))

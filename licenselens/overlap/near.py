@@ -11,6 +11,7 @@ passage is reported once, with the closest source.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from functools import cache
 
 import numpy as np
@@ -18,11 +19,15 @@ import numpy as np
 from licenselens.overlap.align import Block, Units, blocks
 from licenselens.overlap.chains import Chain, chains
 from licenselens.overlap.nearseeds import seed_hits
-from licenselens.types.overlap import NearCopy, SpanSource
+from licenselens.types.overlap import NearCopy
 
 
-def candidates(index, out, settings: dict) -> list[tuple[Chain, int]]:
-    """The chains to align, each with how many documents hold its source tokens (itself included)."""
+def candidates(index, out, settings: dict, exact: Sequence[tuple[int, int]] = ()) -> list[tuple[Chain, int]]:
+    """The chains to align, each with how many documents hold its source tokens (itself included).
+
+    A chain whose alignment region (its output stretch and the margins) lies inside one exact span (token
+    ranges ``exact``) is left out: every block it could give is a passage that span reports verbatim already.
+    """
     out_pos, src_pos = seed_hits(
         index.seeds, index.merged.tokens, out.short, index.seed_size, index.seed_sampling, settings["max_hits_per_seed"]
     )
@@ -34,10 +39,17 @@ def candidates(index, out, settings: dict) -> list[tuple[Chain, int]]:
         settings["drift"],
         settings["gap"],
         settings["min_chain_hits"],
+        settings["max_chains_read"],
     )
+    if exact:
+        starts, ends = np.array(sorted(exact)).T
+        reach = np.maximum.accumulate(ends)  # the furthest end of a span starting at or before each start
+        regions = [_region(c, settings["margin"], len(out)) for c in found]
+        for_chain = np.searchsorted(starts, [a for a, _ in regions], "right") - 1
+        found = [c for c, k, (_, b) in zip(found, for_chain.tolist(), regions) if k < 0 or reach[k] < b]
     groups: dict[tuple, list] = {}
     offsets, tokens = index.merged.token_offsets, index.merged.tokens
-    for chain in found[: settings["max_chains_read"]]:
+    for chain in found:
         base = int(offsets[chain.doc])
         text = np.asarray(tokens[base + chain.source_start : base + chain.source_end]).tobytes()
         key = (chain.out_start, chain.out_end, text)
@@ -48,10 +60,15 @@ def candidates(index, out, settings: dict) -> list[tuple[Chain, int]]:
     return [(chain, count) for chain, count in groups.values()]
 
 
-def near_copies(index, out, rules: dict) -> list[NearCopy]:
+def near_copies(index, out, rules: dict, exact: Sequence[tuple[int, int]] = ()) -> list[NearCopy]:
+    """The near-copy blocks of an output (``out``: its tokens), away from its exact spans (token ranges)."""
     settings, near = rules["near_search"], rules["near_verbatim"]
     found: list[tuple[NearCopy, int]] = []
-    for chain, count in candidates(index, out, settings):
+    for chain, count in candidates(index, out, settings, exact):
+        a, b = _region(chain, settings["margin"], len(out))
+        first, last = int(out.starts[a]), int(out.ends[b - 1])
+        if any(copy.start_char <= first and last <= copy.end_char for copy, _ in found):
+            continue  # a chain with fewer hits whose region is inside a block found: its blocks would repeat it
         found.extend(
             (copy, count) for copy in _aligned(index, out, chain, count, settings, near, rules["code_suffixes"])
         )
@@ -74,31 +91,42 @@ def near_copies(index, out, rules: dict) -> list[NearCopy]:
     return sorted(kept, key=lambda c: (c.start_char, c.end_char, c.source.dataset, c.source.doc_id))
 
 
+def _region(chain: Chain, margin: int, length: int) -> tuple[int, int]:
+    """The output tokens [a, b) aligned for a chain: its stretch and ``margin`` tokens either side."""
+    return max(0, chain.out_start - margin), min(length, chain.out_end + margin)
+
+
 def _aligned(index, out, chain: Chain, count: int, settings: dict, near: dict, code_suffixes) -> list[NearCopy]:
     margin, min_units, threshold = settings["margin"], settings["min_block_tokens"], near["min_similarity"]
     base = int(index.merged.token_offsets[chain.doc])
     doc_tokens = int(index.merged.token_offsets[chain.doc + 1]) - base
-    oa, ob = max(0, chain.out_start - margin), min(len(out), chain.out_end + margin)
+    oa, ob = _region(chain, margin, len(out))
     sa, sb = max(0, chain.source_start - margin), min(doc_tokens, chain.source_end + margin)
     meta = index.meta(chain.doc)
     src_keys = np.asarray(index.merged.tokens[base + sa : base + sb]).tolist()
     out_keys = out.short[oa:ob].tolist()
-    limit = settings["blocks_per_chain"]
-    found = blocks(Units(out_keys), Units(src_keys), threshold, min_units, limit)
+    limit, min_chars = settings["blocks_per_chain"], near["min_chars"]
+
+    def long_enough(a: int, b: int, units=None) -> bool:  # output units [a, b) of the region
+        if units is not None:
+            a, b = units[a][0], units[b - 1][1]
+        return int(out.ends[oa + b - 1]) - int(out.starts[oa + a]) >= min_chars
+
+    found = blocks(Units(out_keys), Units(src_keys), threshold, min_units, limit, long_enough)
     lexer = _lexer(os.path.splitext(meta.get("path") or meta["origin"])[1].lower(), tuple(code_suffixes))
     out_map = src_map = None
     covered = sum(b.out_end - b.out_start for b in found)
-    if lexer and covered * 4 < (chain.out_end - chain.out_start) * 3:
-        # renamed code: lexing costs more than aligning, so only where the tokens leave much of a chain out
+    if lexer and (len(found) > 1 or covered * 4 < (chain.out_end - chain.out_start) * 3):
+        # renamed code: lexing costs more than aligning, so only where the tokens split a chain or leave much out
         src = index._source_tokens(chain.doc)
         out_units, out_map = _code_units(out.text, out.starts[oa:ob], out.ends[oa:ob], out_keys, lexer)
         src_units, src_map = _code_units(src.text, src.starts[sa:sb], src.ends[sa:sb], src_keys, lexer)
-        renamed = blocks(out_units, src_units, threshold, min_units, limit)
+        renamed = blocks(out_units, src_units, threshold, min_units, limit, lambda a, b: long_enough(a, b, out_map))
         if sum(out_map[b.out_end - 1][1] - out_map[b.out_start][0] for b in renamed) > covered:
             found = renamed
         else:
             out_map = src_map = None
-    return [_copy(index, out, chain, count, meta, _tokens(b, out_map, src_map), oa, sa) for b in found]
+    return [_copy(index, out, chain, count, _tokens(b, out_map, src_map), oa, sa) for b in found]
 
 
 def _tokens(block: Block, out_map, src_map) -> tuple[int, int, int, int, float, str]:
@@ -111,22 +139,11 @@ def _tokens(block: Block, out_map, src_map) -> tuple[int, int, int, int, float, 
     return a, b, c, d, block.similarity, block.method
 
 
-def _copy(index, out, chain: Chain, count: int, meta: dict, block, oa: int, sa: int) -> NearCopy:
+def _copy(index, out, chain: Chain, count: int, block, oa: int, sa: int) -> NearCopy:
     a, b, c, d, similarity, method = block
     a, b, c, d = a + oa, b + oa, c + sa, d + sa
-    source_start, source_end = index.source_offsets(chain.doc, c, d)
     start, end = int(out.starts[a]), int(out.ends[b - 1])
-    source = SpanSource(
-        meta["dataset"],
-        meta["doc_id"],
-        meta["origin"],
-        meta["url"],
-        meta["path"],
-        meta["license"],
-        source_start,
-        source_end,
-    )
-    return NearCopy(start, end, b - a, d - c, similarity, method, source, count)
+    return NearCopy(start, end, b - a, d - c, similarity, method, index.source(chain.doc, c, d), count)
 
 
 LEXING_CONTEXT = 4000  # characters lexed before a passage, so that it is not read from inside a string

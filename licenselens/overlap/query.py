@@ -30,7 +30,7 @@ from licenselens.overlap.verdict import verdict
 from licenselens.rules import load_yaml
 from licenselens.signals.anchors import lowered
 from licenselens.tokens import token_spans
-from licenselens.types.overlap import NearCopy, OutputResult
+from licenselens.types.overlap import NearCopy, OutputResult, SpanSource
 
 PRECISION_AT = (25, 50)  # besides the index's n
 
@@ -158,25 +158,38 @@ class OverlapIndex:
             return True  # the same text, so the same tokens
         return all(out.token(i) == src.token(i + diagonal) for i in range(a, b))
 
-    def source_offsets(self, doc: int, first: int, last: int) -> tuple[int, int]:
-        """Character offsets in a source document from the start of token ``first`` to the end of token last - 1."""
-        src = self._source_tokens(doc)
-        return int(src.starts[first]), int(src.ends[last - 1])
+    def source(self, doc: int, first: int, last: int) -> SpanSource:
+        """A source document's passage from token ``first`` to token last - 1, with character offsets."""
+        src, meta = self._source_tokens(doc), self.meta(doc)
+        return SpanSource(
+            meta["dataset"],
+            meta["doc_id"],
+            meta["origin"],
+            meta["url"],
+            meta["path"],
+            meta["license"],
+            int(src.starts[first]),
+            int(src.ends[last - 1]),
+        )
 
     def near_candidates(self, text: str) -> list[NearCandidate]:
         """The source passages a check aligns with ``text`` in search of near copies (for measuring recall)."""
+        out = _Tokens(text)
         found = []
-        for chain, count in candidates(self, _Tokens(text), self.rules["near_search"]):
+        for chain, count in candidates(self, out, self.rules["near_search"], self._spans(out)[1]):
             meta = self.meta(chain.doc)
             found.append(NearCandidate(chain, meta["dataset"], meta["doc_id"], meta["origin"], count))
         return found
 
-    def check(self, text: str, output_id: str = "-") -> OutputResult:
-        out = _Tokens(text)
+    def _spans(self, out: _Tokens) -> tuple[list, list[tuple[int, int]]]:
         grams = ngram_hashes(out.hashes, self.gram)
         runs = find_runs(self.merged, out.short, grams, self.n, self.gram, self.rules["max_hits_per_ngram"])
-        spans, intervals = maximal_spans(self, out, runs, self.rules["max_sources_per_span"])
-        near = near_copies(self, out, self.rules)
+        return maximal_spans(self, out, runs, self.rules["max_sources_per_span"])
+
+    def check(self, text: str, output_id: str = "-") -> OutputResult:
+        out = _Tokens(text)
+        spans, intervals = self._spans(out)
+        near = near_copies(self, out, self.rules, intervals)
         share, precision = coverage(len(out.hashes), intervals, sorted({self.n, *PRECISION_AT}))
         near_share, _ = coverage(len(out.hashes), _token_ranges(out, near), [])
         longest = max(spans, key=lambda s: (s.tokens, s.chars), default=None)

@@ -55,12 +55,36 @@ def find_runs(merged, out: np.ndarray, grams: np.ndarray, n: int, gram: int, lim
     rows = _ranges(left[found], counts)
     out_pos = np.repeat(found, counts)
     docs = np.asarray(merged.postings["doc"][rows], dtype=np.int64)
-    diagonals = np.asarray(merged.postings["pos"][rows], dtype=np.int64) - out_pos
+    local = np.asarray(merged.postings["pos"][rows], dtype=np.int64)
+    docs, local, out_pos = _flanked(merged, out, docs, local, out_pos, gram)
+    if not len(docs):
+        return NO_RUNS
+    diagonals = local - out_pos
     pair_key = (docs << 32) + diagonals + (1 << 31)  # doc and diagonal in one sortable int64
     order = np.argsort(pair_key, kind="stable")  # hits were made in output order: stays so within a key
     key, pos = pair_key[order], out_pos[order]
     new_key = np.concatenate(([True], key[1:] != key[:-1]))
     return _runs(merged, out, key, pos, new_key, n, gram)
+
+
+def _flanked(merged, out: np.ndarray, docs, local, out_pos, gram: int):
+    """The hits whose n-gram has an equal token just before or just after it, on both sides.
+
+    A hit whose neighbours differ on both sides lies in a stretch of at most
+    ``gram`` < n equal tokens: it seeds no run and no other hit's run passes
+    through it, so dropping it changes no result (its region, where another
+    hit shares it, is then read by growing that hit's stretch). Boilerplate
+    outputs have a hundred thousand such hits; two reads each cost far less
+    than their regions.
+    """
+    size = merged.token_offsets[docs + 1] - merged.token_offsets[docs]
+    source = merged.token_offsets[docs] + local
+    before = (out_pos > 0) & (local > 0)
+    before[before] = merged.tokens[source[before] - 1] == out[out_pos[before] - 1]
+    after = (out_pos + gram < len(out)) & (local + gram < size)
+    after[after] = merged.tokens[source[after] + gram] == out[out_pos[after] + gram]
+    keep = np.flatnonzero(before | after)
+    return docs[keep], local[keep], out_pos[keep]
 
 
 def _runs(merged, out: np.ndarray, key, pos, new_key, n: int, gram: int) -> Runs:

@@ -15,15 +15,15 @@ from bisect import bisect_right
 import numpy as np
 
 from licenselens.overlap.seeds import Runs
-from licenselens.types.overlap import Span, SpanSource
+from licenselens.types.overlap import Span
 
 
 def maximal_spans(index, out, runs: Runs, limit: int) -> tuple[list[Span], list[tuple[int, int]]]:
     """Spans, in output order, each listing its first ``limit`` sources that pass the text check; their token
     intervals [start, end).
 
-    ``index`` gives ``verified(out, doc, diagonal, a, b)``, ``source_offsets(doc, first, last)``
-    (character offsets of tokens first and last - 1) and ``meta(doc)``.
+    ``index`` gives ``verified(out, doc, diagonal, a, b)``, ``source(doc, first, last)``
+    (the SpanSource of tokens first to last - 1).
     Sources beyond the listed ones are counted by their 32-bit token hashes (a
     false one needs n consecutive collisions); a run whose listed sources all
     fail the text check is dropped.
@@ -61,22 +61,7 @@ def maximal_spans(index, out, runs: Runs, limit: int) -> tuple[list[Span], list[
     spans = []
     for a, b in sorted(listed):
         where, count = listed[(a, b)]
-        sources = []
-        for doc, diagonal in where:
-            meta = index.meta(doc)
-            source_start, source_end = index.source_offsets(doc, a + diagonal, b + diagonal)
-            sources.append(
-                SpanSource(
-                    meta["dataset"],
-                    meta["doc_id"],
-                    meta["origin"],
-                    meta["url"],
-                    meta["path"],
-                    meta["license"],
-                    source_start,
-                    source_end,
-                )
-            )
+        sources = [index.source(doc, a + diagonal, b + diagonal) for doc, diagonal in where]
         start, end = int(out.starts[a]), int(out.ends[b - 1])
         spans.append(Span(start, end, b - a, end - start, tuple(sources), count))
     return spans, sorted(listed)

@@ -49,6 +49,20 @@ def test_two_copies_in_one_region_are_two_blocks():
     ]
 
 
+def test_a_block_too_short_alone_grows_across_a_dip_while_it_stays_similar_enough():
+    """Two copied stretches with a run of edits between: each alone is too short for the length rule, together
+    they are one block at least 0.8 similar; without a length rule they stay two tight blocks."""
+    source = _words(70, 7)
+    copy = list(source)
+    for i in range(30, 42):
+        copy[i] += 1  # twelve edits in a row: the loose stretch stops there
+    tight = blocks(Units(copy), Units(source), 0.8, 13, 4)
+    assert [(b.out_start, b.out_end) for b in tight] == [(0, 30), (42, 70)]
+    (grown,) = blocks(Units(copy), Units(source), 0.8, 13, 4, lambda a, b: b - a >= 50)
+    assert (grown.out_start, grown.out_end, grown.source_start, grown.source_end) == (0, 70, 0, 70)
+    assert grown.similarity == round(Levenshtein.normalized_similarity(copy, source), 4) >= 0.8
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.integers(0, 5), max_size=60), st.lists(st.integers(0, 5), max_size=60), st.sampled_from([0.7, 0.8]))
 def test_every_block_is_at_least_as_similar_as_the_threshold_by_rapidfuzz(out, src, threshold):

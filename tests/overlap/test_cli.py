@@ -141,5 +141,5 @@ def test_ray_build_equals_local_build(index, tmp_path):
     ray = json.loads((tmp_path / "ray" / "manifest.json").read_text())
     assert [s["name"] for s in ray["shards"]] == [s["name"] for s in local["shards"]]
     assert ray["counts"] == local["counts"]
-    for name in ("postings.npy", "tokens.npy", "token_offsets.npy"):
+    for name in ("postings.npy", "tokens.npy", "token_offsets.npy", "seeds.npy"):
         assert np.array_equal(np.load(index / name), np.load(tmp_path / "ray" / name))

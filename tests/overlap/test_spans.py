@@ -150,6 +150,11 @@ def test_an_output_equal_to_a_document_and_one_sharing_nothing(index):
     assert whole.verdict == "verbatim" and whole.coverage == 1.0 and whole.precision["50"] == 1.0
     nothing = idx.check("licenselens keeps its own words here and copies none of them from any play or sage")
     assert nothing.verdict == "transformative" and nothing.spans == () and nothing.coverage == 0.0
+    # n-grams of the corpus with other words on both sides: hits, but none can reach n tokens
+    _, starts, ends = tokens_of(docs[20]["text"])
+    pieces = [docs[20]["text"][starts[k] : ends[k + 7]] for k in range(0, 450, 9)]
+    short = idx.check(" licenselens ".join(["here", *pieces, "there"]))
+    assert short.spans == () and short.coverage == 0.0
 
 
 # A passage that the corpus holds hundreds of times (a licence, generated code): every copy is an occurrence,
