@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -295,12 +296,14 @@ def _merge(out_dir: str, shard_dirs: list[str]) -> None:
         offsets.append(shard_offsets[1:] + token_base)
         base += len(shard_offsets) - 1
         token_base += int(shard_offsets[-1])
-    merged = np.concatenate(postings) if postings else np.zeros(0, dtype=POSTING)
-    merged = merged[np.argsort(merged["hash"], kind="stable")]
-    try:
-        seed_table = merge_seeds(seeds)
-    except ValueError as exc:
-        raise IndexBuildError(str(exc)) from exc
+    with ThreadPoolExecutor(1) as pool:  # numpy sorts without the GIL: the seeds merge beside the postings
+        seeds_merged = pool.submit(merge_seeds, seeds)
+        merged = np.concatenate(postings) if postings else np.zeros(0, dtype=POSTING)
+        merged = merged[np.argsort(merged["hash"], kind="stable")]
+        try:
+            seed_table = seeds_merged.result()
+        except ValueError as exc:
+            raise IndexBuildError(str(exc)) from exc
     del seeds
     for name, array in (
         ("postings.npy", merged),

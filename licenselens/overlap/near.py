@@ -28,6 +28,8 @@ def candidates(index, out, settings: dict, exact: Sequence[tuple[int, int]] = ()
     A chain whose alignment region (its output stretch and the margins) lies inside one exact span (token
     ranges ``exact``) is left out: every block it could give is a passage that span reports verbatim already.
     """
+    if any(a == 0 and b >= len(out) for a, b in exact):
+        return []  # one span covers the whole output: every chain's region is inside it
     out_pos, src_pos = seed_hits(
         index.seeds, index.merged.tokens, out.short, index.seed_size, index.seed_sampling, settings["max_hits_per_seed"]
     )
