@@ -30,6 +30,7 @@ def candidates(index, out, settings: dict, exact: Sequence[tuple[int, int]] = ()
     """
     if any(a == 0 and b >= len(out) for a, b in exact):
         return []  # one span covers the whole output: every chain's region is inside it
+    per = -(-len(out) // 1000)  # the chain limits are per 1,000 output tokens: a long output has more passages
     out_pos, src_pos = seed_hits(
         index.seeds, index.merged.tokens, out.short, index.seed_size, index.seed_sampling, settings["max_hits_per_seed"]
     )
@@ -41,7 +42,7 @@ def candidates(index, out, settings: dict, exact: Sequence[tuple[int, int]] = ()
         settings["drift"],
         settings["gap"],
         settings["min_chain_hits"],
-        settings["max_chains_read"],
+        settings["max_chains_read"] * per,
     )
     if exact:
         starts, ends = np.array(sorted(exact)).T
@@ -57,7 +58,7 @@ def candidates(index, out, settings: dict, exact: Sequence[tuple[int, int]] = ()
         key = (chain.out_start, chain.out_end, text)
         if key in groups:
             groups[key][1] += 1
-        elif len(groups) < settings["chains"]:
+        elif len(groups) < settings["chains"] * per:
             groups[key] = [chain, 1]
     return [(chain, count) for chain, count in groups.values()]
 
@@ -107,7 +108,8 @@ def _aligned(index, out, chain: Chain, count: int, settings: dict, near: dict, c
     meta = index.meta(chain.doc)
     src_keys = np.asarray(index.merged.tokens[base + sa : base + sb]).tolist()
     out_keys = out.short[oa:ob].tolist()
-    limit, min_chars = settings["blocks_per_chain"], near["min_chars"]
+    per = -(-(chain.out_end - chain.out_start) // 1000)  # like the chain limits: per 1,000 tokens of the chain
+    limit, min_chars = settings["blocks_per_chain"] * per, near["min_chars"]
 
     def long_enough(a: int, b: int, units=None) -> bool:  # output units [a, b) of the region
         if units is not None:

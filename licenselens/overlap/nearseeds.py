@@ -46,7 +46,9 @@ def merge_seeds(shards: list[tuple[np.ndarray, int]]) -> np.ndarray:
     Adding a shard's base keeps its array sorted, and a stable sort of sorted runs only merges them.
     """
     total = sum(len(combined) for combined, _ in shards)
-    if shards and shards[-1][1] + (int(shards[-1][0].max() & np.uint64(0xFFFFFFFF)) if total else 0) >= MAX_TOKENS:
+    mask = np.uint64(0xFFFFFFFF)
+    last = max((base + int((part & mask).max()) for part, base in shards if len(part)), default=0)
+    if last >= MAX_TOKENS:  # a global position must not carry into the hash bits
         raise ValueError("more than 2**32 tokens: seed positions are 32-bit, split the corpus into several indexes")
     combined = np.empty(total, dtype=np.uint64)
     at = 0

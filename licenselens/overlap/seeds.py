@@ -56,9 +56,10 @@ def find_runs(merged, out: np.ndarray, grams: np.ndarray, n: int, gram: int, lim
     out_pos = np.repeat(found, counts)
     docs = np.asarray(merged.postings["doc"][rows], dtype=np.int64)
     local = np.asarray(merged.postings["pos"][rows], dtype=np.int64)
-    docs, local, out_pos = _flanked(merged, out, docs, local, out_pos, gram)
-    if not len(docs):
-        return NO_RUNS
+    if n > gram:
+        docs, local, out_pos = _flanked(merged, out, docs, local, out_pos, gram)
+        if not len(docs):
+            return NO_RUNS
     diagonals = local - out_pos
     pair_key = (docs << 32) + diagonals + (1 << 31)  # doc and diagonal in one sortable int64
     order = np.argsort(pair_key, kind="stable")  # hits were made in output order: stays so within a key
@@ -71,7 +72,7 @@ def _flanked(merged, out: np.ndarray, docs, local, out_pos, gram: int):
     """The hits whose n-gram has an equal token just before or just after it, on both sides.
 
     A hit whose neighbours differ on both sides lies in a stretch of at most
-    ``gram`` < n equal tokens: it seeds no run and no other hit's run passes
+    ``gram`` equal tokens, fewer than n (the caller's test): it seeds no run and no other hit's run passes
     through it, so dropping it changes no result (its region, where another
     hit shares it, is then read by growing that hit's stretch). Boilerplate
     outputs have a hundred thousand such hits; two reads each cost far less

@@ -82,6 +82,25 @@ def test_edited_samples_are_near_copy_blocks_beside_their_source_passages(index)
     assert proc.returncode == 1
 
 
+def test_a_long_output_gets_every_near_copy_it_holds(index):
+    """The chain limits are per 1,000 output tokens: forty edited copies in one long output are forty blocks."""
+    from licenselens.overlap import OverlapIndex
+
+    texts = {
+        row["id"]: row["text"]
+        for row in map(json.loads, (REPO / "samples/outputs/model-outputs.jsonl").read_text("utf-8").splitlines())
+    }
+    idx = OverlapIndex(str(index))
+    one = texts["out-09"] + "\n\n" + texts["out-10"] + "\n\n"
+    single = idx.check(one)
+    assert len(single.near_copies) == 2
+    long = idx.check(one * 20)
+    assert len(long.near_copies) == 40
+    assert {(c.source.doc_id, c.similarity) for c in long.near_copies} == {
+        (c.source.doc_id, c.similarity) for c in single.near_copies
+    }
+
+
 def test_fail_on_stdin_manifest_outputs_and_parquet(index, tmp_path):
     assert (
         licenselens("overlap", "--index", str(index), "samples/licenselens.toml", "--fail-on", "verbatim").returncode

@@ -1,6 +1,7 @@
 """Seeds of the near-copy search: sampled by content, never across documents, found exactly."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -61,3 +62,16 @@ def test_a_seed_with_equal_key_but_other_tokens_is_no_hit():
     out = np.array([1, 2, 3], dtype=np.uint32)
     assert len(seed_hits(table, tokens, out, 2, 1, 10)[0]) == 2
     assert len(seed_hits(forged, tokens, out, 2, 1, 10)[0]) == 0
+
+
+def test_merging_shards_whose_last_has_no_seeds_and_positions_that_would_overflow():
+    from licenselens.overlap.nearseeds import merge_seeds, shard_seeds
+
+    first = shard_seeds(np.arange(40, dtype=np.uint32), np.array([0, 40]), 4, 1)
+    empty = shard_seeds(np.zeros(2, dtype=np.uint32), np.array([0, 2]), 4, 1)  # a shard of one 2-token document
+    table = merge_seeds([(first, 0), (empty, 40)])
+    assert len(table) == 37 and table["pos"].max() == 36
+    # the seed with the highest hash is not the one with the highest position: the limit still holds
+    high = np.array([(5 << 32) | 100, (7 << 32) | 0], dtype=np.uint64)
+    with pytest.raises(ValueError, match="2\\*\\*32"):
+        merge_seeds([(high, 2**32 - 50)])

@@ -148,6 +148,7 @@ def test_an_output_equal_to_a_document_and_one_sharing_nothing(index):
     idx, docs = index
     whole = idx.check(docs[20]["text"])
     assert whole.verdict == "verbatim" and whole.coverage == 1.0 and whole.precision["50"] == 1.0
+    assert whole.near_copies == ()  # one span covers the output: no chain is aligned
     nothing = idx.check("licenselens keeps its own words here and copies none of them from any play or sage")
     assert nothing.verdict == "transformative" and nothing.spans == () and nothing.coverage == 0.0
     # n-grams of the corpus with other words on both sides: hits, but none can reach n tokens
@@ -292,3 +293,13 @@ def test_runs_through_n_grams_beyond_the_per_n_gram_limit(boilerplate):
         for interval, span in got.items():
             assert span.source_count == len(expected[interval])
             assert [int(s.doc_id[1:]) for s in span.sources] == [d for d, _ in expected[interval][:5]]
+
+
+def test_a_span_of_exactly_n_tokens_when_n_equals_gram(tmp_path):
+    """With n equal to gram, a run of n tokens with other words on both sides is a span (the filter of hits
+    whose neighbours differ applies only when n is longer than the n-gram)."""
+    text = "First Citizen: Before we proceed any further, hear me speak. All: Speak, speak. You are all resolved."
+    (tmp_path / "corpus.jsonl").write_text(json.dumps({"id": "d0", "text": text}) + "\n", encoding="utf-8")
+    build_index(manifest_for(tmp_path / "corpus.jsonl"), str(tmp_path / "index"), IndexSettings(n=8, gram=8), jobs=1)
+    result = OverlapIndex(str(tmp_path / "index")).check("xyzzy me speak. All: Speak, speak. You are all plugh")
+    assert [span.tokens for span in result.spans] == [8]
