@@ -61,7 +61,10 @@ def _attribution(outputs: list[dict], dataset: str, thresholds: Mapping[str, Any
         near = [c for c in output["near_copies"] if c["source"]["dataset"] == dataset]
         best_near = max([best_near] + [c["similarity"] for c in near])
         reproduced.update(c["source"]["doc_id"] for c in near if _qualifies(c, thresholds))
-        if output["verdict"] == OverlapVerdict.NEAR_VERBATIM and any(_qualifies(c, thresholds) for c in near):
+        exact = any(s["chars"] >= thresholds["near_verbatim"]["min_chars"] for s in mine)  # a block of similarity 1
+        if output["verdict"] == OverlapVerdict.NEAR_VERBATIM and (
+            exact or any(_qualifies(c, thresholds) for c in near)
+        ):
             near_verbatim += 1
     checked = len(outputs)
     return {

@@ -10,7 +10,7 @@ def verdict(result: OutputResult, rules: dict) -> str:
     if result.longest_span_tokens >= rules["verbatim"]["min_span_tokens"]:
         return OverlapVerdict.VERBATIM.value
     near = rules["near_verbatim"]
-    if any(
+    if result.longest_span_chars >= near["min_chars"] or any(  # an exact span is a block of similarity 1
         block.similarity >= near["min_similarity"] and block.end_char - block.start_char >= near["min_chars"]
         for block in result.near_copies
     ):

@@ -149,6 +149,17 @@ def test_an_output_equal_to_a_document_and_one_sharing_nothing(index):
     whole = idx.check(docs[20]["text"])
     assert whole.verdict == "verbatim" and whole.coverage == 1.0 and whole.precision["50"] == 1.0
     assert whole.near_copies == ()  # one span covers the output: no chain is aligned
+    # an exact copy of 150 characters or more but under 50 tokens is near-verbatim, block aligned or not
+    spans = ((d["text"], *tokens_of(d["text"])[1:]) for d in docs)
+    passage = next(
+        text[starts[k] : ends[k + 39]]
+        for text, starts, ends in spans
+        for k in range(0, len(starts) - 40, 40)
+        if ends[k + 39] - starts[k] >= 160
+    )
+    for output in (passage, "Here it is: " + passage + " Thanks"):
+        short = idx.check(output)
+        assert short.longest_span_tokens == 40 and short.verdict == "near-verbatim", output
     nothing = idx.check("licenselens keeps its own words here and copies none of them from any play or sage")
     assert nothing.verdict == "transformative" and nothing.spans == () and nothing.coverage == 0.0
     # n-grams of the corpus with other words on both sides: hits, but none can reach n tokens
