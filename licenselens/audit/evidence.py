@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from licenselens.expressions import spdx_licensing
+from licenselens.overlap.verdict import qualifies
 from licenselens.scancode.licensedb import license_db
 from licenselens.types.audit import DatasetEvidence, Evidence
 from licenselens.types.overlap import OverlapVerdict
@@ -34,10 +35,7 @@ def _non_commercial(expression: str) -> bool:
 
 def _qualifies(block: dict, thresholds: Mapping[str, Any]) -> bool:
     """A near-copy block that makes an output near-verbatim (rules/overlap.yaml, as the overlap check applied it)."""
-    near = thresholds["near_verbatim"]
-    return (
-        block["similarity"] >= near["min_similarity"] and block["end_char"] - block["start_char"] >= near["min_chars"]
-    )
+    return qualifies(block["similarity"], block["end_char"] - block["start_char"], thresholds["near_verbatim"])
 
 
 def _attribution(outputs: list[dict], dataset: str, thresholds: Mapping[str, Any]) -> dict:
@@ -61,7 +59,7 @@ def _attribution(outputs: list[dict], dataset: str, thresholds: Mapping[str, Any
         near = [c for c in output["near_copies"] if c["source"]["dataset"] == dataset]
         best_near = max([best_near] + [c["similarity"] for c in near])
         reproduced.update(c["source"]["doc_id"] for c in near if _qualifies(c, thresholds))
-        exact = any(s["chars"] >= thresholds["near_verbatim"]["min_chars"] for s in mine)  # a block of similarity 1
+        exact = any(qualifies(1.0, s["chars"], thresholds["near_verbatim"]) for s in mine)  # a block of similarity 1
         if output["verdict"] == OverlapVerdict.NEAR_VERBATIM and (
             exact or any(_qualifies(c, thresholds) for c in near)
         ):

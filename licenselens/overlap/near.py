@@ -19,6 +19,7 @@ import numpy as np
 from licenselens.overlap.align import Block, Units, blocks
 from licenselens.overlap.chains import Chain, chains
 from licenselens.overlap.nearseeds import seed_hits
+from licenselens.overlap.verdict import qualifies
 from licenselens.types.overlap import NearCopy
 
 
@@ -75,10 +76,9 @@ def near_copies(index, out, rules: dict, exact: Sequence[tuple[int, int]] = ()) 
         found.extend(
             (copy, count) for copy in _aligned(index, out, chain, count, settings, near, rules["code_suffixes"])
         )
-    qualifies = near["min_similarity"], near["min_chars"]
     found.sort(
         key=lambda item: (
-            not (item[0].similarity >= qualifies[0] and item[0].end_char - item[0].start_char >= qualifies[1]),
+            not qualifies(item[0].similarity, item[0].end_char - item[0].start_char, near),
             -item[0].tokens,
             -item[0].similarity,
             item[1],
