@@ -15,7 +15,7 @@ from licenselens.policy.base import Subject
 from licenselens.policy.evaluate import PolicyEvaluator
 from licenselens.rules import load_yaml
 from licenselens.scancode.licensedb import index_version
-from licenselens.signals.pii import PII_TYPES, mask_text
+from licenselens.signals.pii import PII_TYPES, mask_around, mask_text
 from licenselens.sources.manifest import PROCESSING_KEYS
 from licenselens.stamp import tool_stamp
 from licenselens.tokens import token_spans
@@ -111,11 +111,9 @@ def _passage(index: OverlapIndex, source: dict) -> dict | None:
     if text is None:
         return None
     a, b = source["start_char"], source["end_char"]
-    return {
-        "before": mask_text(text[max(0, a - PASSAGE_CONTEXT) : a]),
-        "match": mask_text(text[a:b]),
-        "after": mask_text(text[b : b + PASSAGE_CONTEXT]),
-    }
+    lo = max(0, a - PASSAGE_CONTEXT)
+    masked, (a, b) = mask_around(text[lo : b + PASSAGE_CONTEXT], (a - lo, b - lo))
+    return {"before": masked[:a], "match": masked[a:b], "after": masked[b:]}
 
 
 def _copied_tokens(text: str, spans) -> dict[str, int]:

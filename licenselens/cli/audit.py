@@ -6,7 +6,6 @@ import os
 import sys
 
 import click
-from rich.console import Console
 
 from licenselens.audit.assessment import with_assessment
 from licenselens.audit.runner import AuditOptions, run_audit
@@ -17,6 +16,7 @@ from licenselens.execution.executors import WorkerDied
 from licenselens.overlap.build import IndexBuildError
 from licenselens.policy.evaluate import worst_reached
 from licenselens.policy.loading import PolicyError
+from licenselens.privacy import MaskedConsole
 from licenselens.reporters.audit_outputs import render_all
 from licenselens.sources.manifest import ManifestError, manifest_for
 from licenselens.types.audit import Results
@@ -26,7 +26,7 @@ from licenselens.types.policy import VERDICTS
 def finish(results: Results, output_dir: str, fail_on: str | None) -> None:
     """Writes OUTDIR's reports, says what happened; exit 1 for findings at --fail-on, 2 for input errors."""
     written = render_all(with_assessment(results), output_dir)
-    stderr = Console(stderr=True, highlight=False)
+    stderr = MaskedConsole(stderr=True, highlight=False)
     errors = [(d["name"], e) for d in results["corpus"]["datasets"] for e in d["errors"]]
     errors += [("outputs", e) for e in results["overlap"]["errors"]]
     for dataset, error in errors:
@@ -89,7 +89,7 @@ def audit_command(
         use_cache=not no_cache,
         max_documents=max_documents,
     )
-    stderr = Console(stderr=True, highlight=False)
+    stderr = MaskedConsole(stderr=True, highlight=False)
     try:
         results = run_audit(manifest_for(manifest_path), options, lambda message: stderr.print(message))
     except (ManifestError, PolicyError, CorpusError, IndexBuildError) as exc:

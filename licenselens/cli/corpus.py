@@ -6,13 +6,13 @@ import json
 import sys
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from licenselens.cli.errors import ItemsFailed
 from licenselens.cli.options import engine_options
 from licenselens.corpus.runner import RESULTS_FILE, SUMMARY_FILE, WORK_DIR, CorpusError, CorpusOptions, run_corpus
 from licenselens.execution.executors import WorkerDied
+from licenselens.privacy import MaskedConsole
 from licenselens.reporters.corpus_table import render_corpus_summary
 from licenselens.sources.base import ReadLimits
 from licenselens.sources.manifest import ManifestError, manifest_for
@@ -97,7 +97,7 @@ def corpus_command(
         limits=ReadLimits(max_line_bytes=max_line_bytes, max_file_bytes=max_file_size),
         use_cache=not no_cache,
     )
-    stderr = Console(stderr=True, highlight=False)
+    stderr = MaskedConsole(stderr=True, highlight=False)
     try:
         if stderr.is_terminal:
             with Progress(
@@ -122,7 +122,7 @@ def corpus_command(
         click.echo(json.dumps(run.summary, indent=2, ensure_ascii=False))
     else:
         # a pipe or file gets the whole table rather than 80 folded columns
-        render_corpus_summary(run.summary, Console() if sys.stdout.isatty() else Console(width=160))
+        render_corpus_summary(run.summary, MaskedConsole() if sys.stdout.isatty() else MaskedConsole(width=160))
     stderr.print(
         f"wrote {run.results_path} and {run.summary_path} "
         f"({run.shards} shards, {run.shards_reused} from an earlier run)"

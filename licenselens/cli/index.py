@@ -6,12 +6,12 @@ import sys
 import time
 
 import click
-from rich.console import Console
 
 from licenselens.cli.errors import ItemsFailed
 from licenselens.cli.options import engine_options
 from licenselens.execution.executors import WorkerDied
 from licenselens.overlap.build import IndexBuildError, IndexSettings, build_index
+from licenselens.privacy import MaskedConsole
 from licenselens.sources.manifest import ManifestError, manifest_for
 from licenselens.types.corpus import DatasetSpec, Manifest
 
@@ -76,7 +76,7 @@ def build_command(sources, output_dir, n, gram, engine, ray_address, jobs, shard
         raise ItemsFailed(str(exc)) from exc
     seconds = time.perf_counter() - started
     counts = result["counts"]
-    stderr = Console(stderr=True, highlight=False)
+    stderr = MaskedConsole(stderr=True, highlight=False)
     stderr.print(
         f"indexed {counts['documents']:,} documents, {counts['tokens']:,} tokens in {seconds:.1f}s "
         f"({counts['tokens'] / max(seconds, 1e-9) / 1e6:.2f} M tokens/s); {counts['postings']:,} n-grams kept, "

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from licenselens.atomic import atomic_output
@@ -16,6 +15,7 @@ from licenselens.config import ConfigError, ProjectConfig
 from licenselens.execution.executors import ENGINES
 from licenselens.policy.baseline import BaselineError
 from licenselens.policy.loading import PolicyError, builtin_policies
+from licenselens.privacy import MaskedConsole
 from licenselens.scan.options import ScanOptions
 from licenselens.scan.runner import scan_tree
 
@@ -106,7 +106,7 @@ def build_options(
 
 
 def run_scan(paths, options, policy):
-    stderr = Console(stderr=True)
+    stderr = MaskedConsole(stderr=True)
     if not stderr.is_terminal:
         return scan_tree(paths, options, None, policy)
     with Progress(

@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from licenselens.atomic import atomic_output
 from licenselens.cli.options import output_option
 from licenselens.overlap.query import IndexOpenError, OverlapIndex
 from licenselens.overlap.verdict import reaches
+from licenselens.privacy import MaskedConsole
 from licenselens.reporters.overlap_reporters import OVERLAP_REPORTERS
 from licenselens.sources.manifest import ManifestError, load_manifest
 from licenselens.sources.readers import infer_format, read_documents
@@ -83,7 +83,7 @@ def overlap_command_body(index_path, outputs, text_field, id_field, fmt, output,
             reporter.write(header, results, fh)
     else:
         reporter.write(header, results, sys.stdout)
-    stderr = Console(stderr=True, highlight=False)
+    stderr = MaskedConsole(stderr=True, highlight=False)
     for error in errors:
         stderr.print(f"[red]error[/red] {error.origin}: {error.code}: {error.message}")
     if fail_on and any(reaches(r.verdict, fail_on) for r in results):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import click
-from rich.console import Console
 
 from licenselens.cli.options import (
     build_options,
@@ -18,6 +17,7 @@ from licenselens.cli.options import (
 )
 from licenselens.config import load_project_config
 from licenselens.policy.loading import load_policy
+from licenselens.privacy import MaskedConsole
 from licenselens.reporters import REPORTERS
 
 
@@ -37,7 +37,7 @@ def scan_command(paths, fmt, output, policy, **scan) -> None:
     result, stats = run_scan(paths, build_options(config, **scan), chosen)
     emit(reporter, result, output)
 
-    stderr = Console(stderr=True, highlight=False)
+    stderr = MaskedConsole(stderr=True, highlight=False)
     s = result.summary
     stderr.print(
         f"{s.files} files: {s.scanned} text, {s.binary} binary, {s.failed} failed; "

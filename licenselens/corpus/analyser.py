@@ -11,14 +11,16 @@ import hashlib
 from collections.abc import Mapping
 
 from licenselens.corpus.declared import mismatch, normalise_declared
+from licenselens.corpus.trees import path_key
 from licenselens.detectors import DETECTORS
 from licenselens.detectors.base import Content
 from licenselens.detectors.spdx_tags import SpdxTagDetector
 from licenselens.expressions import combine_spdx
+from licenselens.privacy import redact
 from licenselens.scan.analyse import analyse_file
 from licenselens.signals.anchors import AnchorScanner, lowered
 from licenselens.signals.phrases import phrase_rules
-from licenselens.signals.pii import PII_TYPES, find_pii, mask_text
+from licenselens.signals.pii import PII_TYPES, find_pii
 from licenselens.signals.regions import RegionMatcher, anchor_groups
 from licenselens.signals.robots import robots_rules, robots_signals
 from licenselens.tokens import count_tokens
@@ -42,7 +44,7 @@ class DocumentAnalyser:
         self, document: Document, low: str, anchors: dict[str, list[int]], files: Mapping[str, Findings] | None = None
     ) -> Findings:
         if document.location:  # a file of a source tree: exactly what ``scan`` reports for it
-            scanned = files.get(dict(document.metadata).get("path", "")) if files is not None else None
+            scanned = files.get(path_key(dict(document.metadata).get("path", ""))) if files is not None else None
             if scanned is not None:
                 return scanned
             # not in its tree's scan (it appeared since): this file's own analysis, as scan would do it
@@ -61,7 +63,8 @@ class DocumentAnalyser:
         return sorted(found, key=lambda s: self.tdm.order[s[0]])
 
     def analyse(self, document: Document, spec: DatasetSpec, files: Mapping[str, Findings] | None = None) -> dict:
-        """One row of the results table; ``files``: the findings of a source tree's scan, by path."""
+        """One row of the results table, personal data masked in every field (rows are written as they are);
+        ``files``: the findings of a source tree's scan, by ``path_key``."""
         text = document.text
         low = lowered(text)
         anchors = self.scanner.scan(low)
@@ -74,48 +77,49 @@ class DocumentAnalyser:
         declared = normalise_declared(declared_raw) if declared_raw else spec.license
         detections = findings.detections
         data = text.encode("utf-8", "surrogatepass")
-        return {
-            "dataset": document.dataset,
-            "stage": spec.stage,
-            "kind": spec.kind,
-            "doc_id": document.doc_id,
-            "origin": document.origin,
-            "url": metadata.get("url"),
-            "path": metadata.get("path"),
-            "source": metadata.get("source"),
-            "repo": metadata.get("repo"),
-            "chars": len(text),
-            "bytes": len(data),
-            "tokens": count_tokens(text),
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "declared_license": declared or (declared_raw if declared_raw else None),
-            "declared_from": "record" if declared_raw else ("manifest" if spec.license else None),
-            "license_expression_spdx": combine_spdx(d.license_expression_spdx for d in detections),
-            "license_categories": sorted({d.category for d in detections}),
-            "detections": [
-                {
-                    "detector": d.detector,
-                    "license_expression": d.license_expression,
-                    "license_expression_spdx": d.license_expression_spdx,
-                    "category": d.category,
-                    "score": d.score,
-                    "start_line": d.start_line,
-                    "end_line": d.end_line,
-                }
-                for d in detections
-            ],
-            "license_clues": sorted({c.license_expression_spdx for c in findings.clues}),
-            "notices": list(notices),
-            "license_mismatch": mismatch(declared, detections, notices),
-            # statements are training data too: an author's e-mail or phone in them is masked (issue 17)
-            "copyrights": _unique(mask_text(s.value) for s in findings.statements if s.kind == "copyright"),
-            "holders": _unique(mask_text(s.value) for s in findings.statements if s.kind == "holder"),
-            "tdm_opt_out": bool(opt_outs),
-            "tdm_signals": [{"signal": signal, "line": line} for signal, line in opt_outs],
-            **{f"pii_{t}": pii.counts.get(t, 0) for t in PII_TYPES},
-            "pii_samples": list(pii.samples),
-            "errors": [{"code": e.code, "message": e.message, "detector": e.detector} for e in findings.errors],
-        }
+        return redact(
+            {
+                "dataset": document.dataset,
+                "stage": spec.stage,
+                "kind": spec.kind,
+                "doc_id": document.doc_id,
+                "origin": document.origin,
+                "url": metadata.get("url"),
+                "path": metadata.get("path"),
+                "source": metadata.get("source"),
+                "repo": metadata.get("repo"),
+                "chars": len(text),
+                "bytes": len(data),
+                "tokens": count_tokens(text),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "declared_license": declared or (declared_raw if declared_raw else None),
+                "declared_from": "record" if declared_raw else ("manifest" if spec.license else None),
+                "license_expression_spdx": combine_spdx(d.license_expression_spdx for d in detections),
+                "license_categories": sorted({d.category for d in detections}),
+                "detections": [
+                    {
+                        "detector": d.detector,
+                        "license_expression": d.license_expression,
+                        "license_expression_spdx": d.license_expression_spdx,
+                        "category": d.category,
+                        "score": d.score,
+                        "start_line": d.start_line,
+                        "end_line": d.end_line,
+                    }
+                    for d in detections
+                ],
+                "license_clues": sorted({c.license_expression_spdx for c in findings.clues}),
+                "notices": list(notices),
+                "license_mismatch": mismatch(declared, detections, notices),
+                "copyrights": _unique(s.value for s in findings.statements if s.kind == "copyright"),
+                "holders": _unique(s.value for s in findings.statements if s.kind == "holder"),
+                "tdm_opt_out": bool(opt_outs),
+                "tdm_signals": [{"signal": signal, "line": line} for signal, line in opt_outs],
+                **{f"pii_{t}": pii.counts.get(t, 0) for t in PII_TYPES},
+                "pii_samples": list(pii.samples),
+                "errors": [{"code": e.code, "message": e.message, "detector": e.detector} for e in findings.errors],
+            }
+        )
 
 
 def _unique(values) -> list[str]:

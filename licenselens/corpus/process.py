@@ -13,6 +13,7 @@ from licenselens.corpus.analyser import DocumentAnalyser
 from licenselens.corpus.schema import ROW_SCHEMA
 from licenselens.corpus.trees import tree_findings
 from licenselens.execution.shards import ShardStore
+from licenselens.privacy import redact
 from licenselens.sources.base import ReadLimits
 from licenselens.sources.readers import READERS
 from licenselens.types.convert import asdict
@@ -62,7 +63,7 @@ def process_shard(task: ShardTask) -> dict:
         "bytes": sum(r["bytes"] for r in rows),
         "seconds": round(time.perf_counter() - started, 3),
     }
-    record = {"shard": asdict(task.shard), "errors": [asdict(e) for e in errors], "stats": stats}
+    record = {"shard": asdict(task.shard), "errors": [asdict(redact(e)) for e in errors], "stats": stats}
     with store.writing(task.name, record) as folder:
         pq.write_table(pa.Table.from_pylist(rows, schema=ROW_SCHEMA), os.path.join(folder, ROWS))
     return {"key": task.shard.key, "reused": False, **stats}

@@ -20,6 +20,7 @@ from licenselens.corpus.tally import DatasetTally, totals
 from licenselens.corpus.trees import TreeScan, scan_trees
 from licenselens.execution.executors import ENGINES
 from licenselens.execution.shards import ShardStore
+from licenselens.privacy import redact
 from licenselens.rules import rules_dir
 from licenselens.scan.options import ScanOptions
 from licenselens.scancode.licensedb import index_version
@@ -187,6 +188,7 @@ def _merge(manifest: Manifest, plan, names: list[list[str]], store: ShardStore, 
         "totals": totals(tallies),
         "datasets": tallies,
     }
+    summary = redact(summary)  # rows are masked already; the plan's errors name paths
     with atomic_output(os.path.join(output_dir, SUMMARY_FILE), binary=False) as fh:
         json.dump(summary, fh, indent=2, ensure_ascii=False)
         fh.write("\n")

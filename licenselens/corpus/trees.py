@@ -3,7 +3,6 @@ cross-file steps included), and its documents take their file's findings from th
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -11,14 +10,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from licenselens.atomic import atomic_output
+from licenselens.privacy import redact
 from licenselens.scan.options import ScanOptions
 from licenselens.scan.runner import findings_of, scan_tree
-from licenselens.scan.summary import summarise
-from licenselens.signals.pii import mask_text
 from licenselens.sources.readers import display_path, expand_inputs
 from licenselens.types.convert import to_jsonable
 from licenselens.types.corpus import DatasetSpec
-from licenselens.types.findings import Findings, Statement, findings_from_dict
+from licenselens.types.findings import Findings, findings_from_dict
 from licenselens.types.scan import ScanResult
 
 
@@ -42,8 +40,9 @@ def scan_trees(spec: DatasetSpec, options: ScanOptions, directory: str) -> list[
     inputs, _ = expand_inputs(spec)  # the errors are the dataset plan's to report
     for location in inputs:
         root = display_path(location)
-        result = masked(scan_tree([root], options)[0])
-        findings = {f.path: to_jsonable(findings_of(f)) for f in result.files}
+        result = scan_tree([root], options)[0]
+        # a work file too: paths as digests, findings masked (the documents' rows take them as they are)
+        findings = {path_key(f.path): to_jsonable(redact(findings_of(f))) for f in result.files}
         data = json.dumps(findings, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
         digest = hashlib.sha256(data).hexdigest()[:16]
         path = os.path.join(directory, f"{digest}.json")
@@ -54,23 +53,15 @@ def scan_trees(spec: DatasetSpec, options: ScanOptions, directory: str) -> list[
     return scans
 
 
-def masked(result: ScanResult) -> ScanResult:
-    """The scan with personal data in its statements masked: the tree is training data, and what its
-    files say reaches the corpus's and the audit's outputs (copyrights, holders, NOTICE, SPDX)."""
-
-    def mask(statements: tuple[Statement, ...]) -> tuple[Statement, ...]:
-        return tuple(dataclasses.replace(s, value=mask_text(s.value)) for s in statements)
-
-    files = tuple(
-        dataclasses.replace(f, copyrights=mask(f.copyrights), holders=mask(f.holders), authors=mask(f.authors))
-        for f in result.files
-    )
-    return dataclasses.replace(result, files=files, summary=summarise(files))
+def path_key(path: str) -> str:
+    """How the work file names a file of the tree: a digest, so no path (which may hold a name or an
+    address) is written there."""
+    return hashlib.sha256(path.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 @lru_cache(maxsize=4)
 def tree_findings(path: str) -> dict[str, Findings]:
-    """Findings by file path (relative to the tree's root), read once per worker."""
+    """Findings by ``path_key`` of the file's path (relative to the tree's root), read once per worker."""
     with open(path, "rb") as fh:
         data = json.loads(fh.read().decode("utf-8", "surrogatepass"))
     return {name: findings_from_dict(value) for name, value in data.items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from licenselens.detectors.base import Content, Detector
 from licenselens.scancode.api import file_copyrights
+from licenselens.signals.own_script import in_own_script, own_script
 from licenselens.types.findings import Findings
 
 
@@ -14,4 +15,5 @@ class CopyrightDetector(Detector):
         return bool(content.text)
 
     def detect(self, content: Content) -> Findings:
-        return file_copyrights(content.location, content.timeout, self.name, content.memory_allowance)
+        found = file_copyrights(content.location, content.timeout, self.name, content.memory_allowance)
+        return in_own_script(found, content.text or "", own_script())  # Chinese holders as written

@@ -29,6 +29,7 @@ from licenselens.overlap.spans import coverage, maximal_spans
 from licenselens.overlap.verdict import verdict
 from licenselens.rules import load_yaml
 from licenselens.signals.anchors import lowered
+from licenselens.signals.pii import mask_text
 from licenselens.tokens import token_spans
 from licenselens.types.overlap import NearCopy, OutputResult, SpanSource
 
@@ -138,7 +139,9 @@ class OverlapIndex:
     def meta(self, doc: int) -> dict:
         part, local = self._locate(doc)
         meta = part.docs[local]
-        return {**meta, "license": self.licenses.get((meta["dataset"], meta["origin"])) or meta["license"]}
+        # corpus.parquet's origins are masked like every output (privacy.redact); the index keeps the real ones
+        found = self.licenses.get((meta["dataset"], mask_text(meta["origin"])))
+        return {**meta, "license": found or meta["license"]}
 
     def source_text(self, dataset: str, origin: str) -> str | None:
         """The text of a source document (by its origin: ids need not be unique), to show a span beside it."""

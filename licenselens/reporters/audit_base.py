@@ -9,6 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import IO, ClassVar
 
+from licenselens.privacy import redact
 from licenselens.types.audit import AssessedResults
 
 
@@ -20,6 +21,10 @@ class AuditWriter(ABC):
         """Whether this file has anything to describe (the source-tree formats need a source tree)."""
         return True
 
-    @abstractmethod
     def write(self, results: AssessedResults, out: IO) -> None:
-        """Write the whole file to an open stream."""
+        """Write the whole file to an open stream, personal data masked (the one way out)."""
+        self.render(redact(results), out)
+
+    @abstractmethod
+    def render(self, results: AssessedResults, out: IO) -> None:
+        """Render results whose personal data is already masked."""

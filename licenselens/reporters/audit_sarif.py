@@ -26,7 +26,7 @@ class AuditSarif(AuditWriter):
     def wanted(self, results: AssessedResults) -> bool:
         return bool(results["trees"])
 
-    def write(self, results: AssessedResults, out: IO) -> None:
+    def render(self, results: AssessedResults, out: IO) -> None:
         findings: list[PolicyFinding] = []
         for tree in results.get("trees", []):
             policy = tree["scan"].get("policy") or {}

@@ -28,7 +28,7 @@ def file_errors(result: ScanResult) -> list[tuple[str, str, str]]:
 
 
 class CheckTextReporter(Reporter):
-    def write(self, result: ScanResult, out: IO) -> None:
+    def render(self, result: ScanResult, out: IO) -> None:
         findings = reported(result)
         for f in findings:
             where = f"{f.path}:{f.start_line}" if f.start_line else f.path
@@ -47,7 +47,7 @@ class CheckTextReporter(Reporter):
 
 
 class CheckJsonReporter(Reporter):
-    def write(self, result: ScanResult, out: IO) -> None:
+    def render(self, result: ScanResult, out: IO) -> None:
         doc = {
             "policy": result.policy.policy if result.policy else None,
             "files": len(result.files),
@@ -100,5 +100,5 @@ def write_sarif(runs: list[dict], out: IO) -> None:
 class SarifReporter(Reporter):
     """SARIF 2.1.0 for code-scanning dashboards; suppressed findings carry a suppression."""
 
-    def write(self, result: ScanResult, out: IO) -> None:
+    def render(self, result: ScanResult, out: IO) -> None:
         write_sarif([sarif_run(reported(result), result.tool.get("version", ""))], out)

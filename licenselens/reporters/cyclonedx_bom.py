@@ -105,7 +105,7 @@ class CycloneDxBom(AuditWriter):
     def wanted(self, results: AssessedResults) -> bool:
         return bool(results["trees"])
 
-    def write(self, results: AssessedResults, out: IO) -> None:
+    def render(self, results: AssessedResults, out: IO) -> None:
         tool = results.get("tool") or {}
         model = results.get("model") or {}
         subject = Component(

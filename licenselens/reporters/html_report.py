@@ -67,7 +67,7 @@ def content_security_policy(css: str, js: str) -> str:
 class HtmlReport(AuditWriter):
     filename = "report.html"
 
-    def write(self, results: AssessedResults, out: IO) -> None:
+    def render(self, results: AssessedResults, out: IO) -> None:
         view = build_view(results)
         css = (templates_dir() / "report.css").read_text(encoding="utf-8")
         js = (templates_dir() / "report.js").read_text(encoding="utf-8")

@@ -17,7 +17,7 @@ def header(result: ScanResult) -> dict:
 
 
 class JsonReporter(Reporter):
-    def write(self, result: ScanResult, out: IO) -> None:
+    def render(self, result: ScanResult, out: IO) -> None:
         doc = {**header(result), "summary": to_jsonable(result.summary), "files": to_jsonable(result.files)}
         if result.policy:
             doc["policy"] = to_jsonable(result.policy)
@@ -28,7 +28,7 @@ class JsonReporter(Reporter):
 class JsonLinesReporter(Reporter):
     """One record a line: a header, one per file, the summary last."""
 
-    def write(self, result: ScanResult, out: IO) -> None:
+    def render(self, result: ScanResult, out: IO) -> None:
         def line(record: dict) -> None:
             out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
 

@@ -28,7 +28,7 @@ def markdown_text(value) -> str:
 class MarkdownReport(AuditWriter):
     filename = "report.md"
 
-    def write(self, results: AssessedResults, out: IO) -> None:
+    def render(self, results: AssessedResults, out: IO) -> None:
         env = environment(autoescape=False)
         env.filters["md"] = markdown_text
         view = build_view(results)

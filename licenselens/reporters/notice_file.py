@@ -140,7 +140,7 @@ class NoticeFile(AuditWriter):
     def __init__(self, rules: dict | None = None):
         self.rules = rules if rules is not None else load_yaml("notice.yaml")
 
-    def write(self, results: AssessedResults, out: IO) -> None:
+    def render(self, results: AssessedResults, out: IO) -> None:
         found = collect(results, self.rules)
         model = printable((results.get("model") or {}).get("name") or "the audited model")
         version = (results.get("tool") or {}).get("version", "")

@@ -9,6 +9,7 @@ from typing import IO, ClassVar
 from rich.console import Console
 from rich.table import Table
 
+from licenselens.privacy import redact
 from licenselens.types.convert import to_jsonable
 from licenselens.types.overlap import OutputResult
 
@@ -18,12 +19,16 @@ class OverlapReporter(ABC):
 
     binary: ClassVar[bool] = False
 
+    def write(self, header: dict, outputs: list[OutputResult], out: IO) -> None:
+        """Write everything to an open stream, personal data masked (the one way out)."""
+        self.render(redact(header), redact(outputs), out)
+
     @abstractmethod
-    def write(self, header: dict, outputs: list[OutputResult], out: IO) -> None: ...
+    def render(self, header: dict, outputs: list[OutputResult], out: IO) -> None: ...
 
 
 class OverlapTable(OverlapReporter):
-    def write(self, header: dict, outputs: list[OutputResult], out: IO) -> None:
+    def render(self, header: dict, outputs: list[OutputResult], out: IO) -> None:
         console = Console(file=out, width=None if out.isatty() else 140)
         table = Table(
             title=f"licenselens overlap — index of {header['index']['documents']:,} documents, "
@@ -60,13 +65,13 @@ class OverlapTable(OverlapReporter):
 
 
 class OverlapJson(OverlapReporter):
-    def write(self, header: dict, outputs: list[OutputResult], out: IO) -> None:
+    def render(self, header: dict, outputs: list[OutputResult], out: IO) -> None:
         json.dump({**header, "outputs": to_jsonable(outputs)}, out, indent=2, ensure_ascii=False)
         out.write("\n")
 
 
 class OverlapJsonLines(OverlapReporter):
-    def write(self, header: dict, outputs: list[OutputResult], out: IO) -> None:
+    def render(self, header: dict, outputs: list[OutputResult], out: IO) -> None:
         out.write(json.dumps({"type": "header", **header}, ensure_ascii=False) + "\n")
         for r in outputs:
             out.write(json.dumps({"type": "output", **to_jsonable(r)}, ensure_ascii=False) + "\n")
@@ -77,7 +82,7 @@ class OverlapParquet(OverlapReporter):
 
     binary: ClassVar[bool] = True
 
-    def write(self, header: dict, outputs: list[OutputResult], out: IO) -> None:
+    def render(self, header: dict, outputs: list[OutputResult], out: IO) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 

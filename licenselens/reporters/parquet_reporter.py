@@ -71,7 +71,7 @@ class ParquetReporter(Reporter):
     binary = True
     needs_file = True
 
-    def write(self, result: ScanResult, out: IO) -> None:
+    def render(self, result: ScanResult, out: IO) -> None:
         table = pa.Table.from_pylist([to_jsonable(f) for f in result.files], schema=SCHEMA)
         meta = {**header(result), "summary": to_jsonable(result.summary), "policy": to_jsonable(result.policy)}
         table = table.replace_schema_metadata({b"licenselens": json.dumps(meta).encode()})

@@ -12,6 +12,6 @@ from licenselens.types.audit import AssessedResults
 class ResultsJson(AuditWriter):
     filename = "results.json"
 
-    def write(self, results: AssessedResults, out: IO) -> None:
+    def render(self, results: AssessedResults, out: IO) -> None:
         json.dump(results, out, indent=1, ensure_ascii=False, sort_keys=False)
         out.write("\n")

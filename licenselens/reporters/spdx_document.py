@@ -135,7 +135,7 @@ class SpdxDocument(AuditWriter):
     def __init__(self, base_dir: str | Path = "."):
         self.base_dir = Path(base_dir)  # where tree roots are, to hash files for SHA1
 
-    def write(self, results: AssessedResults, out: IO) -> None:
+    def render(self, results: AssessedResults, out: IO) -> None:
         digest = results_digest(results)
         model = (results.get("model") or {}).get("name") or "model"
         tool = results.get("tool") or {}

@@ -22,7 +22,7 @@ CATEGORY_STYLE = {
 
 
 class TableReporter(Reporter):
-    def write(self, result: ScanResult, out: IO) -> None:
+    def render(self, result: ScanResult, out: IO) -> None:
         console = Console(file=out, width=max(100, Console(file=out).width), highlight=False)
         files = Table(title="Files", show_lines=False)
         for column in ("path", "licence (SPDX)", "category", "detectors", "copyright holders", "notes"):

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from licenselens.cachedir import cache_dir
+from licenselens.rules import rules_dir
 from licenselens.scan.options import ScanOptions
 from licenselens.scancode.licensedb import index_version
 from licenselens.stamp import tool_version
@@ -107,8 +108,13 @@ def content_key(source: SourceFile, stack: str) -> str:
     return f"{source.sha256}:{name}:{int(locale)}:{stack}"
 
 
+# rules/ files whose content decides what the file detectors report: editing one must not serve old findings
+DETECTOR_RULES = ("manifests.yaml", "license_categories.yaml", "corpus_anchors.yaml")
+
+
 def stack_version(options: ScanOptions) -> str:
-    raw = f"{tool_version()}|{index_version()}|{','.join(options.detectors)}"
+    rules = hashlib.sha256(b"".join((rules_dir() / name).read_bytes() for name in DETECTOR_RULES)).hexdigest()
+    raw = f"{tool_version()}|{index_version()}|{','.join(options.detectors)}|{rules}"
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 

@@ -15,6 +15,7 @@ import pathspec
 from licenselens.execution.pool import run_tasks
 from licenselens.expressions import combine_spdx
 from licenselens.policy.evaluate import evaluate_files
+from licenselens.privacy import redact
 from licenselens.scan.analyse import analyse_file
 from licenselens.scan.cache import content_key, lookup, open_cache, stack_version, store
 from licenselens.scan.options import ScanOptions
@@ -182,7 +183,8 @@ def scan_tree(
             representative.setdefault(keys[s.location], s)
 
     computed = run_detectors(list(representative.values()), options, progress)
-    fresh = {keys[loc]: f for loc, f in computed.items()}
+    # masked before anything keeps them: the cache is a file too, and cached and fresh findings stay equal
+    fresh = {keys[loc]: redact(f) for loc, f in computed.items()}
     if cache:
         store(cache, fresh, options)
         cache.close()

@@ -75,13 +75,14 @@ class PiiFindings:
 
 
 MAX_SHOWN = 4  # letters or digits of one value a sample may show, whatever rules/pii.yaml says
+_SHORT = 256  # strings this short are tested for the shortcut of mask_text
 _CONTEXT = 3  # characters around a digit run that its patterns see ("+", "(", the "X" of an id)
 _WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _HEX_COLON = frozenset("0123456789abcdefABCDEF:.")
 
 
-def _hits(text: str) -> list[tuple[int, int, str, str]]:
-    """(start, end, type, value) of every item, in text order."""
+def pii_hits(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, type, value) of every item of personal information, in text order."""
     rules = pii_rules()
     hits: list[tuple[int, int, str, str]] = []
     if rules.email_anchor in text:
@@ -93,17 +94,40 @@ def _hits(text: str) -> list[tuple[int, int, str, str]]:
 
 
 def mask_text(text: str) -> str:
-    """``text`` with every item of personal information masked, for reports that quote passages."""
+    """``text`` with every item of personal information masked (``privacy.redact`` applies it to outputs)."""
+    if len(text) < _SHORT and "@" not in text and ":" not in text and sum(map(text.count, DIGITS)) < 5:
+        return text  # exact shortcut for names and paths: every other type has 5 digits or more (a.b.c.d: 5)
     parts, last = [], 0
-    for start, end, pii_type, value in _hits(text):
+    for start, end, pii_type, value in pii_hits(text):
         parts += [text[last:start], mask(pii_type, value)]
         last = end
     return "".join(parts) + text[last:] if parts else text
 
 
+def mask_around(text: str, cuts: tuple[int, ...]) -> tuple[str, tuple[int, ...]]:
+    """``text`` masked as a whole, and where each of ``cuts`` (offsets in ``text``) falls in the masked text: a
+    cut inside an item moves to the item's start, so a cut passage never shows part of a value on one side."""
+    hits = [(start, end, mask(pii_type, value)) for start, end, pii_type, value in pii_hits(text)]
+    moved = []
+    for cut in cuts:
+        position, shift = cut, 0
+        for start, end, shown in hits:
+            if end <= cut:
+                shift += len(shown) - (end - start)
+            else:
+                position = min(cut, start)
+                break
+        moved.append(position + shift)
+    parts, last = [], 0
+    for start, end, shown in hits:
+        parts += [text[last:start], shown]
+        last = end
+    return "".join(parts) + text[last:], tuple(moved)
+
+
 def find_pii(text: str, max_samples: int = 5) -> PiiFindings:
     """Personal information in ``text``: counts by type and masked samples (see the module doc)."""
-    hits = _hits(text)
+    hits = pii_hits(text)
     if not hits:
         return PiiFindings()
     found = {t: 0 for t in PII_TYPES}

@@ -9,15 +9,13 @@ region is matched once per worker.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import re
 from collections import OrderedDict
-from dataclasses import dataclass
 from functools import cache
 
 from licenselens.rules import load_yaml
 from licenselens.scancode.api import text_copyrights, text_licenses
+from licenselens.signals.own_script import in_own_script, own_script
 from licenselens.types.findings import Detection, Findings, LicenseMatch, Statement
 
 DETECTOR_LICENSE, DETECTOR_COPYRIGHT = "licensedcode", "copyright"
@@ -108,43 +106,6 @@ class RegionMatcher:
         if len(self.cache) > self.context["cache_entries"]:
             self.cache.popitem(last=False)
         return found
-
-
-@dataclass(frozen=True)
-class OwnScript:
-    characters: re.Pattern
-    statement: re.Pattern
-    holders: tuple[re.Pattern, ...]
-
-
-@cache
-def own_script() -> OwnScript:
-    table = load_yaml("corpus_anchors.yaml")["own_script"]
-    return OwnScript(
-        re.compile(table["characters"]),
-        re.compile(table["statement"], re.IGNORECASE),
-        tuple(re.compile(p, re.IGNORECASE) for p in table["holders"]),
-    )
-
-
-def in_own_script(found: Findings, region: str, rules: OwnScript) -> Findings:
-    """Statements of Chinese lines as the line writes them: ScanCode's parser transliterates and cuts them."""
-    if not found.statements or not rules.characters.search(region):
-        return found
-    lines = region.splitlines()
-    statements = []
-    for s in found.statements:
-        original = " ".join(lines[s.start_line - 1 : s.end_line]).strip()
-        value = None
-        if rules.characters.search(original):
-            if s.kind == "copyright":
-                match = rules.statement.search(original)
-                value = match.group().strip() if match else None
-            elif s.kind == "holder":
-                match = next((m for p in rules.holders if (m := p.search(original))), None)
-                value = match.group("holder") if match else None
-        statements.append(dataclasses.replace(s, value=value) if value else s)
-    return dataclasses.replace(found, statements=tuple(statements))
 
 
 def _shifted(findings: Findings, offset: int) -> Findings:

@@ -21,3 +21,17 @@ def test_author_lines(tmp_path):
     values = {(s.kind, s.value) for s in findings.statements}
     assert ("holder", "Jane Roe and contributors") in values
     assert ("author", "Max Mustermann") in values
+
+
+def test_chinese_holders_of_source_files_are_kept_in_their_own_script(tmp_path):
+    """As in corpus documents (tests/signals/test_regions.py): ScanCode says "(c) 2024 Hua Xin Ke"."""
+    f = tmp_path / "main.py"
+    f.write_text(
+        "# 版权所有 © 2024 华信科技有限公司\n# Copyright (c) 2023 Jane Roe\nprint(1)\n",
+        encoding="utf-8",
+    )
+    findings = analyse_file(str(f), "main.py", 60, ("copyright",))
+    values = {(s.kind, s.value, s.start_line) for s in findings.statements}
+    assert ("holder", "华信科技有限公司", 1) in values
+    assert ("copyright", "版权所有 © 2024 华信科技有限公司", 1) in values
+    assert ("holder", "Jane Roe", 2) in values  # a line without Chinese stays as ScanCode reports it

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from licenselens.signals import pii
-from licenselens.signals.pii import PII_TYPES, PiiFindings, find_pii, mask
+from licenselens.signals.pii import PII_TYPES, PiiFindings, find_pii, mask, mask_around, mask_text
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
@@ -354,3 +354,16 @@ def test_non_latin1_text_keeps_positions():
 )
 def test_records_emphasis_and_international_domains(text, expected):
     assert find_pii(text).counts == expected
+
+
+def test_a_cut_passage_never_shows_part_of_a_value():
+    text = "write to jane.roe@mail.licenselens-sample.net or +86 138 1234 5678 today"
+    for a in range(len(text)):
+        for b in (a, len(text) - 3, len(text)):
+            if b < a:
+                continue
+            masked, (x, y) = mask_around(text, (a, b))
+            assert masked == mask_text(text) and x <= y
+            pieces = (masked[:x], masked[x:y], masked[y:])
+            for item in ("j***@m***.net", "13*******78"):  # each masked value whole in one piece
+                assert sum(item in p for p in pieces) == 1, (a, b, pieces)

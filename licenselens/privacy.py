@@ -1,0 +1,55 @@
+"""The one masking pass every output goes through: personal data in any string of a result is masked.
+
+Writers call ``redact`` on what they are given before they render it (the writer interfaces do it for
+their reporters; the corpus pipeline for the rows, work files and summary it writes), so a value that
+entered through any field a document can carry (its text, id, URL, path, metadata, copyright lines, a
+file name) leaves masked. Pipelines keep working on real values: ids and paths are join keys, and the
+overlap index is a copy of the training data itself (docs/privacy.md).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from enum import Enum
+from typing import Any, TypeVar
+
+from rich.console import Console
+
+from licenselens.signals.pii import mask_text
+
+T = TypeVar("T")
+
+
+def redact(value: T) -> T:
+    """``value`` with every string in it masked (mapping keys included); dataclasses are rebuilt, never
+    changed in place; numbers, enums and bytes pass unchanged."""
+    return _redact(value)
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {_redact(k): _redact(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
+        return type(value)(_redact(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for f in dataclasses.fields(value):
+            if f.init:
+                old = getattr(value, f.name)
+                new = _redact(old)
+                if new is not old:
+                    changes[f.name] = new
+        return dataclasses.replace(value, **changes) if changes else value
+    return value
+
+
+class MaskedConsole(Console):
+    """The terminal's way out: a rich console that masks personal data in every string it prints (an error
+    naming a document whose id or path holds an address, say)."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        super().print(*(redact(o) if isinstance(o, str) else o for o in objects), **kwargs)
