@@ -19,6 +19,7 @@ from licenselens.expressions import combine_spdx
 from licenselens.privacy import redact
 from licenselens.scan.analyse import analyse_file
 from licenselens.signals.anchors import AnchorScanner, lowered
+from licenselens.signals.machine_readable import machine_rules, machine_signals
 from licenselens.signals.phrases import phrase_rules
 from licenselens.signals.pii import PII_TYPES, find_pii
 from licenselens.signals.regions import RegionMatcher, anchor_groups
@@ -39,6 +40,7 @@ class DocumentAnalyser:
         self.regions = RegionMatcher(timeout)
         self.spdx_tags = SpdxTagDetector()
         self.robots = robots_rules(TDM_RULES)
+        self.machine = machine_rules(TDM_RULES)
 
     def licence_findings(
         self, document: Document, low: str, anchors: dict[str, list[int]], files: Mapping[str, Findings] | None = None
@@ -56,10 +58,12 @@ class DocumentAnalyser:
         return found
 
     def opt_outs(self, text: str, low: str, anchors: dict[str, list[int]], name: str | None) -> list[tuple[str, int]]:
-        """(signal, line) of each opt-out, in the order of rules/tdm_signals.yaml: phrases, and robots files parsed."""
+        """(signal, line) of each opt-out, in the order of rules/tdm_signals.yaml: phrases, and robots files,
+        TDMRep and robots directives parsed."""
         found = self.tdm.find(text, anchors["tdm"])
-        seen = {signal for signal, _ in found}
-        found += [s for s in robots_signals(text, low, name, self.robots) if s[0] not in seen]
+        for parsed in (robots_signals(text, low, name, self.robots), machine_signals(text, low, name, self.machine)):
+            seen = {signal for signal, _ in found}
+            found += [s for s in parsed if s[0] not in seen]
         return sorted(found, key=lambda s: self.tdm.order[s[0]])
 
     def analyse(self, document: Document, spec: DatasetSpec, files: Mapping[str, Findings] | None = None) -> dict:

@@ -104,3 +104,31 @@ def test_an_ai_txt_is_recognised_by_its_file_name():
     assert signals(text, name="site/ai.txt") == ["ai-crawler-disallow"]
     assert signals(text, name="site/robots.txt") == []
     assert signals("User-Agent: *\nAllow: /\n", name="ai.txt") == []
+
+
+@pytest.mark.parametrize(
+    "text, name, expected",
+    [
+        ("<META CONTENT=1 NAME=TDM-Reservation>", None, ["tdmrep-reservation"]),
+        ('<meta name="tdm-reservation" content="0">', None, []),
+        (
+            "HTTP/1.1 200 OK\ntdm-reservation: 1\ntdm-policy: https://pub.example/policy.json\n",
+            None,
+            ["tdmrep-reservation"],
+        ),  # fmt: skip
+        ("HTTP/1.1 200 OK\ntdm-reservation: 0\n", None, []),
+        (
+            '[{"location": "/*", "tdm-reservation": 1, "tdm-policy": "https://pub.example/p.json"}]',
+            "tdmrep.json",
+            ["tdmrep-reservation"],
+        ),  # fmt: skip
+        ('[{"location": "/images/*", "tdm-reservation": 1}]', "tdmrep.json", []),  # part of a site only
+        ('[{"location": "*", "tdm-reservation": 0}]', "tdmrep.json", []),
+        ("We discuss the tdm-reservation: 1 header in this post.", None, []),  # a sentence, not a header
+        ('<meta name="robots" content="noindex,noai,noimageai">', None, ["robots-noai", "robots-noimageai"]),
+        ('<meta name="description" content="why noai matters">', None, []),  # the word, not a directive
+        ("X-Robots-Tag: noai, noimageai", None, ["robots-noai", "robots-noimageai"]),
+    ],
+)
+def test_machine_readable_forms_are_parsed(text, name, expected):
+    assert signals(text, name=name) == expected
