@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from enum import Enum
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from rich.console import Console
@@ -18,6 +19,7 @@ from rich.console import Console
 from licenselens.signals.pii import mask_text
 
 T = TypeVar("T")
+_SCALARS = frozenset({int, float, bool, bytes})
 
 
 def redact(value: T) -> T:
@@ -26,8 +28,17 @@ def redact(value: T) -> T:
     return _redact(value)
 
 
+@lru_cache(maxsize=1 << 16)
+def _mask_short(text: str) -> str:
+    """Column names, dataset names and licence ids come back on every row: masked once per process."""
+    return mask_text(text)
+
+
 def _redact(value: Any) -> Any:
-    if isinstance(value, Enum):
+    kind = type(value)
+    if kind is str:
+        return _mask_short(value) if len(value) < 256 else mask_text(value)
+    if value is None or kind in _SCALARS or isinstance(value, Enum):
         return value
     if isinstance(value, str):
         return mask_text(value)

@@ -95,8 +95,8 @@ def pii_hits(text: str) -> list[tuple[int, int, str, str]]:
 
 def mask_text(text: str) -> str:
     """``text`` with every item of personal information masked (``privacy.redact`` applies it to outputs)."""
-    if len(text) < _SHORT and "@" not in text and ":" not in text and sum(map(text.count, DIGITS)) < 5:
-        return text  # exact shortcut for names and paths: every other type has 5 digits or more (a.b.c.d: 5)
+    if len(text) < _SHORT and not pii_rules().maybe.search(text):
+        return text  # names, paths, ids: nothing any item needs
     parts, last = [], 0
     for start, end, pii_type, value in pii_hits(text):
         parts += [text[last:start], mask(pii_type, value)]

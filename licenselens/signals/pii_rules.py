@@ -46,6 +46,7 @@ class PiiRules:
     exclude_network: bool
     version_words: tuple[str, ...]
     masks: dict
+    maybe: re.Pattern  # matches wherever an item could be: an anchor, or a digit run long enough to keep
 
 
 # kind -> (type, fewest digits, fewest digit groups) a match of that kind has
@@ -112,4 +113,22 @@ def pii_rules() -> PiiRules:
         exclude_network=bool(ip["exclude_network_addresses"]),
         version_words=tuple(w.lower() for w in ip["version_words"]),
         masks=masks,
+        maybe=_maybe(data),
+    )
+
+
+def _maybe(data: dict) -> re.Pattern:
+    """What every item needs (pii.py ``_digit_runs`` keeps runs of 7 digits, or of 4 groups): a string
+    without a match has nothing to find, so short strings skip the whole search."""
+    sep = "[" + re.escape(data["digit_runs"]["separators"]) + "]"
+    most = int(data["digit_runs"]["max_separators"])
+    return re.compile(
+        "|".join(
+            (
+                re.escape(data["anchors"]["email"]),
+                data["anchors"]["ipv6"],
+                rf"[0-9](?:{sep}{{0,{most}}}[0-9]){{6}}",
+                rf"[0-9]+(?:{sep}{{1,{most}}}[0-9]+){{3}}",
+            )
+        )
     )
