@@ -75,6 +75,9 @@ class PiiFindings:
 
 
 MAX_SHOWN = 4  # letters or digits of one value a sample may show, whatever rules/pii.yaml says
+# written inside numbers by word processors and CJK input methods: read as their ASCII forms
+_NARROW = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u2009": " ", "（": "(", "）": ")", "＋": "+"})
+_WIDE = tuple(chr(c) for c in _NARROW)
 _SHORT = 256  # strings this short are tested for the shortcut of mask_text
 _CONTEXT = 3  # characters around a digit run that its patterns see ("+", "(", the "X" of an id)
 _WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
@@ -85,6 +88,8 @@ def pii_hits(text: str) -> list[tuple[int, int, str, str]]:
     """(start, end, type, value) of every item of personal information, in text order."""
     rules = pii_rules()
     hits: list[tuple[int, int, str, str]] = []
+    if any(c in text for c in _WIDE):  # no-break spaces, full-width brackets: one for one, offsets kept
+        text = text.translate(_NARROW)
     if rules.email_anchor in text:
         _find_emails(text, rules, hits)
     _find_ipv6(text, rules, hits)
@@ -95,7 +100,7 @@ def pii_hits(text: str) -> list[tuple[int, int, str, str]]:
 
 def mask_text(text: str) -> str:
     """``text`` with every item of personal information masked (``privacy.redact`` applies it to outputs)."""
-    if len(text) < _SHORT and not pii_rules().maybe.search(text):
+    if len(text) < _SHORT and not any(c in text for c in _WIDE) and not pii_rules().maybe.search(text):
         return text  # names, paths, ids: nothing any item needs
     parts, last = [], 0
     for start, end, pii_type, value in pii_hits(text):
@@ -357,14 +362,14 @@ def _isolated(text: str, a: int, b: int, value: str, kind: str) -> bool:
     grouped = " " in value  # "4111 1111 1111 1111 2" goes on with the same separator
     if a:
         c = text[a - 1]
-        if c in _WORD or c in "+*^":
-            return False
+        if c in _WORD or c in "+^" or c == "*" and a > 1 and (text[a - 2] in _WORD or text[a - 2] == ")"):
+            return False  # p*16656250000 is a formula; **+49 89 3118 9163** is Markdown emphasis
         if a > 1 and (c in joiners and text[a - 2] in _WORD or c == " " and grouped and text[a - 2] in DIGITS):
             return False
     if b < len(text):
         c = text[b]
-        if c in _WORD or c in "*^":  # 16656250000*p**2: a coefficient
-            return False
+        if c in _WORD or c == "^" or c == "*" and b + 1 < len(text) and (text[b + 1] in _WORD or text[b + 1] == "("):
+            return False  # 16656250000*p**2: a coefficient
         if b + 1 < len(text) and (
             c in joiners and text[b + 1] in _WORD or c == " " and grouped and text[b + 1] in DIGITS
         ):
