@@ -61,7 +61,10 @@ class DocumentAnalyser:
         """(signal, line) of each opt-out, in the order of rules/tdm_signals.yaml: phrases, and robots files,
         TDMRep and robots directives parsed."""
         found = self.tdm.find(text, anchors["tdm"])
-        for parsed in (robots_signals(text, low, name, self.robots), machine_signals(text, low, name, self.machine)):
+        for parsed in (
+            robots_signals(text, low, name, self.robots),
+            machine_signals(text, low, name, self.machine, self.robots),
+        ):
             seen = {signal for signal, _ in found}
             found += [s for s in parsed if s[0] not in seen]
         return sorted(found, key=lambda s: self.tdm.order[s[0]])

@@ -1,23 +1,19 @@
-"""Machine-readable reservations parsed, not matched: W3C TDMRep in its three forms (an HTML ``<meta>``,
-an HTTP header line, the ``/.well-known/tdmrep.json`` file) and the ``noai``/``noimageai`` robots
-directives (meta tag or ``X-Robots-Tag`` header).
+"""Machine-readable reservations parsed, not matched, and only where they take effect: W3C TDMRep in its
+forms (HTML ``<meta>``, EPUB ``<meta property="tdm:reservation">``, XMP ``<tdm:reservation>``, an HTTP
+header, the ``/.well-known/tdmrep.json`` file), the ``noai``/``noimageai`` robots directives (meta tag or
+``X-Robots-Tag`` header), and usage preferences (Cloudflare's ``Content-Signal: ai-train=no``, the IETF
+AI-preferences ``Content-Usage: train-ai=n``).
 
-- HTML: ``html.parser`` reads every ``<meta>`` whatever the attribute order, quoting or case;
-  ``<meta name="tdm-reservation" content="1">`` reserves, ``content="0"`` does not;
-  ``<meta name="robots" content="noindex, noai">`` names ``noai`` as a directive, not as a substring.
-- Headers: ``tdm-reservation: 1`` and ``X-Robots-Tag: noai`` (optionally ``X-Robots-Tag: GPTBot: noai``)
-  on a line of their own, as a saved response shows them.
-- tdmrep.json: a JSON array of rules ``{"location", "tdm-reservation", "tdm-policy"}``; the site reserves
-  when a rule with ``tdm-reservation`` 1 covers its root (location ``/``, ``/*``, ``*`` or none), as a
-  robots.txt group counts only when it keeps a crawler from the whole site.
-
-Documents without the words ``tdm-reservation``, ``noai`` or ``noimageai`` are never parsed. The signal
-ids and file names are data in rules/tdm_signals.yaml (``machine_readable``).
+Where they take effect: a tag in a markup document (one that begins with ``<``: an HTML page, an EPUB
+package, an XMP packet), read with ``html.parser``; a header in the header block a saved response begins
+with; a usage line in a robots file (``robots.is_robots_file``) or in that header block; a tdmrep.json
+rule with ``tdm-reservation`` 1. The same words in a how-to, a changelog, a code comment or a test's
+source are text about reservations, not one. Documents without any of the ``triggers`` are never parsed.
+Signal ids, file names and triggers: rules/tdm_signals.yaml ``machine_readable``.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import posixpath
 import re
@@ -26,10 +22,13 @@ from functools import cache
 from html.parser import HTMLParser
 
 from licenselens.rules import load_yaml
+from licenselens.signals.robots import RobotsRules, is_robots_file
 
-_HEADER = re.compile(r"^[ \t]*(tdm-reservation|x-robots-tag)[ \t]*:[ \t]*([^\r\n]*)$", re.IGNORECASE | re.MULTILINE)
+_HEADER_LINE = re.compile(r"^(?:HTTP/[0-9.]+ [0-9]{3}.*|[A-Za-z0-9-]+[ \t]*:[^\r\n]*)$")
+_FIELD_VALUE = re.compile(r"^[ \t]*([A-Za-z-]+)[ \t]*:[ \t]*([^\r\n]*)$", re.MULTILINE)
+_PREFERENCE = re.compile(r"([A-Za-z-]+)[ \t]*=[ \t]*([A-Za-z?]+)")
 _DIRECTIVE = re.compile(r"[A-Za-z-]+")
-_ROOT = ("/", "/index.html")
+_XMP = re.compile(r"<tdm:reservation>\s*1\s*</tdm:reservation>|\btdm:reservation\s*=\s*[\"']1[\"']", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -37,26 +36,56 @@ class MachineRules:
     tdmrep: str  # signal ids
     noai: str
     noimageai: str
+    usage: str
     tdmrep_names: tuple[str, ...]  # file names read as a tdmrep.json
+    triggers: tuple[str, ...]  # lowercase strings without which a document is not parsed
+    usage_fields: dict[str, tuple[str, tuple[str, ...]]]  # field -> (preference key, values that refuse)
 
 
 @cache
 def machine_rules(source: str = "tdm_signals.yaml") -> MachineRules:
     table = load_yaml(source)["machine_readable"]
     return MachineRules(
-        table["tdmrep"], table["noai"], table["noimageai"], tuple(n.lower() for n in table["tdmrep_names"])
+        table["tdmrep"],
+        table["noai"],
+        table["noimageai"],
+        table["usage"],
+        tuple(n.lower() for n in table["tdmrep_names"]),
+        tuple(t.lower() for t in table["triggers"]),
+        {
+            f.lower(): (v["key"].lower(), tuple(x.lower() for x in v["refuse"]))
+            for f, v in table["usage_fields"].items()
+        },
     )
 
 
-def machine_signals(text: str, low: str, name: str | None, rules: MachineRules) -> list[tuple[str, int]]:
+def machine_signals(
+    text: str, low: str, name: str | None, rules: MachineRules, robots: RobotsRules
+) -> list[tuple[str, int]]:
     """(signal id, line) of each reservation ``text`` states in machine-readable form; ``low`` is ``text``
     lowercased (the same length), ``name`` the document's file name when it has one."""
-    if "tdm-reservation" not in low and "noai" not in low and "noimageai" not in low:
+    if not any(t in low for t in rules.triggers):
         return []
     found: dict[str, int] = {}
-    for signal, position in (*_tdmrep_json(text, name, rules), *_headers(text, rules), *_metas(text, low, rules)):
+    header_end = _header_block_end(text)
+    hits = [*_tdmrep_json(text, name, rules), *_headers(text[:header_end], rules, robots_file=False)]
+    if "user-agent" in low and is_robots_file(text, robots):
+        hits += _headers(text, rules, robots_file=True)
+    if text.lstrip().startswith("<"):
+        hits += _metas(text, low, rules)
+    for signal, position in hits:
         found.setdefault(signal, text.count("\n", 0, position) + 1)
     return list(found.items())
+
+
+def _header_block_end(text: str) -> int:
+    """Where the header block a saved response begins with ends (0 when the text begins otherwise)."""
+    end = 0
+    for line in text.splitlines(keepends=True):
+        if not line.strip() or not _HEADER_LINE.match(line.rstrip("\r\n")):
+            break
+        end += len(line)
+    return end
 
 
 def _tdmrep_json(text: str, name: str | None, rules: MachineRules) -> list[tuple[str, int]]:
@@ -71,20 +100,24 @@ def _tdmrep_json(text: str, name: str | None, rules: MachineRules) -> list[tuple
     items = [items] if isinstance(items, dict) else items  # one rule written alone
     if not isinstance(items, list):
         return []
-    for item in items:
-        if not isinstance(item, dict) or str(item.get("tdm-reservation", "")).strip() != "1":
-            continue
-        location = str(item.get("location") or "/")
-        if any(fnmatch.fnmatchcase(root, location) or location in ("*", "/*") for root in _ROOT):
+    for item in items:  # a rule that reserves any location is a reservation of the site's
+        if isinstance(item, dict) and str(item.get("tdm-reservation", "")).strip() == "1":
             return [(rules.tdmrep, text.find("tdm-reservation"))]
     return []
 
 
-def _headers(text: str, rules: MachineRules) -> list[tuple[str, int]]:
+def _headers(text: str, rules: MachineRules, robots_file: bool) -> list[tuple[str, int]]:
+    """Fields of a header block, or the usage lines of a robots file."""
     found = []
-    for match in _HEADER.finditer(text):
+    for match in _FIELD_VALUE.finditer(text):
         field, value = match.group(1).lower(), match.group(2).split("#")[0]
-        if field == "tdm-reservation" and value.strip().strip("\"'") == "1":
+        if field in rules.usage_fields:
+            key, refuse = rules.usage_fields[field]
+            if any(k.lower() == key and v.lower() in refuse for k, v in _PREFERENCE.findall(value)):
+                found.append((rules.usage, match.start()))
+        elif robots_file:
+            continue
+        elif field == "tdm-reservation" and value.strip().strip("\"'") == "1":
             found.append((rules.tdmrep, match.start()))
         elif field == "x-robots-tag":
             found += [(s, match.start()) for s in _robots_directives(value.split(":")[-1], rules)]
@@ -97,29 +130,36 @@ def _robots_directives(content: str, rules: MachineRules) -> list[str]:
 
 
 class _Meta(HTMLParser):
-    """The attributes of one ``<meta>`` tag, as a browser reads them (quoting, case, entities)."""
+    """The attributes and text of one ``<meta>`` element, as a browser reads them (quoting, case, entities)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.attrs: dict[str, str] = {}
+        self.data = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "meta":
+        if tag == "meta" and not self.attrs:
             self.attrs = {k.lower(): (v or "") for k, v in attrs}
+
+    def handle_data(self, data: str) -> None:
+        self.data += data
 
     handle_startendtag = handle_starttag
 
 
 def _metas(text: str, low: str, rules: MachineRules) -> list[tuple[str, int]]:
-    found = []
+    found = [(rules.tdmrep, m.start()) for m in _XMP.finditer(text)][:1]
     for start in (m.start() for m in re.finditer(r"<meta\b", low)):  # only the tags: a page's body is not parsed
         end = low.find(">", start)
+        close = low.find("</meta>", end) if end >= 0 else -1
+        stop = close if 0 <= close - end <= 200 else end + 1  # an EPUB meta holds its value as text
         parser = _Meta()
-        parser.feed(text[start : end + 1 if end >= 0 else len(text)])
+        parser.feed(text[start : stop if end >= 0 else len(text)])
         parser.close()
         attrs = parser.attrs
-        meta, content = (attrs.get("name") or attrs.get("http-equiv") or "").strip().lower(), attrs.get("content", "")
-        if meta == "tdm-reservation" and content.strip() == "1":
+        meta = (attrs.get("name") or attrs.get("http-equiv") or attrs.get("property") or "").strip().lower()
+        content = attrs.get("content", parser.data)
+        if meta in ("tdm-reservation", "tdm:reservation") and content.strip() == "1":
             found.append((rules.tdmrep, start))
         elif meta in ("robots", "x-robots-tag") or meta.endswith("bot"):  # <meta name="GPTBot" content="noai">
             found += [(signal, start) for signal in _robots_directives(content, rules)]

@@ -22,9 +22,48 @@ class PhraseSignal:
     patterns: tuple[re.Pattern, ...]
 
 
+@dataclass(frozen=True)
+class About:
+    """When a match reports or explains a reservation instead of making one (rules' ``about``)."""
+
+    quotes: tuple[tuple[str, str], ...]  # a match inside these quotes is someone else's words
+    reporting: re.Pattern | None  # a paragraph with these words tells of a reservation
+
+    def reports(self, text: str, start: int) -> bool:
+        lo = max(text.rfind("\n\n", 0, start), start - _PARAGRAPH, 0)
+        hi = text.find("\n\n", start)
+        hi = min(hi if hi >= 0 else len(text), start + _PARAGRAPH)
+        before = text[lo:start]
+        if any(_open(before, o, c) for o, c in self.quotes):
+            return True
+        if before.rfind("[") > max(before.rfind("]"), before.rfind("\n")) and "](" in text[start:hi]:
+            return True  # the label of a Markdown link: a title, not a notice
+        return bool(self.reporting and self.reporting.search(text, lo, hi))
+
+
+def _open(before: str, opening: str, closing: str) -> bool:
+    """Whether a quotation is open at the end of ``before``. A straight quote opens after a space or a
+    bracket and closes before one, so apostrophes (I'm, publisher's) are neither."""
+    if opening != closing:
+        return before.count(opening) > before.count(closing)
+    q = re.escape(opening)
+    opens = len(re.findall(rf"(?:^|(?<=[\s(\[{{:]))({q})(?=\S)", before))
+    closes = len(re.findall(rf"(?<=\S)({q})(?=[\s).,;:!?\]}}]|$)", before))
+    return opens > closes
+
+
+_PARAGRAPH = 1000  # characters each side of a match that count as its paragraph
+
+
 class PhraseRules:
     def __init__(self, table: dict, source: str):
         self.window = int(table.get("window", 300))
+        about = table.get("about") or {}
+        words = about.get("reporting") or []
+        self.about = About(
+            tuple((pair[0], pair[-1]) for pair in about.get("quotes", [])),
+            re.compile("|".join(map(re.escape, words)), re.IGNORECASE) if words else None,
+        )
         self.anchors = {"phrases": list(table["anchors"])}
         signals = []
         for item in table["signals"]:
@@ -53,16 +92,24 @@ class PhraseRules:
                 windows.append((start, end))
         found = []
         for signal in self.signals:
-            for start, end in windows:
-                match = next((m for p in signal.patterns if (m := p.search(text, start, end))), None)
-                if match:
-                    found.append((signal.id, text.count("\n", 0, match.start()) + 1))
-                    break
+            match = next(
+                (
+                    m
+                    for start, end in windows
+                    for p in signal.patterns
+                    for m in p.finditer(text, start, end)
+                    if not self.about.reports(text, m.start())
+                ),
+                None,
+            )
+            if match:
+                found.append((signal.id, text.count("\n", 0, match.start()) + 1))
         return found
 
 
 def _spaces_match_whitespace(pattern: str) -> str:
-    """A space outside a character class matches any whitespace run: texts wrap lines anywhere."""
+    """A space outside a character class matches any whitespace run, comment markers included: texts wrap
+    lines anywhere, and a notice in a source file wraps inside its comment (``# ``, ``// ``, `` * ``)."""
     out, in_class, escaped = [], False, False
     for char in pattern:
         if escaped:
@@ -74,7 +121,7 @@ def _spaces_match_whitespace(pattern: str) -> str:
         elif char == "]":
             in_class = False
         elif char == " " and not in_class:
-            out.append(r"\s+")
+            out.append(r"(?:\s|#|//|\*)+")
             continue
         out.append(char)
     return "".join(out)

@@ -1,9 +1,12 @@
-"""robots.txt and ai.txt read with the standard library's parser (groups of several user-agent lines,
-comments, Allow before Disallow), not matched line by line.
+"""robots.txt and ai.txt read with Protego, Scrapy's parser of Google's robots.txt rules (RFC 9309: groups
+of several user-agent lines, blank lines inside a group, comments, ``*`` and ``$`` wildcards, Allow
+before Disallow by length), not matched line by line.
 
-A group that names an AI crawler and keeps it from the whole site is a machine-readable reservation;
-so is an ai.txt (Spawning's convention, recognised by its file name or by naming itself) that disallows
-anything for every agent. The crawler names and file names are data in rules/tdm_signals.yaml.
+A document is read as a robots file when its name says so (robots.txt, an ai.txt name) or when most of
+its lines are robots fields: a README that quotes a snippet is no robots file. A group that names an AI
+crawler and keeps it from the whole site is a machine-readable reservation; so is an ai.txt (Spawning's
+convention, recognised by its file name or by naming itself) whose rules for every agent disallow
+anything. The crawler names, file names and fields are data in rules/tdm_signals.yaml.
 """
 
 from __future__ import annotations
@@ -12,13 +15,17 @@ import posixpath
 import re
 from dataclasses import dataclass
 from functools import cache
-from urllib.robotparser import RobotFileParser
+
+from protego import Protego
 
 from licenselens.rules import load_yaml
 
 _AGENT_LINE = re.compile(r"^[ \t]*user-agent[ \t]*:[ \t]*([^#\r\n]*)", re.IGNORECASE | re.MULTILINE)
-_DISALLOW_LINE = re.compile(r"^[ \t]*disallow[ \t]*:[ \t]*[^#\s]", re.IGNORECASE | re.MULTILINE)
+_DISALLOW_VALUE = re.compile(r"^[ \t]*disallow[ \t]*:[ \t]*([^#\s]+)", re.IGNORECASE | re.MULTILINE)
+_FIELD = re.compile(r"^[ \t]*([A-Za-z-]+)[ \t]*:")
 _NAMES_ITSELF = re.compile(r"\bai\.txt\b", re.IGNORECASE)
+_SITE = "https://site.invalid"
+_ANY_AGENT = "licenselens-any-agent"  # a name no group has: the rules for "*"
 
 
 @dataclass(frozen=True)
@@ -26,12 +33,32 @@ class RobotsRules:
     signal: str  # the signal id these rules report
     crawlers: tuple[str, ...]  # user agents of AI crawlers, as sites name them
     ai_txt_names: tuple[str, ...]  # file names read as ai.txt
+    robots_names: tuple[str, ...]  # file names read as robots.txt
+    fields: frozenset[str]  # robots fields, lowercase: what most lines of an unnamed robots file are
+    min_field_share: float
 
 
 @cache
 def robots_rules(source: str = "tdm_signals.yaml") -> RobotsRules:
     table = load_yaml(source)["robots"]
-    return RobotsRules(table["signal"], tuple(table["ai_crawlers"]), tuple(n.lower() for n in table["ai_txt_names"]))
+    return RobotsRules(
+        table["signal"],
+        tuple(table["ai_crawlers"]),
+        tuple(n.lower() for n in table["ai_txt_names"]),
+        tuple(n.lower() for n in table["robots_names"]),
+        frozenset(f.lower() for f in table["fields"]),
+        float(table["min_field_share"]),
+    )
+
+
+def is_robots_file(text: str, rules: RobotsRules) -> bool:
+    """Most lines (comments and blank lines aside) are robots fields."""
+    lines = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    if not lines:
+        return False
+    fields = sum(1 for line in lines if (m := _FIELD.match(line)) and m.group(1).lower() in rules.fields)
+    return fields >= rules.min_field_share * len(lines)
 
 
 def robots_signals(text: str, low: str, name: str | None, rules: RobotsRules) -> list[tuple[str, int]]:
@@ -42,17 +69,19 @@ def robots_signals(text: str, low: str, name: str | None, rules: RobotsRules) ->
     agents = list(_AGENT_LINE.finditer(text))
     if not agents:
         return []
-    is_ai_txt = (name is not None and posixpath.basename(name).lower() in rules.ai_txt_names) or bool(
-        _NAMES_ITSELF.search(text)
-    )
-    disallow = _DISALLOW_LINE.search(text)
-    if is_ai_txt and disallow and any(a.group(1).strip() == "*" for a in agents):
-        return [(rules.signal, _line(text, disallow.start()))]
-    parser = RobotFileParser()
-    parser.parse(text.splitlines())
+    base = posixpath.basename(name).lower() if name else ""
+    is_ai_txt = base in rules.ai_txt_names or (not base and bool(_NAMES_ITSELF.search(text)))
+    if not (is_ai_txt or base in rules.robots_names or is_robots_file(text, rules)):
+        return []
+    parser = Protego.parse(text)
+    if is_ai_txt:  # Spawning's ai.txt: what every agent may not take (Disallow: *.jpg, Disallow: /)
+        for disallow in _DISALLOW_VALUE.finditer(text):
+            path = "/" + disallow.group(1).replace("*", "a").rstrip("$").lstrip("/")
+            if not parser.can_fetch(_SITE + path, _ANY_AGENT):
+                return [(rules.signal, _line(text, disallow.start()))]
     for crawler in rules.crawlers:  # named in a group (not only covered by "*") and kept from the site
         named = next((a for a in agents if crawler.lower() in a.group(1).lower()), None)
-        if named is not None and not parser.can_fetch(crawler, "/"):
+        if named is not None and not parser.can_fetch(_SITE + "/", crawler):
             return [(rules.signal, _line(text, named.start()))]
     return []
 

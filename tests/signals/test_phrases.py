@@ -122,7 +122,7 @@ def test_an_ai_txt_is_recognised_by_its_file_name():
             "tdmrep.json",
             ["tdmrep-reservation"],
         ),  # fmt: skip
-        ('[{"location": "/images/*", "tdm-reservation": 1}]', "tdmrep.json", []),  # part of a site only
+        ('[{"location": "/images/*", "tdm-reservation": 1}]', "tdmrep.json", ["tdmrep-reservation"]),  # explicit
         ('[{"location": "*", "tdm-reservation": 0}]', "tdmrep.json", []),
         ("We discuss the tdm-reservation: 1 header in this post.", None, []),  # a sentence, not a header
         ('<meta name="robots" content="noindex,noai,noimageai">', None, ["robots-noai", "robots-noimageai"]),
