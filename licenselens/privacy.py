@@ -43,9 +43,9 @@ def _redact(value: Any) -> Any:
     if isinstance(value, str):
         return mask_text(value)
     if isinstance(value, dict):
-        return {_redact(k): _redact(v) for k, v in value.items()}
+        return {_redact(k): v if v is None or type(v) in _SCALARS else _redact(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
-        return type(value)(_redact(v) for v in value)
+        return type(value)(_redact(v) for v in value) if value else value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes = {}
         for f in dataclasses.fields(value):

@@ -61,10 +61,10 @@ class DocumentAnalyser:
         """(signal, line) of each opt-out, in the order of rules/tdm_signals.yaml: phrases, and robots files,
         TDMRep and robots directives parsed."""
         found = self.tdm.find(text, anchors["tdm"])
-        for parsed in (
-            robots_signals(text, low, name, self.robots),
-            machine_signals(text, low, name, self.machine, self.robots),
-        ):
+        parsed_forms = [robots_signals(text, low, name, self.robots)]
+        if anchors["tdm"]:  # every trigger of the machine-readable forms is an anchor (phrase_rules checks)
+            parsed_forms.append(machine_signals(text, low, name, self.machine, self.robots))
+        for parsed in parsed_forms:
             seen = {signal for signal, _ in found}
             found += [s for s in parsed if s[0] not in seen]
         return sorted(found, key=lambda s: self.tdm.order[s[0]])

@@ -44,7 +44,11 @@ class MachineRules:
 
 @cache
 def machine_rules(source: str = "tdm_signals.yaml") -> MachineRules:
-    table = load_yaml(source)["machine_readable"]
+    data = load_yaml(source)
+    table = data["machine_readable"]
+    anchors = {a.lower() for a in data["anchors"]}
+    if missing := [t for t in table["triggers"] if t.lower() not in anchors]:  # the analyser asks the anchors
+        raise ValueError(f"{source}: machine_readable triggers must also be anchors: {', '.join(missing)}")
     return MachineRules(
         table["tdmrep"],
         table["noai"],
