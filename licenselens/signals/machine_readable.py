@@ -83,10 +83,14 @@ def machine_signals(
 
 
 def _header_block_end(text: str) -> int:
-    """Where the header block a saved response begins with ends (0 when the text begins otherwise)."""
+    """Where the header block a saved response (or a _headers file) begins with ends (0 when the text
+    begins otherwise)."""
     end = 0
-    for line in text.splitlines(keepends=True):
-        if not line.strip() or not _HEADER_LINE.match(line.rstrip("\r\n")):
+    for n, line in enumerate(text.splitlines(keepends=True)):
+        if n == 0 and line.startswith("/"):  # a _headers file (Cloudflare Pages, Netlify): a path, then its headers
+            end += len(line)
+            continue
+        if not line.strip() or not _HEADER_LINE.match(line.strip()):
             break
         end += len(line)
     return end

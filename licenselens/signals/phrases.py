@@ -34,7 +34,7 @@ class About:
         hi = text.find("\n\n", start)
         hi = min(hi if hi >= 0 else len(text), start + _PARAGRAPH)
         before = text[lo:start]
-        if any(_open(before, o, c) for o, c in self.quotes):
+        if any(_open(text[lo : start + 1], o, c) for o, c in self.quotes):  # + the match's first character
             return True
         if before.rfind("[") > max(before.rfind("]"), before.rfind("\n")) and "](" in text[start:hi]:
             return True  # the label of a Markdown link: a title, not a notice
@@ -42,13 +42,15 @@ class About:
 
 
 def _open(before: str, opening: str, closing: str) -> bool:
-    """Whether a quotation is open at the end of ``before``. A straight quote opens after a space or a
-    bracket and closes before one, so apostrophes (I'm, publisher's) are neither."""
-    if opening != closing:
-        return before.count(opening) > before.count(closing)
-    q = re.escape(opening)
-    opens = len(re.findall(rf"(?:^|(?<=[\s(\[{{:]))({q})(?=\S)", before))
-    closes = len(re.findall(rf"(?<=\S)({q})(?=[\s).,;:!?\]}}]|$)", before))
+    """Whether a quotation is open where ``before``'s last character (a match's first) stands. A straight
+    quote opens after a space or a bracket and closes before one, so apostrophes (I'm, publisher's) are
+    neither."""
+    if opening != closing:  # German quotes open with „ and close with “, the English opening quote
+        head = before[:-1]
+        return head.count(opening) - (head.count("„") if opening == "“" else 0) > head.count(closing)
+    q, last = re.escape(opening), len(before) - 1  # ``before`` ends with the match's first character
+    opens = sum(m.start() < last for m in re.finditer(rf"(?:^|(?<=[\s(\[{{:]))({q})(?=\S)", before))
+    closes = sum(m.start() < last for m in re.finditer(rf"(?<=\S)({q})(?=[\s).,;:!?\]}}]|$)", before))
     return opens > closes
 
 

@@ -74,8 +74,10 @@ def robots_signals(text: str, low: str, name: str | None, rules: RobotsRules) ->
     if not (is_ai_txt or base in rules.robots_names or is_robots_file(text, rules)):
         return []
     parser = Protego.parse(text)
-    if is_ai_txt:  # Spawning's ai.txt: what every agent may not take (Disallow: *.jpg, Disallow: /)
+    if is_ai_txt:  # Spawning's ai.txt: kinds of files every agent may not take (Disallow: *.jpg), or all (/)
         for disallow in _DISALLOW_VALUE.finditer(text):
+            if disallow.group(1) != "/" and "*" not in disallow.group(1):
+                continue  # one path (/search) is no reservation of the site's works
             path = "/" + disallow.group(1).replace("*", "a").rstrip("$").lstrip("/")
             if not parser.can_fetch(_SITE + path, _ANY_AGENT):
                 return [(rules.signal, _line(text, disallow.start()))]

@@ -20,7 +20,9 @@ import yaml
 from licenselens.corpus.analyser import DocumentAnalyser
 from licenselens.signals.anchors import lowered
 
-SET = Path(__file__).resolve().parent / "labelled" / "optouts.yaml"
+# the tuning set, and a second one written afterwards from other sources without sight of the patterns
+# (its first figures, before anything was changed for it, are in docs/privacy.md)
+SETS = tuple(Path(__file__).resolve().parent / "labelled" / name for name in ("optouts.yaml", "optouts_holdout.yaml"))
 LABELS = ("opt-out", "none")
 FORMS = ("terms", "robots", "ai-txt", "tdmrep-meta", "tdmrep-header", "tdmrep-json", "content-signal", "noai-meta")
 LANGS = ("en", "zh-Hans", "zh-Hant", "de", "fr", "ja")
@@ -62,8 +64,8 @@ class Score:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
 
 
-def load_items(path: Path = SET) -> list[dict]:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+def load_items(paths: tuple[Path, ...] = SETS) -> list[dict]:
+    return [item for path in paths for item in yaml.safe_load(path.read_text(encoding="utf-8"))]
 
 
 def detect(analyser: DocumentAnalyser, text: str, name: str | None) -> tuple[str, ...]:
@@ -96,6 +98,15 @@ def table(results=None) -> str:
     return "\n".join(lines)
 
 
+def per_set(results) -> str:
+    lines = []
+    for path in SETS:
+        ids = {item["id"] for item in load_items((path,))}
+        mine = score([o for o in results if o.item["id"] in ids])
+        lines.append(f"{path.name}: precision {mine.precision:.3f}, recall {mine.recall:.3f}, {len(ids)} items")
+    return "\n".join(lines)
+
+
 def misclassified(results=None) -> str:
     results = outcomes() if results is None else results
     lines = []
@@ -122,10 +133,11 @@ def test_the_set_is_large_and_covers_every_form_and_language():
         assert set(item) <= {"id", "label", "form", "lang", "text", "name", "source", "note"}, item["id"]
 
 
-def test_precision_and_recall_on_the_labelled_set():
+def test_precision_and_recall_on_the_labelled_sets():
     results = outcomes()
     overall = score(results)
     print("\n" + table(results))
+    print(per_set(results))
     wrong = misclassified(results)
     assert overall.precision >= TARGET and overall.recall >= TARGET, (
         f"precision {overall.precision:.3f}, recall {overall.recall:.3f} (target {TARGET}); misclassified:\n{wrong}"
@@ -134,6 +146,7 @@ def test_precision_and_recall_on_the_labelled_set():
 
 if __name__ == "__main__":
     print(table())
+    print(per_set(outcomes()))
     wrong = misclassified()
     if wrong:
         print("\nmisclassified:\n" + wrong)
