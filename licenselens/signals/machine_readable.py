@@ -5,7 +5,8 @@ header, the ``/.well-known/tdmrep.json`` file), the ``noai``/``noimageai`` robot
 AI-preferences ``Content-Usage: train-ai=n``).
 
 Where they take effect: a tag in a markup document (one that begins with ``<``: an HTML page, an EPUB
-package, an XMP packet), read with ``html.parser``; a header in the header block a saved response begins
+package, an XMP packet), or on a line of its own in other text without Markdown code fences, read with
+``html.parser``; a header in the header block a saved response begins
 with; a usage line in a robots file (``robots.is_robots_file``) or in that header block; a tdmrep.json
 rule with ``tdm-reservation`` 1. The same words in a how-to, a changelog, a code comment or a test's
 source are text about reservations, not one. Documents without any of the ``triggers`` are never parsed.
@@ -75,8 +76,8 @@ def machine_signals(
     hits = [*_tdmrep_json(text, name, rules), *_headers(text[:header_end], rules, robots_file=False)]
     if "user-agent" in low and is_robots_file(text, robots):
         hits += _headers(text, rules, robots_file=True)
-    if text.lstrip().startswith("<"):
-        hits += _metas(text, low, rules)
+    if "<meta" in low or "tdm:reservation" in low:
+        hits += _metas(text, low, rules, markup=text.lstrip().startswith("<"))
     for signal, position in hits:
         found.setdefault(signal, text.count("\n", 0, position) + 1)
     return list(found.items())
@@ -155,9 +156,15 @@ class _Meta(HTMLParser):
     handle_startendtag = handle_starttag
 
 
-def _metas(text: str, low: str, rules: MachineRules) -> list[tuple[str, int]]:
-    found = [(rules.tdmrep, m.start()) for m in _XMP.finditer(text)][:1]
+def _metas(text: str, low: str, rules: MachineRules, markup: bool) -> list[tuple[str, int]]:
+    """Tags of a markup document; in other text (a page's head kept beside its extracted text) only a tag
+    on a line of its own, and none in a text with Markdown code fences (a how-to showing the tag)."""
+    if not markup and "```" in text:
+        return []
+    found = [(rules.tdmrep, m.start()) for m in _XMP.finditer(text)][:1] if markup else []
     for start in (m.start() for m in re.finditer(r"<meta\b", low)):  # only the tags: a page's body is not parsed
+        if not markup and text[text.rfind("\n", 0, start) + 1 : start].strip():
+            continue
         end = low.find(">", start)
         close = low.find("</meta>", end) if end >= 0 else -1
         stop = close if 0 <= close - end <= 200 else end + 1  # an EPUB meta holds its value as text
