@@ -132,7 +132,7 @@ def _copied_tokens(text: str, spans) -> dict[str, int]:
 def _output(document: Document, result: OutputResult, index: OverlapIndex, judge) -> dict:
     data = to_jsonable(result)
     data["copied_tokens_by_dataset"] = _copied_tokens(document.text, result.spans)
-    data["text"] = mask_text(document.text)
+    data["text"] = mask_text(document.text, same_length=True)  # the spans' offsets still hold
     data["origin"] = document.origin
     data["policy_verdict"], data["policy_rule"] = judge(result.verdict)
     for item in data["spans"] + data["near_copies"]:

@@ -98,13 +98,19 @@ def pii_hits(text: str) -> list[tuple[int, int, str, str]]:
     return sorted(hits)
 
 
-def mask_text(text: str) -> str:
-    """``text`` with every item of personal information masked (``privacy.redact`` applies it to outputs)."""
+def mask_text(text: str, same_length: bool = False) -> str:
+    """``text`` with every item of personal information masked (``privacy.redact`` applies it to outputs);
+    ``same_length``: each mask padded with ``*`` to its value's length, so offsets into ``text`` (spans of a
+    model output) still point at the same passages."""
     if len(text) < _SHORT and not any(c in text for c in _WIDE) and not pii_rules().maybe.search(text):
         return text  # names, paths, ids: nothing any item needs
     parts, last = [], 0
     for start, end, pii_type, value in pii_hits(text):
-        parts += [text[last:start], mask(pii_type, value)]
+        shown = mask(pii_type, value)
+        if same_length and len(shown) < end - start:
+            at = max(shown.find("*"), 0)
+            shown = shown[:at] + "*" * (end - start - len(shown)) + shown[at:]
+        parts += [text[last:start], shown]
         last = end
     return "".join(parts) + text[last:] if parts else text
 

@@ -90,7 +90,7 @@ def build(root: Path) -> Path:
     (root / "tree" / "LICENSE").write_text(NOTICE, encoding="utf-8")
     (root / "tree" / "AUTHORS").write_text(f"Jane Roe <{EMAIL}>\nWei Zhang {MOBILE}\n", encoding="utf-8")
     (root / "outs").mkdir()
-    output = {"id": f"answer-for-{EMAIL}", "text": "As the essay said: " + PASSAGE + f"Write to {EMAIL}.\n"}
+    output = {"id": f"answer-for-{EMAIL}", "text": f"Write to {EMAIL}. As the essay said: " + PASSAGE}
     (root / "outs" / "out.jsonl").write_text(json.dumps(output) + "\n", encoding="utf-8")
     (root / "licenselens.toml").write_text(MANIFEST, encoding="utf-8")
     return root / "licenselens.toml"
@@ -138,6 +138,10 @@ def test_audit_and_report_outputs_hold_no_planted_value(planted):
     assert all(m in results for m in MASKED)  # ids, paths and statements are there, masked
     assert "Nordlicht Consulting GmbH" in results and "bad-field" in results
     assert any(EMAIL in t for p in copies for t in texts_of(p))  # the index's copy holds them: the search works
+    output = json.loads(results)["overlap"]["outputs"][0]
+    span = max(output["spans"], key=lambda s: s["tokens"])  # offsets still hold in the masked text
+    shown = output["text"][span["start_char"] : span["end_char"]]
+    assert shown.startswith("The river keeps") and PASSAGE.startswith(shown) and len(shown) > 500
 
 
 def test_corpus_scan_check_and_overlap_in_every_format_hold_no_planted_value(planted, tmp_path):

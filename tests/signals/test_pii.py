@@ -367,3 +367,10 @@ def test_a_cut_passage_never_shows_part_of_a_value():
             pieces = (masked[:x], masked[x:y], masked[y:])
             for item in ("j***@m***.net", "13*******78"):  # each masked value whole in one piece
                 assert sum(item in p for p in pieces) == 1, (a, b, pieces)
+
+
+def test_a_same_length_mask_keeps_every_offset():
+    text = "write to jane.roe@mail.licenselens-sample.net or +86 138 1234 5678, then read on"
+    masked = mask_text(text, same_length=True)
+    assert len(masked) == len(text) and masked.endswith(", then read on") and masked.startswith("write to j")
+    assert "roe" not in masked and "1234" not in masked and mask_text(masked) == masked
