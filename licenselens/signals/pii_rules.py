@@ -32,6 +32,7 @@ class PiiRules:
     reject_tlds: frozenset[str]
     ignore_local_parts: frozenset[str]
     ignore_domains: tuple[str, ...]
+    private_tlds: frozenset[str]  # accepted beside the Public Suffix List's
     emphasis: tuple[str, ...]  # markers around an address that close it: _jane@x.org_
     ipv6_anchor: re.Pattern
     separators: str
@@ -100,6 +101,7 @@ def pii_rules() -> PiiRules:
         ignore_local_parts=frozenset(p.lower() for p in email["ignore_local_parts"]),
         emphasis=tuple(email.get("emphasis", ())),
         ignore_domains=tuple(d.lower() for d in email["ignore_domains"]),
+        private_tlds=frozenset(t.lower() for t in email["private_tlds"]),
         ipv6_anchor=re.compile(data["anchors"]["ipv6"]),
         separators=data["digit_runs"]["separators"],
         separator_table=table,
