@@ -11,7 +11,6 @@ import hashlib
 from collections.abc import Mapping
 
 from licenselens.corpus.declared import mismatch, normalise_declared
-from licenselens.corpus.trees import path_key
 from licenselens.detectors import DETECTORS
 from licenselens.detectors.base import Content
 from licenselens.detectors.spdx_tags import SpdxTagDetector
@@ -24,6 +23,7 @@ from licenselens.signals.phrases import phrase_rules
 from licenselens.signals.pii import PII_TYPES, find_pii
 from licenselens.signals.regions import RegionMatcher, anchor_groups
 from licenselens.signals.robots import robots_rules, robots_signals
+from licenselens.sources.tree import path_key
 from licenselens.tokens import count_tokens
 from licenselens.types.corpus import DatasetSpec, Document
 from licenselens.types.findings import Findings

@@ -14,6 +14,7 @@ from licenselens.privacy import redact
 from licenselens.scan.options import ScanOptions
 from licenselens.scan.runner import findings_of, scan_tree
 from licenselens.sources.readers import display_path, expand_inputs
+from licenselens.sources.tree import path_key
 from licenselens.types.convert import to_jsonable
 from licenselens.types.corpus import DatasetSpec
 from licenselens.types.findings import Findings, findings_from_dict
@@ -51,12 +52,6 @@ def scan_trees(spec: DatasetSpec, options: ScanOptions, directory: str) -> list[
                 fh.write(data)
         scans.append(TreeScan(spec.name, location, root, spec.license, result, os.path.abspath(path), digest))
     return scans
-
-
-def path_key(path: str) -> str:
-    """How the work file names a file of the tree: a digest, so no path (which may hold a name or an
-    address) is written there."""
-    return hashlib.sha256(path.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 @lru_cache(maxsize=4)

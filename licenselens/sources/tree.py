@@ -8,6 +8,7 @@ are never followed out of the scanned root.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
@@ -160,3 +161,9 @@ def _not_a_file(path: Path) -> tuple[str, str] | None:
     if stat.S_ISREG(mode):
         return None
     return "not-a-regular-file", f"{special_kind(mode)}: not read"
+
+
+def path_key(path: str) -> str:
+    """How a corpus run's work files name a file of a source tree: a digest, so no path (which may hold a name or an
+    address) is written there."""
+    return hashlib.sha256(path.encode("utf-8", "surrogatepass")).hexdigest()[:32]
