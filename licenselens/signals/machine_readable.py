@@ -29,6 +29,7 @@ _HEADER_LINE = re.compile(r"^(?:HTTP/[0-9.]+ [0-9]{3}.*|[A-Za-z0-9-]+[ \t]*:[^\r
 _FIELD_VALUE = re.compile(r"^[ \t]*([A-Za-z-]+)[ \t]*:[ \t]*([^\r\n]*)$", re.MULTILINE)
 _PREFERENCE = re.compile(r"([A-Za-z-]+)[ \t]*=[ \t]*([A-Za-z?]+)")
 _DIRECTIVE = re.compile(r"[A-Za-z-]+")
+_HEADERS_AT_MOST = 65536  # characters a header block may take
 _XMP = re.compile(r"<tdm:reservation>\s*1\s*</tdm:reservation>|\btdm:reservation\s*=\s*[\"']1[\"']", re.IGNORECASE)
 
 
@@ -87,7 +88,7 @@ def _header_block_end(text: str) -> int:
     """Where the header block a saved response (or a _headers file) begins with ends (0 when the text
     begins otherwise)."""
     end = 0
-    for n, line in enumerate(text.splitlines(keepends=True)):
+    for n, line in enumerate(text[:_HEADERS_AT_MOST].splitlines(keepends=True)):
         if n == 0 and line.startswith("/"):  # a _headers file (Cloudflare Pages, Netlify): a path, then its headers
             end += len(line)
             continue

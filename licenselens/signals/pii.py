@@ -53,12 +53,10 @@ import ipaddress
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from functools import cache
 
 import numpy as np
-from publicsuffixlist import PublicSuffixList
 
-from licenselens.signals.pii_checks import BARE_KINDS, DIGITS, VALIDATORS, excluded
+from licenselens.signals.pii_checks import BARE_KINDS, DIGITS, VALIDATORS, excluded, known_suffix
 from licenselens.signals.pii_rules import PII_TYPES, PiiRules, pii_rules
 
 
@@ -176,25 +174,12 @@ def _find_emails(text: str, rules: PiiRules, hits: list) -> None:
                 and local.lower() not in rules.ignore_local_parts
                 and domain.group(1).lower() not in rules.reject_tlds
                 and not _reserved_domain(domain.group().lower(), rules)
-                and _known_suffix(domain.group().lower(), rules)
+                and known_suffix(domain.group().lower(), rules)
             ):
                 start = at - len(local)
                 hits.append((start, domain.end(), "email", text[start : domain.end()]))
                 resume = domain.end()
         at = text.find(anchor, resume)
-
-
-@cache
-def _suffixes() -> PublicSuffixList:
-    return PublicSuffixList()  # the Public Suffix List the package ships: no network
-
-
-def _known_suffix(domain: str, rules: PiiRules) -> bool:
-    """A real top-level domain (or one of the private ones networks use): ``this@MainActivity.window`` and
-    ``h@self.proj.weight`` are code, not addresses."""
-    return domain.rsplit(".", 1)[-1] in rules.private_tlds or bool(
-        _suffixes().publicsuffix(domain, accept_unknown=False)
-    )
 
 
 def _emphasised(text: str, at: int, read: str, rules: PiiRules) -> tuple[re.Match | None, str]:

@@ -7,6 +7,9 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import date
+from functools import cache
+
+from publicsuffixlist import PublicSuffixList
 
 from licenselens.signals.pii_rules import PiiRules
 
@@ -129,3 +132,16 @@ VALIDATORS = {
     "phone.north_american": _valid_north_american,
     "phone.national": _valid_national,
 }
+
+
+@cache
+def _suffixes() -> PublicSuffixList:
+    return PublicSuffixList()  # the Public Suffix List the package ships: no network
+
+
+def known_suffix(domain: str, rules: PiiRules) -> bool:
+    """A real top-level domain (or one of the private ones networks use): ``this@MainActivity.window`` and
+    ``h@self.proj.weight`` are code, not addresses."""
+    return domain.rsplit(".", 1)[-1] in rules.private_tlds or bool(
+        _suffixes().publicsuffix(domain, accept_unknown=False)
+    )
