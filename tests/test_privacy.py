@@ -72,3 +72,10 @@ def test_the_terminal_console_masks_what_it_prints():
     out = io.StringIO()
     MaskedConsole(file=out, width=200).print(f"[red]error[/red] web:{EMAIL}/post-1: bad-field")
     assert EMAIL not in out.getvalue() and "j***@m***.net" in out.getvalue()
+
+
+def test_error_messages_that_end_a_command_are_masked():
+    from licenselens.cli.errors import InputError, ItemsFailed
+
+    for error in (InputError(f"bad record {EMAIL}/post-1"), ItemsFailed(f"shard of {EMAIL} died")):
+        assert EMAIL not in error.format_message() and "j***@m***.net" in error.format_message()

@@ -9,7 +9,7 @@ import click
 
 from licenselens.audit.assessment import with_assessment
 from licenselens.audit.runner import AuditOptions, run_audit
-from licenselens.cli.errors import ItemsFailed
+from licenselens.cli.errors import InputError, ItemsFailed
 from licenselens.cli.options import engine_options, policy_option
 from licenselens.corpus.runner import CorpusError
 from licenselens.execution.executors import WorkerDied
@@ -93,7 +93,7 @@ def audit_command(
     try:
         results = run_audit(manifest_for(manifest_path), options, lambda message: stderr.print(message))
     except (ManifestError, PolicyError, CorpusError, IndexBuildError) as exc:
-        raise click.UsageError(str(exc)) from exc
+        raise InputError(str(exc)) from exc
     except WorkerDied as exc:
         raise ItemsFailed(str(exc)) from exc
     finish(results, output_dir, fail_on)

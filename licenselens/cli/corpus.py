@@ -8,7 +8,7 @@ import sys
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from licenselens.cli.errors import ItemsFailed
+from licenselens.cli.errors import InputError, ItemsFailed
 from licenselens.cli.options import engine_options
 from licenselens.corpus.runner import RESULTS_FILE, SUMMARY_FILE, WORK_DIR, CorpusError, CorpusOptions, run_corpus
 from licenselens.execution.executors import WorkerDied
@@ -85,7 +85,7 @@ def corpus_command(
     try:
         manifest = manifest_for(manifest_or_path)
     except ManifestError as exc:
-        raise click.UsageError(str(exc)) from exc
+        raise InputError(str(exc)) from exc
     options = CorpusOptions(
         output_dir=output_dir,
         engine=engine,
@@ -115,7 +115,7 @@ def corpus_command(
         else:
             run = run_corpus(manifest, options)
     except CorpusError as exc:
-        raise click.UsageError(str(exc)) from exc
+        raise InputError(str(exc)) from exc
     except WorkerDied as exc:
         raise ItemsFailed(str(exc)) from exc
     if fmt == "json":

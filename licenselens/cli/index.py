@@ -7,7 +7,7 @@ import time
 
 import click
 
-from licenselens.cli.errors import ItemsFailed
+from licenselens.cli.errors import InputError, ItemsFailed
 from licenselens.cli.options import engine_options
 from licenselens.execution.executors import WorkerDied
 from licenselens.overlap.build import IndexBuildError, IndexSettings, build_index
@@ -53,7 +53,7 @@ def build_command(sources, output_dir, n, gram, engine, ray_address, jobs, shard
         for source in sources:
             datasets.extend(manifest_for(source).datasets)
     except ManifestError as exc:
-        raise click.UsageError(str(exc)) from exc
+        raise InputError(str(exc)) from exc
     names = [d.name for d in datasets]
     if len(set(names)) != len(names):
         raise click.UsageError(f"dataset names repeat across sources: {', '.join(sorted(names))}")
@@ -71,7 +71,7 @@ def build_command(sources, output_dir, n, gram, engine, ray_address, jobs, shard
             corpus_results,
         )
     except IndexBuildError as exc:
-        raise click.UsageError(str(exc)) from exc
+        raise InputError(str(exc)) from exc
     except WorkerDied as exc:
         raise ItemsFailed(str(exc)) from exc
     seconds = time.perf_counter() - started

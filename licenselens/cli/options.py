@@ -11,6 +11,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from licenselens.atomic import atomic_output
+from licenselens.cli.errors import InputError
 from licenselens.config import ConfigError, ProjectConfig
 from licenselens.execution.executors import ENGINES
 from licenselens.policy.baseline import BaselineError
@@ -128,4 +129,4 @@ def load_or_fail(loader, *args):
     try:
         return loader(*args)
     except (PolicyError, ConfigError, BaselineError) as exc:
-        raise click.UsageError(str(exc)) from exc
+        raise InputError(str(exc)) from exc

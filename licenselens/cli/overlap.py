@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from licenselens.atomic import atomic_output
+from licenselens.cli.errors import InputError
 from licenselens.cli.options import output_option
 from licenselens.overlap.query import IndexOpenError, OverlapIndex
 from licenselens.overlap.verdict import reaches
@@ -54,7 +55,7 @@ def overlap_command_body(index_path, outputs, text_field, id_field, fmt, output,
     try:
         index = OverlapIndex(index_path)
     except IndexOpenError as exc:
-        raise click.UsageError(str(exc)) from exc
+        raise InputError(str(exc)) from exc
     results, errors = [], []
     try:
         for item in _read_outputs(outputs, text_field, id_field):
@@ -64,7 +65,7 @@ def overlap_command_body(index_path, outputs, text_field, id_field, fmt, output,
             else:
                 results.append(index.check(item.text, item.doc_id))
     except ManifestError as exc:
-        raise click.UsageError(str(exc)) from exc
+        raise InputError(str(exc)) from exc
     m = index.manifest
     header = {
         "tool": m["tool"],

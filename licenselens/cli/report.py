@@ -6,6 +6,7 @@ import click
 
 from licenselens.audit.load import ResultsError, load_results
 from licenselens.cli.audit import finish
+from licenselens.cli.errors import InputError
 
 
 @click.command("report")
@@ -17,5 +18,5 @@ def report_command(results_path, output_dir) -> None:
     try:
         results = load_results(results_path)
     except ResultsError as exc:
-        raise click.UsageError(f"{results_path}: {exc}") from exc
+        raise InputError(f"{results_path}: {exc}") from exc
     finish(results, output_dir, None)
