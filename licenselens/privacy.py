@@ -10,9 +10,10 @@ overlap index is a copy of the training data itself (docs/privacy.md).
 from __future__ import annotations
 
 import dataclasses
+import os
 from enum import Enum
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from rich.console import Console
 
@@ -43,9 +44,21 @@ def _redact(value: Any) -> Any:
     if isinstance(value, str):
         return mask_text(value)
     if isinstance(value, dict):
-        return {_redact(k): v if v is None or type(v) in _SCALARS else _redact(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
+        out: dict = {}
+        for k, v in value.items():
+            k, v = _redact(k), v if v is None or type(v) in _SCALARS else _redact(v)
+            if k in out and isinstance(v, (int, float)) and isinstance(out[k], (int, float)):
+                v += out[k]  # two holders that mask alike: their counts add up, none is lost
+            elif k in out:
+                k = f"{k} ({sum(1 for x in out if x == k or str(x).startswith(f'{k} (')) + 1})"
+            out[k] = v
+        return out
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple
+        return cast(Any, value)._make(_redact(v) for v in value)
+    if isinstance(value, (list, tuple, set, frozenset)):
         return type(value)(_redact(v) for v in value) if value else value
+    if isinstance(value, os.PathLike):
+        return cast(Any, type(value))(mask_text(os.fspath(value)))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes = {}
         for f in dataclasses.fields(value):

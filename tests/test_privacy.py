@@ -79,3 +79,15 @@ def test_error_messages_that_end_a_command_are_masked():
 
     for error in (InputError(f"bad record {EMAIL}/post-1"), ItemsFailed(f"shard of {EMAIL} died")):
         assert EMAIL not in error.format_message() and "j***@m***.net" in error.format_message()
+
+
+def test_keys_that_mask_alike_keep_their_counts_and_paths_and_sets_are_masked():
+    from pathlib import Path
+
+    assert redact({"by jane@corp.com": 1, "by jake@corp.com": 2}) == {"by j***@c***.com": 3}
+    assert redact({"a jane@corp.com": "x", "a jake@corp.com": "y"}) == {
+        "a j***@c***.com": "x",
+        "a j***@c***.com (2)": "y",
+    }
+    assert redact(Path(f"/home/{EMAIL}/x")) == Path("/home/j***@m***.net/x")
+    assert redact({f"to {EMAIL}"}) == {"to j***@m***.net"}

@@ -106,14 +106,18 @@ def _documents(corpus_results: str, evaluator: PolicyEvaluator, limit: int) -> t
     )
 
 
+_MARGIN = 64  # characters around a passage that its masking reads: longer than any item of personal data
+
+
 def _passage(index: OverlapIndex, source: dict) -> dict | None:
     text = index.source_text(source["dataset"], source["origin"])
     if text is None:
         return None
     a, b = source["start_char"], source["end_char"]
-    lo = max(0, a - PASSAGE_CONTEXT)
-    masked, (a, b) = mask_around(text[lo : b + PASSAGE_CONTEXT], (a - lo, b - lo))
-    return {"before": masked[:a], "match": masked[a:b], "after": masked[b:]}
+    lo, hi = max(0, a - PASSAGE_CONTEXT), b + PASSAGE_CONTEXT
+    wide = max(0, lo - _MARGIN)  # masked with a margin, so a value cut by the passage's edges is still seen
+    masked, (lo, a, b, hi) = mask_around(text[wide : hi + _MARGIN], (lo - wide, a - wide, b - wide, hi - wide))
+    return {"before": masked[lo:a], "match": masked[a:b], "after": masked[b:hi]}
 
 
 def _copied_tokens(text: str, spans) -> dict[str, int]:

@@ -22,6 +22,7 @@ from licenselens.cli.options import (
 from licenselens.config import load_project_config
 from licenselens.policy.baseline import baseline_document, mark_accepted, read_baseline
 from licenselens.policy.loading import load_policy
+from licenselens.privacy import redact
 from licenselens.reporters import CHECK_REPORTERS
 from licenselens.types.policy import PolicyReport
 
@@ -54,7 +55,7 @@ def check_command(paths, policy, fmt, output, baseline, write_baseline, **scan) 
 
     if write_baseline:
         with atomic_output(write_baseline, binary=False) as fh:
-            json.dump(baseline_document(result.policy), fh, indent=2)
+            json.dump(redact(baseline_document(result.policy)), fh, indent=2)  # fingerprints match, not paths
             fh.write("\n")
         click.echo(
             f"wrote {write_baseline}: {len(baseline_document(result.policy)['findings'])} accepted findings", err=True

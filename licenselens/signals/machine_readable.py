@@ -30,6 +30,8 @@ _FIELD_VALUE = re.compile(r"^[ \t]*([A-Za-z-]+)[ \t]*:[ \t]*([^\r\n]*)$", re.MUL
 _PREFERENCE = re.compile(r"([A-Za-z-]+)[ \t]*=[ \t]*([A-Za-z?]+)")
 _DIRECTIVE = re.compile(r"[A-Za-z-]+")
 _HEADERS_AT_MOST = 65536  # characters a header block may take
+_TAG_AT_MOST = 4096  # characters one <meta ...> may take
+_JSON_AT_MOST = 1 << 20  # bytes of a tdmrep.json worth parsing
 _XMP = re.compile(r"<tdm:reservation>\s*1\s*</tdm:reservation>|\btdm:reservation\s*=\s*[\"']1[\"']", re.IGNORECASE)
 
 
@@ -103,9 +105,11 @@ def _tdmrep_json(text: str, name: str | None, rules: MachineRules) -> list[tuple
     stripped = text.lstrip()
     if not named and not stripped.startswith(("[", "{")):
         return []
+    if len(stripped) > _JSON_AT_MOST:
+        return []
     try:
         items = json.loads(stripped)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: [[[[... nested past Python's limit
         return []
     items = [items] if isinstance(items, dict) else items  # one rule written alone
     if not isinstance(items, list):
@@ -166,11 +170,15 @@ def _metas(text: str, low: str, rules: MachineRules, markup: bool) -> list[tuple
     for start in (m.start() for m in re.finditer(r"<meta\b", low)):  # only the tags: a page's body is not parsed
         if not markup and text[text.rfind("\n", 0, start) + 1 : start].strip():
             continue
-        end = low.find(">", start)
+        if _inside(low, start, "<!--", "-->") or _inside(low, start, "<script", "</script"):
+            continue  # a comment, or a string of a script: not the page's own tag
+        end = low.find(">", start, start + _TAG_AT_MOST)
+        if end < 0:
+            continue  # never closed: no tag
         close = low.find("</meta>", end) if end >= 0 else -1
         stop = close if 0 <= close - end <= 200 else end + 1  # an EPUB meta holds its value as text
         parser = _Meta()
-        parser.feed(text[start : stop if end >= 0 else len(text)])
+        parser.feed(text[start:stop])
         parser.close()
         attrs = parser.attrs
         meta = (attrs.get("name") or attrs.get("http-equiv") or attrs.get("property") or "").strip().lower()
@@ -180,3 +188,8 @@ def _metas(text: str, low: str, rules: MachineRules, markup: bool) -> list[tuple
         elif meta in ("robots", "x-robots-tag") or meta.endswith("bot"):  # <meta name="GPTBot" content="noai">
             found += [(signal, start) for signal in _robots_directives(content, rules)]
     return found
+
+
+def _inside(low: str, at: int, opening: str, closing: str) -> bool:
+    """Whether ``at`` lies between an ``opening`` and its ``closing`` (the last of each before it)."""
+    return low.rfind(opening, 0, at) > low.rfind(closing, 0, at)

@@ -38,7 +38,10 @@ class About:
             return True
         if before.rfind("[") > max(before.rfind("]"), before.rfind("\n")) and "](" in text[start:hi]:
             return True  # the label of a Markdown link: a title, not a notice
-        return bool(self.reporting and self.reporting.search(text, lo, hi))
+        # the words before the match in its paragraph, and its own sentence: a later sentence of terms
+        # ("any lawsuit arising…") says nothing about whether this one reports
+        stop = min((i for i in (text.find(c, start, hi) for c in ".。!?\n") if i >= 0), default=hi)
+        return bool(self.reporting and self.reporting.search(text, lo, stop))
 
 
 def _open(before: str, opening: str, closing: str) -> bool:
@@ -68,10 +71,12 @@ class PhraseRules:
         )
         self.anchors = {"phrases": list(table["anchors"])}
         signals = []
+        words = table.get("words") or {}
         for item in table["signals"]:
             try:
                 patterns = tuple(
-                    re.compile(_spaces_match_whitespace(p), re.IGNORECASE | re.DOTALL) for p in item["patterns"]
+                    re.compile(_spaces_match_whitespace(_with_words(p, words)), re.IGNORECASE | re.DOTALL)
+                    for p in item["patterns"]
                 )
             except (re.error, KeyError, TypeError) as exc:
                 raise ValueError(f"{source}: signal {item.get('id')!r}: bad pattern: {exc}") from exc
@@ -107,6 +112,15 @@ class PhraseRules:
             if match:
                 found.append((signal.id, text.count("\n", 0, match.start()) + 1))
         return found
+
+
+def _with_words(pattern: str, words: dict[str, str]) -> str:
+    """``<NAME>`` replaced by the shared vocabulary ``words[NAME]`` (rules' ``words``)."""
+    for name, value in words.items():
+        pattern = pattern.replace(f"<{name}>", value)
+    if found := re.search(r"<[A-Z_]+>", pattern):
+        raise KeyError(f"unknown word {found.group()}")
+    return pattern
 
 
 def _spaces_match_whitespace(pattern: str) -> str:

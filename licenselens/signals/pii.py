@@ -110,6 +110,8 @@ def mask_text(text: str, same_length: bool = False) -> str:
         if same_length and len(shown) < end - start:
             at = max(shown.find("*"), 0)
             shown = shown[:at] + "*" * (end - start - len(shown)) + shown[at:]
+        elif same_length and len(shown) > end - start:  # a short address: j***@***.org is longer than jo@x.org
+            shown = "*" * (end - start)
         parts += [text[last:start], shown]
         last = end
     return "".join(parts) + text[last:] if parts else text

@@ -73,7 +73,7 @@ def robots_signals(text: str, low: str, name: str | None, rules: RobotsRules) ->
     is_ai_txt = base in rules.ai_txt_names or (not base and bool(_NAMES_ITSELF.search(text)))
     if not (is_ai_txt or base in rules.robots_names or is_robots_file(text, rules)):
         return []
-    parser = Protego.parse(text)
+    parser = Protego.parse(text.encode("utf-8", "replace").decode("utf-8"))  # lone surrogates of undecodable bytes
     if is_ai_txt:  # Spawning's ai.txt: kinds of files every agent may not take (Disallow: *.jpg), or all (/)
         for disallow in _DISALLOW_VALUE.finditer(text):
             if disallow.group(1) != "/" and "*" not in disallow.group(1):

@@ -132,3 +132,23 @@ def test_an_ai_txt_is_recognised_by_its_file_name():
 )
 def test_machine_readable_forms_are_parsed(text, name, expected):
     assert signals(text, name=name) == expected
+
+
+@pytest.mark.parametrize(
+    "text, name, expected",
+    [
+        ("<html>" + "<meta noai " * 2000, None, []),  # unclosed tags: each skipped, none fed the whole rest
+        ("[" * 100_000 + '"tdm-reservation"', None, []),  # nested past Python's recursion limit
+        ("User-agent: GPTBot\nDisallow: /\ud800\n", "robots.txt", []),  # a lone surrogate of an undecodable byte
+        ("<html><!-- <meta name=robots content=noai> --></html>", None, []),  # a comment
+        ("<html><script>x = '<meta name=robots content=noai>'</script></html>", None, []),  # a script's string
+        # a reporting word in a later sentence says nothing about this one
+        (
+            "You may not use this content to train AI models. Any lawsuit arising from these terms goes to Delaware.",
+            None,
+            ["terms-prohibit-ai-training"],
+        ),  # fmt: skip
+    ],
+)
+def test_hostile_and_tricky_documents(text, name, expected):
+    assert signals(text, name=name) == expected

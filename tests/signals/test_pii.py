@@ -374,3 +374,7 @@ def test_a_same_length_mask_keeps_every_offset():
     masked = mask_text(text, same_length=True)
     assert len(masked) == len(text) and masked.endswith(", then read on") and masked.startswith("write to j")
     assert "roe" not in masked and "1234" not in masked and mask_text(masked) == masked
+
+
+def test_a_same_length_mask_of_a_short_address_is_not_longer():
+    assert mask_text("mail jo@x.org now", same_length=True) == "mail ******** now"
