@@ -108,10 +108,17 @@ def _dataset(d: Mapping[str, Any], outputs: list[dict], thresholds: Mapping[str,
             "tdm_opt_out_documents": d["tdm_opt_out"]["documents"],
             "pii_share": d["personal_information"]["share"],
             "duplicate_share": d["duplicates"]["share"],
+            "near_duplicate_share": d["near_duplicates"]["share"] if "near_duplicates" in d else None,
             **overlap,
             "documents_reproduced_share": _share(overlap["documents_reproduced"], n),
         },
     )
+
+
+def _processing(results: Mapping[str, Any]) -> dict[str, bool | None]:
+    """What the corpus shows was done, where the audit measured it; else what the manifest declares."""
+    declared, measured = results["processing"], results.get("processing_measured") or {}
+    return {k: measured[k] if measured.get(k) is not None else v for k, v in declared.items()}
 
 
 def build_evidence(results: Mapping[str, Any]) -> Evidence:
@@ -119,7 +126,7 @@ def build_evidence(results: Mapping[str, Any]) -> Evidence:
     totals = results["corpus"]["totals"]
     return {
         "model": {"name": results["model"]["name"], "use": results["model"]["use"]},
-        "processing": results["processing"],
+        "processing": _processing(results),
         "totals": {
             "datasets": totals["datasets"],
             "documents": totals["documents"],

@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from licenselens.audit.evidence import build_evidence
+from licenselens.audit.remediation import measured_processing, remediation
 from licenselens.overlap.query import OverlapIndex
 from licenselens.policy.base import Subject
 from licenselens.policy.evaluate import PolicyEvaluator
@@ -43,6 +44,8 @@ DOCUMENT_COLUMNS = (
     "tdm_signals",
     "pii_samples",
     "duplicate_of",
+    "near_duplicate_of",
+    "near_similarity",
     *(f"pii_{t}" for t in PII_TYPES),
 )
 PASSAGE_CONTEXT = 160  # characters shown around a span in its source
@@ -72,6 +75,7 @@ def _flagged(row: dict) -> bool:
         or row["pii_samples"]
         or row["notices"]
         or row["duplicate_of"]
+        or row["near_duplicate_of"]
         or row["policy_verdict"] != Verdict.ALLOW
     )
 
@@ -174,6 +178,7 @@ def assemble(
     output_errors: list[DocumentError],
     created: str,
     max_documents: int,
+    before: str | None = None,
 ) -> Results:
     evaluator = PolicyEvaluator(policy)
     cache: dict = {}
@@ -196,6 +201,12 @@ def assemble(
             "knowledge_cutoff": manifest.knowledge_cutoff,
         },
         "processing": {key: dict(manifest.processing).get(key) for key in PROCESSING_KEYS},
+        "processing_measured": measured_processing(corpus_summary["totals"]),
+        "remediation": remediation(
+            before, corpus_summary, document_verdicts, lambda path: _documents(path, evaluator, 0)[1]
+        )
+        if before
+        else None,
         "policy": {
             "name": policy.name,
             "description": policy.description,

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from licenselens.audit.remediation import before_of
 from licenselens.audit.results import assemble
 from licenselens.corpus.runner import CorpusOptions, run_corpus
 from licenselens.overlap.build import IndexSettings, build_index
@@ -41,6 +42,7 @@ class AuditOptions:
     use_cache: bool = True
     cache_dir: str | None = None
     max_documents: int = 20_000  # rows of the document table in results.json and the report
+    before: str | None = None  # the corpus before cleaning (audit.remediation); found beside a cleaned manifest
 
 
 def created_timestamp() -> str:
@@ -131,4 +133,5 @@ def run_audit(manifest: Manifest, options: AuditOptions, log: Callable[[str], No
         output_errors=output_errors,
         created=created_timestamp(),
         max_documents=options.max_documents,
+        before=before_of(manifest.source, options.before),
     )

@@ -8,6 +8,7 @@ import sys
 import click
 
 from licenselens.audit.assessment import with_assessment
+from licenselens.audit.remediation import RemediationError
 from licenselens.audit.runner import AuditOptions, run_audit
 from licenselens.cli.errors import InputError, ItemsFailed
 from licenselens.cli.options import engine_options, policy_option
@@ -74,8 +75,14 @@ def finish(results: Results, output_dir: str, fail_on: str | None) -> None:
     help="Document rows in results.json and the report (flagged first); corpus.parquet has all.",
 )
 @click.option("--fail-on", type=click.Choice(VERDICTS[1:]), help="Exit 1 when a policy finding reaches this verdict.")
+@click.option(
+    "--before",
+    type=click.Path(exists=True, file_okay=False),
+    help="The corpus before cleaning (a `corpus` or `audit` folder): the report compares it with this one. "
+    "Found by itself beside a manifest `licenselens clean` wrote.",
+)
 def audit_command(
-    manifest_path, output_dir, policy, engine, ray_address, jobs, fresh, no_cache, max_documents, fail_on
+    manifest_path, output_dir, policy, engine, ray_address, jobs, fresh, no_cache, max_documents, fail_on, before
 ) -> None:
     """Audit the datasets and model outputs of MANIFEST: corpus signals, licence scan of source
     trees, overlap of outputs with the corpus, policy, fair-use rationale; reports in OUTPUT_DIR."""
@@ -88,11 +95,12 @@ def audit_command(
         fresh=fresh,
         use_cache=not no_cache,
         max_documents=max_documents,
+        before=before,
     )
     stderr = MaskedConsole(stderr=True, highlight=False)
     try:
         results = run_audit(manifest_for(manifest_path), options, lambda message: stderr.print(message))
-    except (ManifestError, PolicyError, CorpusError, IndexBuildError) as exc:
+    except (ManifestError, PolicyError, CorpusError, IndexBuildError, RemediationError) as exc:
         raise InputError(str(exc)) from exc
     except WorkerDied as exc:
         raise ItemsFailed(str(exc)) from exc

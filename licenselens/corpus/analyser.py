@@ -32,8 +32,9 @@ TDM_RULES, NOTICE_RULES = "tdm_signals.yaml", "corpus_notices.yaml"
 
 
 class DocumentAnalyser:
-    def __init__(self, timeout: float = 30.0):
+    def __init__(self, timeout: float = 30.0, surrogates: frozenset[str] | None = None):
         self.timeout = timeout
+        self.surrogates = surrogates or frozenset()  # a cleaned corpus's synthetic values: not personal data
         self.tdm = phrase_rules(TDM_RULES)
         self.notices = phrase_rules(NOTICE_RULES)
         self.scanner = AnchorScanner({**anchor_groups(), "tdm": self.tdm.anchors, "notices": self.notices.anchors})
@@ -78,7 +79,7 @@ class DocumentAnalyser:
         findings = self.licence_findings(document, low, anchors, files)
         notices = tuple(sorted({i for i, _ in self.notices.find(text, anchors["notices"])}))
         opt_outs = self.opt_outs(text, low, anchors, dict(document.metadata).get("path"))
-        pii = find_pii(text)
+        pii = find_pii(text, surrogates=self.surrogates)
         metadata = dict(document.metadata)
         declared_raw = metadata.get("license")
         declared = normalise_declared(declared_raw) if declared_raw else spec.license
@@ -123,6 +124,7 @@ class DocumentAnalyser:
                 "tdm_signals": [{"signal": signal, "line": line} for signal, line in opt_outs],
                 **{f"pii_{t}": pii.counts.get(t, 0) for t in PII_TYPES},
                 "pii_samples": list(pii.samples),
+                "pii_surrogates": pii.surrogates,
                 "errors": [{"code": e.code, "message": e.message, "detector": e.detector} for e in findings.errors],
             }
         ) | {"sha256": hashlib.sha256(data).hexdigest()}  # a digest holds no one's data: not searched

@@ -6,11 +6,14 @@ import os
 import time
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from licenselens.corpus.analyser import DocumentAnalyser
+from licenselens.corpus.neardup import dedup_settings, signature
 from licenselens.corpus.schema import ROW_SCHEMA
+from licenselens.corpus.surrogate_ledger import read_ledger
 from licenselens.corpus.trees import tree_findings
 from licenselens.execution.shards import ShardStore
 from licenselens.privacy import redact
@@ -19,7 +22,7 @@ from licenselens.sources.readers import READERS
 from licenselens.types.convert import asdict
 from licenselens.types.corpus import DatasetSpec, DocumentError, Shard
 
-ROWS = "rows.parquet"
+ROWS, SIGNATURES = "rows.parquet", "minhash.npy"  # a row of MinHash values per row of ROWS
 
 
 @dataclass(frozen=True)
@@ -31,15 +34,16 @@ class ShardTask:
     timeout: float
     limits: ReadLimits = ReadLimits()
     tree_results: str | None = None  # a source tree's scan (corpus.trees), whose file findings the rows take
+    surrogates: str | None = None  # the ledger of a cleaned corpus's synthetic surrogates (Manifest.surrogates)
 
 
-_analysers: dict[float, DocumentAnalyser] = {}  # one per worker process: its anchors and region cache
+_analysers: dict[tuple[float, str | None], DocumentAnalyser] = {}  # per worker process: anchors, region cache
 
 
-def analyser(timeout: float) -> DocumentAnalyser:
-    if timeout not in _analysers:
-        _analysers[timeout] = DocumentAnalyser(timeout)
-    return _analysers[timeout]
+def analyser(timeout: float, surrogates: str | None = None) -> DocumentAnalyser:
+    if (timeout, surrogates) not in _analysers:
+        _analysers[timeout, surrogates] = DocumentAnalyser(timeout, read_ledger(surrogates) if surrogates else None)
+    return _analysers[timeout, surrogates]
 
 
 def process_shard(task: ShardTask) -> dict:
@@ -47,15 +51,18 @@ def process_shard(task: ShardTask) -> dict:
     if store.is_done(task.name):
         return {"key": task.shard.key, "reused": True}
     started = time.perf_counter()
-    worker = analyser(task.timeout)
+    worker = analyser(task.timeout, task.surrogates)
     files = tree_findings(task.tree_results) if task.tree_results else None
-    rows, errors = [], []
+    rows, errors, signatures = [], [], []
+    settings = dedup_settings()
     for item in READERS[task.shard.reader](task.limits).read(task.spec, task.shard):
         if isinstance(item, DocumentError):
             errors.append(item)
             continue
         try:
-            rows.append(worker.analyse(item, task.spec, files))
+            row, values = worker.analyse(item, task.spec, files), signature(item.text, settings)
+            rows.append(row)
+            signatures.append(values)
         except Exception as exc:  # one document must not sink its shard
             errors.append(DocumentError(item.dataset, item.origin, "analysis-failed", f"{type(exc).__name__}: {exc}"))
     stats = {
@@ -66,8 +73,13 @@ def process_shard(task: ShardTask) -> dict:
     record = {"shard": asdict(task.shard), "errors": [asdict(redact(e)) for e in errors], "stats": stats}
     with store.writing(task.name, record) as folder:
         pq.write_table(pa.Table.from_pylist(rows, schema=ROW_SCHEMA), os.path.join(folder, ROWS))
+        np.save(os.path.join(folder, SIGNATURES), np.array(signatures, np.uint32).reshape(len(rows), settings.num_perm))
     return {"key": task.shard.key, "reused": False, **stats}
 
 
 def shard_rows(store: ShardStore, name: str) -> pa.Table:
     return pq.read_table(os.path.join(store.path(name), ROWS), schema=ROW_SCHEMA)
+
+
+def shard_signatures(store: ShardStore, name: str) -> np.ndarray:
+    return np.load(os.path.join(store.path(name), SIGNATURES))

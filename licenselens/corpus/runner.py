@@ -14,7 +14,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from licenselens.atomic import atomic_output
-from licenselens.corpus.process import ShardTask, process_shard, shard_rows
+from licenselens.corpus.neardup import NearDuplicates, comparable, dedup_settings
+from licenselens.corpus.process import ShardTask, process_shard, shard_rows, shard_signatures
 from licenselens.corpus.schema import RESULT_SCHEMA
 from licenselens.corpus.tally import DatasetTally, totals
 from licenselens.corpus.trees import TreeScan, scan_trees
@@ -33,7 +34,14 @@ from licenselens.types.corpus import DatasetSpec, DocumentError, Manifest, Shard
 
 RESULTS_FILE, SUMMARY_FILE, WORK_DIR = "corpus.parquet", "corpus-summary.json", ".licenselens-work"
 # rules whose edits change per-document results, so finished shards must be redone
-RULE_FILES = ("corpus_anchors.yaml", "tdm_signals.yaml", "corpus_notices.yaml", "pii.yaml", "license_categories.yaml")
+RULE_FILES = (
+    "corpus_anchors.yaml",
+    "tdm_signals.yaml",
+    "corpus_notices.yaml",
+    "pii.yaml",
+    "license_categories.yaml",
+    "dedup.yaml",
+)
 
 
 class CorpusError(ValueError):
@@ -62,6 +70,10 @@ class CorpusRun:
     shards: int
     shards_reused: int
     trees: tuple[TreeScan, ...] = ()  # the scans of the source-tree datasets, in manifest order
+    # each dataset's shards and their names in the shard store (rows, signatures), in run order: what `clean`
+    # reads back beside the documents
+    shards_by_dataset: tuple[tuple[DatasetSpec, tuple[tuple[Shard, str], ...]], ...] = ()
+    store: str = ""
 
 
 def settings_key(options: CorpusOptions) -> str:
@@ -97,6 +109,11 @@ def run_corpus(
     if options.fresh and os.path.isdir(work):
         shutil.rmtree(work)
     key = settings_key(options)
+    if manifest.surrogates:  # its ledger decides what is personal data
+        try:
+            key += "-" + hashlib.sha256(open(manifest.surrogates, "rb").read()).hexdigest()[:8]
+        except OSError as exc:
+            raise CorpusError(f"{manifest.surrogates}: cannot read the ledger of synthetic surrogates: {exc}") from exc
     # source trees are scanned as `scan` scans them, under the corpus run's limits
     scan_options = ScanOptions(
         jobs=options.jobs,
@@ -131,6 +148,7 @@ def run_corpus(
                         options.timeout,
                         options.limits,
                         tree.findings_path if tree else None,
+                        manifest.surrogates,
                     )
                 )
     every = [name for group in names for name in group]
@@ -150,6 +168,8 @@ def run_corpus(
         len(every),
         len(every) - len(tasks),
         tuple(trees),
+        tuple((spec, tuple(zip(shards, group))) for (spec, shards, _), group in zip(plan, names)),
+        store.directory,
     )
 
 
@@ -160,10 +180,53 @@ def _prune_trees(directory: str, keep: set[str]) -> None:
                 os.unlink(entry.path)
 
 
+@dataclass
+class _Repeats:
+    """Each document's exact and near duplicate (the first earlier one in run order) and its cluster."""
+
+    duplicate_of: list[str | None] = field(default_factory=list)
+    near_duplicate_of: list[str | None] = field(default_factory=list)
+    similarity: list[float | None] = field(default_factory=list)
+    cluster: list[str | None] = field(default_factory=list)
+
+
+def _repeats(datasets: list[tuple[str, list[str]]], store: ShardStore) -> _Repeats:
+    """Exact duplicates by text digest; near duplicates by MinHash LSH against the documents kept so far
+    (neither kind of duplicate themselves), so a document is dropped by `clean` exactly when it is marked."""
+    first_seen: dict[str, str] = {}
+    near = NearDuplicates(dedup_settings())
+    keys: list[str] = []
+    found = _Repeats()
+    members: dict[int, int] = {}  # position of a kept document -> documents that repeat it
+    for dataset, shard_names in datasets:
+        for name in shard_names:
+            table = shard_rows(store, name)
+            signatures = shard_signatures(store, name)
+            for i, (digest, doc_id) in enumerate(
+                zip(table.column("sha256").to_pylist(), table.column("doc_id").to_pylist())
+            ):
+                key, position = f"{dataset}:{doc_id}", len(keys)
+                keys.append(key)
+                exact = first_seen.get(digest)
+                first_seen.setdefault(digest, key)
+                match = near.match(signatures[i]) if exact is None and comparable(signatures[i]) else None
+                if exact is None and match is None and comparable(signatures[i]):
+                    near.keep(position, signatures[i])
+                if match is not None:
+                    members[match.first] = members.get(match.first, 0) + 1
+                found.duplicate_of.append(exact)
+                found.near_duplicate_of.append(keys[match.first] if match else None)
+                found.similarity.append(match.similarity if match else None)
+                found.cluster.append(keys[match.first] if match else None)
+    for position in members:  # the kept document names its cluster too
+        found.cluster[position] = keys[position]
+    return found
+
+
 def _merge(manifest: Manifest, plan, names: list[list[str]], store: ShardStore, output_dir: str) -> CorpusSummary:
     """Shards in plan order into one table; duplicates marked against the first occurrence in that order."""
-    first_seen: dict[str, str] = {}
-    tallies = []
+    repeats = _repeats([(spec.name, group) for (spec, _, _), group in zip(plan, names)], store)
+    tallies, at = [], 0
     with atomic_output(os.path.join(output_dir, RESULTS_FILE), binary=True) as fh:
         with pq.ParquetWriter(fh, RESULT_SCHEMA) as writer:
             for (spec, _, plan_errors), shard_names in zip(plan, names):
@@ -171,15 +234,19 @@ def _merge(manifest: Manifest, plan, names: list[list[str]], store: ShardStore, 
                 tally.add_errors(plan_errors)
                 for name in shard_names:
                     table = shard_rows(store, name)
-                    duplicate_of = []
-                    for digest, doc_id in zip(table.column("sha256").to_pylist(), table.column("doc_id").to_pylist()):
-                        duplicate_of.append(first_seen.get(digest))
-                        first_seen.setdefault(digest, f"{spec.name}:{doc_id}")
-                    tally.add(table, duplicate_of)
+                    end = at + table.num_rows
+                    added = {
+                        "duplicate_of": pa.array(repeats.duplicate_of[at:end], pa.string()),
+                        "near_duplicate_of": pa.array(repeats.near_duplicate_of[at:end], pa.string()),
+                        "near_similarity": pa.array(repeats.similarity[at:end], pa.float64()),
+                        "near_cluster": pa.array(repeats.cluster[at:end], pa.string()),
+                    }
+                    tally.add(table, repeats.duplicate_of[at:end], repeats.near_duplicate_of[at:end])
                     tally.add_errors(_errors(store.record(name)))
-                    writer.write_table(
-                        table.append_column(RESULT_SCHEMA.field("duplicate_of"), pa.array(duplicate_of, pa.string()))
-                    )
+                    for column, values in added.items():
+                        table = table.append_column(RESULT_SCHEMA.field(column), values)
+                    writer.write_table(table)
+                    at = end
                 tallies.append(tally.to_dict())
     summary: CorpusSummary = {
         "tool": tool_stamp(index_version()),

@@ -52,9 +52,20 @@ ROW_SCHEMA = pa.schema(
         ("tdm_signals", pa.list_(pa.struct([("signal", pa.string()), ("line", pa.int64())]))),
         *[(f"pii_{t}", pa.int64()) for t in PII_TYPES],
         ("pii_samples", _strings),
+        ("pii_surrogates", pa.int64()),  # synthetic surrogates of a cleaned corpus: not counted as personal data
         ("errors", pa.list_(pa.struct([("code", pa.string()), ("message", pa.string()), ("detector", pa.string())]))),
     ]
 )
 
-# added when shards are merged: the first document (in run order) with the same text
-RESULT_SCHEMA = ROW_SCHEMA.append(pa.field("duplicate_of", pa.string()))
+# added when shards are merged: the first document (in run order) with the same text; the first kept
+# document (no duplicate itself) whose shingles it nearly repeats, their estimated Jaccard similarity,
+# and the cluster (the kept document's key) of both (rules/dedup.yaml, corpus/neardup.py)
+RESULT_SCHEMA = pa.schema(
+    [
+        *ROW_SCHEMA,
+        ("duplicate_of", pa.string()),
+        ("near_duplicate_of", pa.string()),
+        ("near_similarity", pa.float64()),
+        ("near_cluster", pa.string()),
+    ]
+)

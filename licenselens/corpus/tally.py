@@ -6,6 +6,7 @@ from collections import Counter
 
 import pyarrow as pa
 
+from licenselens.corpus.neardup import dedup_settings
 from licenselens.scancode.licensedb import license_db
 from licenselens.signals.pii import PII_TYPES
 from licenselens.types.audit import CorpusTotals, DatasetSummary
@@ -52,13 +53,15 @@ class DatasetTally:
         self.pii_documents: Counter[str] = Counter()
         self.pii_occurrences: Counter[str] = Counter()
         self.with_pii = 0
+        self.surrogates = 0
         self.duplicates = self.cross_dataset_duplicates = 0
+        self.near_duplicates = self.cross_dataset_near_duplicates = 0
         self.holders: Counter[str] = Counter()
         self.detector_errors = 0
         self.errors: list[DocumentError] = []
         self.skipped: Counter[str] = Counter()
 
-    def add(self, table: pa.Table, duplicate_of: list[str | None]) -> None:
+    def add(self, table: pa.Table, duplicate_of: list[str | None], near_duplicate_of: list[str | None]) -> None:
         columns = {
             name: table.column(name).to_pylist()
             for name in (
@@ -74,6 +77,7 @@ class DatasetTally:
                 "notices",
                 "holders",
                 "errors",
+                "pii_surrogates",
                 *(f"pii_{t}" for t in PII_TYPES),
             )
         }
@@ -104,6 +108,7 @@ class DatasetTally:
             self.notices.update(columns["notices"][i])
             found = [t for t in PII_TYPES if columns[f"pii_{t}"][i]]
             self.with_pii += bool(found)
+            self.surrogates += columns["pii_surrogates"][i]
             for t in found:
                 self.pii_documents[t] += 1
                 self.pii_occurrences[t] += columns[f"pii_{t}"][i]
@@ -113,6 +118,10 @@ class DatasetTally:
             if first is not None:
                 self.duplicates += 1
                 self.cross_dataset_duplicates += not first.startswith(f"{self.spec.name}:")
+            near = near_duplicate_of[i]
+            if near is not None:
+                self.near_duplicates += 1
+                self.cross_dataset_near_duplicates += not near.startswith(f"{self.spec.name}:")
 
     def add_errors(self, errors: list[DocumentError]) -> None:
         for error in errors:
@@ -155,6 +164,7 @@ class DatasetTally:
             "personal_information": {
                 "documents": self.with_pii,
                 "share": _share(self.with_pii, n),
+                "synthetic_surrogates": self.surrogates,
                 "by_type": {
                     t: {
                         "documents": self.pii_documents[t],
@@ -168,6 +178,12 @@ class DatasetTally:
                 "documents": self.duplicates,
                 "share": _share(self.duplicates, n),
                 "of_other_datasets": self.cross_dataset_duplicates,
+            },
+            "near_duplicates": {
+                "documents": self.near_duplicates,
+                "share": _share(self.near_duplicates, n),
+                "of_other_datasets": self.cross_dataset_near_duplicates,
+                "threshold": dedup_settings().threshold,
             },
             "copyright_holders": dict(sorted(self.holders.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_EXAMPLES]),
             "documents_with_detector_errors": self.detector_errors,
@@ -205,6 +221,10 @@ def totals(datasets: list[DatasetSummary]) -> CorpusTotals:
         "duplicates": {
             "documents": sum(d["duplicates"]["documents"] for d in datasets),
             "share": _share(sum(d["duplicates"]["documents"] for d in datasets), n),
+        },
+        "near_duplicates": {
+            "documents": sum(d["near_duplicates"]["documents"] for d in datasets),
+            "share": _share(sum(d["near_duplicates"]["documents"] for d in datasets), n),
         },
         "errors": sum(len(d["errors"]) for d in datasets),
     }

@@ -44,6 +44,7 @@ SHARES = {
     "tdm_opt_out_share",
     "pii_share",
     "duplicate_share",
+    "near_duplicate_share",
     "regurgitation_rate",
     "copied_token_share",
     "documents_reproduced_share",

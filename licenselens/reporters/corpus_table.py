@@ -29,7 +29,7 @@ def render_corpus_summary(summary: Mapping[str, Any], console: Console) -> None:
         ("mismatch", "right"),
         ("opt-out", "right"),
         ("PII", "right"),
-        ("dup", "right"),
+        ("dup + near", "right"),
         ("errors", "right"),
     ):
         table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
@@ -44,7 +44,7 @@ def render_corpus_summary(summary: Mapping[str, Any], console: Console) -> None:
             _pct(d["license_mismatch"]["share"]),
             _pct(d["tdm_opt_out"]["share"]),
             _pct(d["personal_information"]["share"]),
-            _pct(d["duplicates"]["share"]),
+            f'{_pct(d["duplicates"]["share"])} + {_pct(d["near_duplicates"]["share"])}',
             str(len(d["errors"])),
         )
     console.print(table)
@@ -57,7 +57,7 @@ def render_corpus_summary(summary: Mapping[str, Any], console: Console) -> None:
         f"{t['documents_with_mismatch']['documents']:,} ({_pct(t['documents_with_mismatch']['share'])}). "
         f"Opted out of AI training: {_pct(t['tdm_opt_out']['share'])}. "
         f"With personal information: {_pct(t['personal_information']['share'])}. "
-        f"Duplicates: {_pct(t['duplicates']['share'])}. Bad inputs: {t['errors']}."
+        f"Duplicates: {_pct(t['duplicates']['share'])}, near duplicates: {_pct(t['near_duplicates']['share'])}. Bad inputs: {t['errors']}."
     )
     for d in summary["datasets"]:
         for error in d["errors"][:5]:

@@ -265,6 +265,21 @@ def _files(results: Mapping[str, Any]) -> list[dict]:
     return files
 
 
+PROCESSING_LABELS = (
+    ("opt_outs_removed", "Opt-outs removed"),
+    ("pii_removed", "Personal data removed"),
+    ("dedup", "Deduplicated (exact and near)"),
+)
+REMEDIATION_MEASURES = (
+    ("documents", "documents"),
+    ("tdm_opt_out", "opted out"),
+    ("personal_information", "personal data"),
+    ("duplicates", "duplicates"),
+    ("near_duplicates", "near duplicates"),
+    ("denied", "denied"),
+)
+
+
 def build_view(results: Mapping[str, Any]) -> dict:
     """The view of assessed results (``audit.assessment.with_assessment``)."""
     assessment, ai_act = results["assessment"]["fair_use"], results["assessment"]["ai_act"]
@@ -286,4 +301,6 @@ def build_view(results: Mapping[str, Any]) -> dict:
         "policy_verdicts": VERDICTS,
         # the evidence table speaks counsel's words: the metric labels of rules/fair_use.yaml
         "metric_labels": {key: spec["label"] for key, spec in load_rules()["metrics"].items()},
+        "processing_labels": PROCESSING_LABELS,
+        "remediation_measures": REMEDIATION_MEASURES,
     }

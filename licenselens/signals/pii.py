@@ -49,6 +49,7 @@ rebuilt from a sample; formats and separators are kept to show what was found.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 from bisect import bisect_left
@@ -72,6 +73,7 @@ class PiiFindings:
 
     counts: dict[str, int] = field(default_factory=dict, hash=False)
     samples: tuple[str, ...] = ()
+    surrogates: int = 0  # items that are synthetic surrogates of a cleaned corpus (not counted in ``counts``)
 
 
 MAX_SHOWN = 4  # letters or digits of one value a sample may show, whatever rules/pii.yaml says
@@ -138,20 +140,41 @@ def mask_around(text: str, cuts: tuple[int, ...]) -> tuple[str, tuple[int, ...]]
     return "".join(parts) + text[last:], tuple(moved)
 
 
-def find_pii(text: str, max_samples: int = 5) -> PiiFindings:
-    """Personal information in ``text``: counts by type and masked samples (see the module doc)."""
+def surrogate_key(pii_type: str, value: str) -> str:
+    """What identifies an item whatever its separators: the digest of its digits (a mobile's last 11), its
+    address (lowercase) or its IP address; a cleaned corpus's ledger lists its surrogates by this key."""
+    if pii_type == "email":
+        core = value.lower()
+    elif pii_type == "ip":
+        try:
+            core = ipaddress.ip_address(value).compressed
+        except ValueError:
+            core = value
+    else:
+        core = "".join(c for c in value.upper() if c in DIGITS or c == "X")
+        core = core[-11:] if pii_type == "cn_mobile" else core
+    return hashlib.sha256(f"{pii_type}:{core}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def find_pii(text: str, max_samples: int = 5, surrogates: frozenset[str] = frozenset()) -> PiiFindings:
+    """Personal information in ``text``: counts by type and masked samples (see the module doc); items
+    whose ``surrogate_key`` is in ``surrogates`` (a cleaned corpus's ledger) are counted apart."""
     hits = pii_hits(text)
     if not hits:
         return PiiFindings()
     found = {t: 0 for t in PII_TYPES}
     samples: list[str] = []
+    synthetic = 0
     for _, _, pii_type, value in hits:
+        if surrogates and surrogate_key(pii_type, value) in surrogates:
+            synthetic += 1
+            continue
         found[pii_type] += 1
         if len(samples) < max_samples:
             sample = f"{pii_type}:{mask(pii_type, value)}"
             if sample not in samples:
                 samples.append(sample)
-    return PiiFindings({t: n for t, n in found.items() if n}, tuple(samples))
+    return PiiFindings({t: n for t, n in found.items() if n}, tuple(samples), synthetic)
 
 
 # --- e-mail and IPv6: anchored on characters that ordinary text rarely has ---

@@ -28,7 +28,7 @@ def excluded(addr, rules: PiiRules) -> bool:
 BARE_KINDS = frozenset({"cn_mobile", "payment_card", "cn_id"})
 
 
-def _cn_id_check(first17: str) -> str:
+def cn_id_check(first17: str) -> str:
     """ISO 7064 MOD 11-2 check character of a resident identity number."""
     return "10X98765432"[sum(int(c) * w for c, w in zip(first17, _CN_ID_WEIGHTS)) % 11]
 
@@ -42,10 +42,10 @@ def _valid_cn_id(value: str, text: str, at: int, rules: PiiRules) -> bool:
         return False
     if not rules.min_birth_year <= born.year or born > date.today():
         return False
-    return _cn_id_check(value[:17]) == value[17].upper()
+    return cn_id_check(value[:17]) == value[17].upper()
 
 
-def _luhn_ok(digits: str) -> bool:
+def luhn_ok(digits: str) -> bool:
     total = 0
     for i, c in enumerate(reversed(digits)):
         d = ord(c) - 48
@@ -55,12 +55,17 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+def card_issuer(digits: str, rules: PiiRules) -> str | None:
+    """The issuer (rules/pii.yaml) whose prefixes and lengths a card number fits."""
+    for (size, low, high, lengths), name in zip(rules.issuers, rules.issuer_names):
+        if len(digits) in lengths and low <= int(digits[:size]) <= high:
+            return name
+    return None
+
+
 def _valid_card(value: str, text: str, at: int, rules: PiiRules) -> bool:
     digits = value.replace(" ", "").replace("-", "")
-    issued = any(
-        len(digits) in lengths and low <= int(digits[:size]) <= high for size, low, high, lengths in rules.issuers
-    )
-    return issued and _luhn_ok(digits)
+    return card_issuer(digits, rules) is not None and luhn_ok(digits)
 
 
 def _valid_ipv4(value: str, text: str, at: int, rules: PiiRules) -> bool:

@@ -41,6 +41,7 @@ class PiiRules:
     digit_patterns: tuple[DigitPattern, ...]
     country_codes: frozenset[str]
     issuers: tuple[tuple[int, int, int, frozenset[int]], ...]  # prefix length, low, high, lengths
+    issuer_names: tuple[str, ...]  # the issuer of each entry of ``issuers``
     provinces: frozenset[str]
     min_birth_year: int
     ip_exclude: tuple[str, ...]
@@ -80,11 +81,12 @@ def pii_rules() -> PiiRules:
     for code in data["phone"]["country_codes"]:
         low, _, high = str(code).partition("-")
         country_codes.update(str(c) for c in range(int(low), int(high or low) + 1))
-    issuers = []
-    for issuer in data["payment_card"]["issuers"].values():
+    issuers, issuer_names = [], []
+    for name, issuer in data["payment_card"]["issuers"].items():
         for prefix in issuer["prefixes"]:
             low, _, high = str(prefix).partition("-")
             issuers.append((len(low), int(low), int(high or low), frozenset(issuer["lengths"])))
+            issuer_names.append(name)
     ip = data["ip"]
     for name in ip["exclude"]:
         if not hasattr(ipaddress.IPv4Address, f"is_{name}"):
@@ -109,6 +111,7 @@ def pii_rules() -> PiiRules:
         digit_patterns=tuple(digit_patterns),
         country_codes=frozenset(country_codes),
         issuers=tuple(issuers),
+        issuer_names=tuple(issuer_names),
         provinces=frozenset(f"{code:02d}" for code in data["cn_id"]["province_codes"]),
         min_birth_year=int(data["cn_id"]["min_birth_year"]),
         ip_exclude=tuple(ip["exclude"]),

@@ -52,3 +52,9 @@ class DocumentReader(ABC):
     @abstractmethod
     def read(self, spec: DatasetSpec, shard: Shard) -> Iterator[Document | DocumentError]:
         """Stream a shard's documents in order; a bad record yields a DocumentError and reading goes on."""
+
+    def records(self, spec: DatasetSpec, shard: Shard) -> Iterator[tuple[Document | DocumentError, dict | None]]:
+        """``read``'s items, each with the whole record it came from (every field; None for whole-file
+        documents and errors): what `clean` writes back in the input's format."""
+        for item in self.read(spec, shard):
+            yield item, None

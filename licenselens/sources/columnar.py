@@ -40,15 +40,23 @@ def _records(batch) -> Iterator[dict | None]:
                 yield None
 
 
-def _rows(spec: DatasetSpec, batches, location: str, first_row: int, sep: str) -> Iterator[Document | DocumentError]:
+Item = tuple[Document | DocumentError, dict | None]
+
+
+def _rows(spec: DatasetSpec, batches, location: str, first_row: int, sep: str) -> Iterator[Item]:
     row, location = first_row, printable(location)
     for batch in batches:
         for record in _records(batch):
             if record is None:
-                yield DocumentError(spec.name, f"{location}{sep}{row}", "bad-encoding", "a text value is not UTF-8")
+                error = DocumentError(spec.name, f"{location}{sep}{row}", "bad-encoding", "a text value is not UTF-8")
+                yield error, None
             else:
-                yield record_to_document(spec, record, f"{location}{sep}{row}", f"{spec.name}#{row}")
+                yield record_to_document(spec, record, f"{location}{sep}{row}", f"{spec.name}#{row}"), record
             row += 1
+
+
+def _columns(spec: DatasetSpec, names: list[str], every: bool) -> list[str]:
+    return names if every else _wanted_columns(spec, names)[0]
 
 
 class ParquetReader(DocumentReader):
@@ -74,15 +82,25 @@ class ParquetReader(DocumentReader):
                 start, size, first_row = group + 1, 0, row
 
     def read(self, spec: DatasetSpec, shard: Shard) -> Iterator[Document | DocumentError]:
+        for item, _ in self._items(spec, shard, every_column=False):
+            yield item
+
+    def records(self, spec: DatasetSpec, shard: Shard) -> Iterator[Item]:
+        return self._items(spec, shard, every_column=True)
+
+    def _items(self, spec: DatasetSpec, shard: Shard, every_column: bool) -> Iterator[Item]:
         row = shard.first_record
         try:
             pf = pq.ParquetFile(shard.location)
         except (OSError, pa.ArrowException) as exc:
-            yield DocumentError(
-                spec.name, f"{shard.location}#{row}", "corrupt-file", f"not a readable Parquet file: {exc}"
+            yield (
+                DocumentError(
+                    spec.name, f"{shard.location}#{row}", "corrupt-file", f"not a readable Parquet file: {exc}"
+                ),
+                None,
             )
             return
-        columns, _ = _wanted_columns(spec, pf.schema_arrow.names)
+        columns = _columns(spec, pf.schema_arrow.names, every_column)
         for group in range(shard.start, shard.stop):  # a damaged row group costs only its own rows
             group_end = row + pf.metadata.row_group(group).num_rows
             try:
@@ -90,12 +108,8 @@ class ParquetReader(DocumentReader):
                     yield from _rows(spec, [batch], shard.location, row, "#")
                     row += batch.num_rows
             except (OSError, pa.ArrowException) as exc:
-                yield DocumentError(
-                    spec.name,
-                    f"{shard.location}#{row}",
-                    "corrupt-file",
-                    f"row group {group} unreadable from row {row} to {group_end - 1}: {exc}",
-                )
+                message = f"row group {group} unreadable from row {row} to {group_end - 1}: {exc}"
+                yield DocumentError(spec.name, f"{shard.location}#{row}", "corrupt-file", message), None
             row = group_end
 
 
@@ -157,10 +171,17 @@ class ArrowReader(DocumentReader):
                 yield DocumentError(spec.name, path, "corrupt-file", f"not a readable Arrow file: {exc}")
 
     def read(self, spec: DatasetSpec, shard: Shard) -> Iterator[Document | DocumentError]:
+        for item, _ in self._items(spec, shard, every_column=False):
+            yield item
+
+    def records(self, spec: DatasetSpec, shard: Shard) -> Iterator[Item]:
+        return self._items(spec, shard, every_column=True)
+
+    def _items(self, spec: DatasetSpec, shard: Shard, every_column: bool) -> Iterator[Item]:
         row = shard.first_record
         try:
             reader = _open_ipc(shard.location)
-            columns, _ = _wanted_columns(spec, reader.schema.names)
+            columns = _columns(spec, reader.schema.names, every_column)
             for index, batch in enumerate(_batches(reader)):
                 if index < shard.start:
                     continue
@@ -169,6 +190,5 @@ class ArrowReader(DocumentReader):
                 yield from _rows(spec, [batch.select(columns)], shard.location, row, "#")
                 row += batch.num_rows
         except (OSError, pa.ArrowException) as exc:
-            yield DocumentError(
-                spec.name, f"{shard.location}#{row}", "corrupt-file", f"cannot read past row {row}: {exc}"
-            )
+            message = f"cannot read past row {row}: {exc}"
+            yield DocumentError(spec.name, f"{shard.location}#{row}", "corrupt-file", message), None

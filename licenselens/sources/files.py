@@ -41,21 +41,25 @@ class JsonRecordsReader(DocumentReader):
         yield make_shard(spec, self.name, location, 0, -1)
 
     def read(self, spec: DatasetSpec, shard: Shard) -> Iterator[Document | DocumentError]:
+        for item, _ in self.records(spec, shard):
+            yield item
+
+    def records(self, spec: DatasetSpec, shard: Shard) -> Iterator[tuple[Document | DocumentError, dict | None]]:
         try:
             with open(shard.location, "rb") as fh:
                 data = json.load(fh)
         except OSError as exc:
-            yield DocumentError(spec.name, shard.location, "unreadable", exc.strerror or str(exc))
+            yield DocumentError(spec.name, shard.location, "unreadable", exc.strerror or str(exc)), None
             return
         except RecursionError:
-            yield DocumentError(spec.name, shard.location, "malformed-json", "nested too deeply")
+            yield DocumentError(spec.name, shard.location, "malformed-json", "nested too deeply"), None
             return
         except ValueError as exc:
-            yield DocumentError(spec.name, shard.location, "malformed-json", str(exc))
+            yield DocumentError(spec.name, shard.location, "malformed-json", str(exc)), None
             return
         records = data if isinstance(data, list) else [data]
         for row, record in enumerate(records):
-            yield record_to_document(spec, record, f"{printable(shard.location)}#{row}", f"{spec.name}#{row}")
+            yield record_to_document(spec, record, f"{printable(shard.location)}#{row}", f"{spec.name}#{row}"), record
 
 
 @lru_cache(maxsize=8)

@@ -149,6 +149,10 @@ class JsonlReader(DocumentReader):
         return bounds
 
     def read(self, spec: DatasetSpec, shard: Shard) -> Iterator[Document | DocumentError]:
+        for item, _ in self.records(spec, shard):
+            yield item
+
+    def records(self, spec: DatasetSpec, shard: Shard) -> Iterator[tuple[Document | DocumentError, dict | None]]:
         line_no, pos, limit = shard.first_record - 1, shard.start, self.limits.max_line_bytes
         shown = printable(shard.location)
         try:
@@ -166,11 +170,13 @@ class JsonlReader(DocumentReader):
                     line_no += 1
                     origin = f"{shown}:{line_no}"
                     if line is None:
-                        yield DocumentError(
-                            spec.name,
-                            origin,
-                            "line-too-long",
-                            f"{size} bytes is over the {limit}-byte line limit (--max-line-bytes)",
+                        yield _alone(
+                            DocumentError(
+                                spec.name,
+                                origin,
+                                "line-too-long",
+                                f"{size} bytes is over the {limit}-byte line limit (--max-line-bytes)",
+                            )
                         )
                         continue
                     if not line.strip():
@@ -178,28 +184,40 @@ class JsonlReader(DocumentReader):
                     try:
                         record = json.loads(line)
                     except UnicodeDecodeError as exc:
-                        yield DocumentError(spec.name, origin, "bad-encoding", f"line is not UTF-8: {exc.reason}")
+                        yield _alone(
+                            DocumentError(spec.name, origin, "bad-encoding", f"line is not UTF-8: {exc.reason}")
+                        )
                         continue
                     except json.JSONDecodeError as exc:
-                        yield DocumentError(spec.name, origin, "malformed-json", f"{exc.msg} at column {exc.colno}")
+                        yield _alone(
+                            DocumentError(spec.name, origin, "malformed-json", f"{exc.msg} at column {exc.colno}")
+                        )
                         continue
                     except RecursionError:
-                        yield DocumentError(spec.name, origin, "malformed-json", "nested too deeply")
+                        yield _alone(DocumentError(spec.name, origin, "malformed-json", "nested too deeply"))
                         continue
                     except ValueError as exc:  # valid JSON Python refuses, e.g. an integer of over 4,300 digits
-                        yield DocumentError(spec.name, origin, "malformed-json", str(exc)[:200])
+                        yield _alone(DocumentError(spec.name, origin, "malformed-json", str(exc)[:200]))
                         continue
-                    yield record_to_document(spec, record, origin, f"{spec.name}:{line_no}")
+                    yield record_to_document(spec, record, origin, f"{spec.name}:{line_no}"), record
             if truncated:
                 raise EOFError("the zstd stream ends inside a frame: the file is truncated")
         except (EOFError, OSError, zlib.error, gzip.BadGzipFile) as exc:
-            yield DocumentError(
-                spec.name, f"{shown}:{line_no + 1}", "corrupt-file", f"cannot read past line {line_no}: {exc}"
+            yield _alone(
+                DocumentError(
+                    spec.name, f"{shown}:{line_no + 1}", "corrupt-file", f"cannot read past line {line_no}: {exc}"
+                )
             )
         except Exception as exc:  # zstandard.ZstdError and other decoder failures
             if type(exc).__module__.startswith("zstandard"):
-                yield DocumentError(
-                    spec.name, f"{shown}:{line_no + 1}", "corrupt-file", f"cannot read past line {line_no}: {exc}"
+                yield _alone(
+                    DocumentError(
+                        spec.name, f"{shown}:{line_no + 1}", "corrupt-file", f"cannot read past line {line_no}: {exc}"
+                    )
                 )
             else:
                 raise
+
+
+def _alone(error: DocumentError) -> tuple[DocumentError, None]:
+    return error, None

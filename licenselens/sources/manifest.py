@@ -34,6 +34,9 @@ OUTPUT_KEYS = {"name", "paths", "format", "text_field", "id_field", "fields"}
 MODEL_KEYS = {"name", "description", "provider", "use", "knowledge_cutoff"}
 MODEL_USES = ("generative", "non-generative")
 PROCESSING_KEYS = ("opt_outs_removed", "pii_removed", "dedup")
+# the ledger of synthetic surrogates that `licenselens clean` wrote (a path beside the manifest): an audit
+# counts the values it lists apart from personal data
+SURROGATES_KEY = "pii_surrogates"
 
 
 class ManifestError(ValueError):
@@ -202,7 +205,13 @@ def parse_manifest(table: dict, source: str, base: Path, text: str, prefix: str 
     if not isinstance(outputs, list):
         reader.fail("outputs", None, None, "outputs", "must be an array of [[outputs]] tables")
     model = _model_table(reader, table.get("model", {}))
-    processing = _processing_table(reader, table.get("processing", {}))
+    raw = table.get("processing", {})
+    surrogates = raw.get(SURROGATES_KEY) if isinstance(raw, dict) else None
+    processing = _processing_table(
+        reader, {k: v for k, v in raw.items() if k != SURROGATES_KEY} if isinstance(raw, dict) else raw
+    )
+    if surrogates is not None and not isinstance(surrogates, str):
+        reader.fail("processing", None, SURROGATES_KEY, f"processing.{SURROGATES_KEY}", "must be a path")
     policy = table.get("policy")
     if policy is not None and not isinstance(policy, str):
         reader.fail("policy", None, None, "policy", "must be a string: a built-in policy name or a YAML path")
@@ -219,6 +228,7 @@ def parse_manifest(table: dict, source: str, base: Path, text: str, prefix: str 
         knowledge_cutoff=model.get("knowledge_cutoff"),
         policy=policy,
         processing=processing,
+        surrogates=str(base / surrogates) if surrogates else None,
     )
 
 
@@ -241,7 +251,11 @@ def _processing_table(reader: _Reader, processing) -> tuple[tuple[str, bool], ..
     for key, value in processing.items():
         if key not in PROCESSING_KEYS:
             reader.fail(
-                "processing", None, key, f"processing.{key}", f"unknown field (known: {', '.join(PROCESSING_KEYS)})"
+                "processing",
+                None,
+                key,
+                f"processing.{key}",
+                f"unknown field (known: {', '.join((*PROCESSING_KEYS, SURROGATES_KEY))})",
             )
         if not isinstance(value, bool):
             reader.fail("processing", None, key, f"processing.{key}", "must be true or false")

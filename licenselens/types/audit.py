@@ -8,7 +8,7 @@ validates a file against them.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 
 class ToolStamp(TypedDict, total=False):
@@ -47,6 +47,7 @@ class DatasetSummary(TypedDict):
     notices: dict[str, int]
     personal_information: dict[str, Any]
     duplicates: dict[str, Any]
+    near_duplicates: NotRequired[dict[str, Any]]  # absent from audits before near duplicates were measured
     copyright_holders: dict[str, int]
     documents_with_detector_errors: int
     skipped: dict[str, int]
@@ -65,6 +66,7 @@ class CorpusTotals(TypedDict):
     tdm_opt_out: Share
     personal_information: Share
     duplicates: Share
+    near_duplicates: NotRequired[Share]
     errors: int
 
 
@@ -99,6 +101,7 @@ class DatasetEvidence(TypedDict):
     tdm_opt_out_documents: int
     pii_share: float
     duplicate_share: float
+    near_duplicate_share: float | None
     outputs_checked: int
     outputs_with_spans: int
     outputs_verbatim: int
@@ -170,7 +173,9 @@ class Results(TypedDict):
     tool: ToolStamp
     manifest: str
     model: dict[str, str | None]
-    processing: dict[str, bool | None]
+    processing: dict[str, bool | None]  # as the manifest declares it
+    processing_measured: NotRequired[dict[str, bool | None]]  # as the corpus shows it (audit.remediation)
+    remediation: NotRequired[dict[str, Any] | None]  # the corpus before cleaning beside this one
     policy: PolicySection
     corpus: CorpusSection
     documents: DocumentsSection

@@ -41,6 +41,7 @@ class Manifest:
     knowledge_cutoff: str | None = None
     policy: str | None = None  # policy of `licenselens audit`: a built-in name or a path
     processing: tuple[tuple[str, bool], ...] = ()  # what was done to the data: opt_outs_removed, pii_removed, dedup
+    surrogates: str | None = None  # ledger of synthetic surrogates written by `clean` (remedy/surrogates.py)
 
 
 @dataclass(frozen=True)

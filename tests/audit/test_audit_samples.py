@@ -20,7 +20,7 @@ def test_audit_writes_every_file(samples_audit):
     assert done.returncode == 0, done.stderr
     for name in AUDIT_WRITERS:
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
-    assert pq.read_table(out / "corpus.parquet").num_rows == 108
+    assert pq.read_table(out / "corpus.parquet").num_rows == 109
     assert (out / "index" / "manifest.json").is_file()
 
 

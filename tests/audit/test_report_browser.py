@@ -48,7 +48,7 @@ def test_report_in_chromium(samples_audit):
 
         # search filters the documents table, by tag and by text
         total = visible_rows(page, "documents-table")
-        assert total == 108
+        assert total == 109
         search = page.locator('input[data-table="documents-table"]')
         search.fill("is:mismatch")
         mismatched = visible_rows(page, "documents-table")
@@ -82,7 +82,7 @@ def test_report_content_without_javascript(samples_audit):
     out, _ = samples_audit
     with chromium() as browser:
         page = open_page(browser, out / "report.html", javascript=False)
-        assert page.locator("#documents-table tbody tr").count() == 108
+        assert page.locator("#documents-table tbody tr").count() == 109
         assert page.locator("#chart-verdicts rect").count() >= 4
         assert page.locator("#dataset-shakespeare .side-by-side mark").count() >= 1
         assert page.locator("#ai-act table").count() >= 3

@@ -113,6 +113,15 @@ def test_duplicates_and_sizes(run):
     _, _, rows, _ = run
     assert rows[("web-pages", "web-0012")]["duplicate_of"] == "web-pages:web-0003"
     assert rows[("web-pages", "web-0003")]["duplicate_of"] is None
+    # the syndicated copy: nearly the same shingles (samples/corpus/EXPECTED.md), the original kept
+    syndicated = rows[("web-pages", "web-0014")]
+    assert syndicated["near_duplicate_of"] == syndicated["near_cluster"] == "web-pages:web-0001"
+    assert 0.8 <= syndicated["near_similarity"] < 1
+    assert rows[("web-pages", "web-0001")]["near_cluster"] == "web-pages:web-0001"
+    assert rows[("web-pages", "web-0001")]["near_duplicate_of"] is None
+    # an exact duplicate is not also a near one, and nothing else is near
+    assert rows[("web-pages", "web-0012")]["near_duplicate_of"] is None
+    assert sum(r["near_duplicate_of"] is not None for r in rows.values()) == 1
     shakespeare = rows[("shakespeare", "tinyshakespeare.txt")]
     assert shakespeare["bytes"] == (REPO.parent / "shared" / "data" / "tinyshakespeare.txt").stat().st_size
     assert shakespeare["tokens"] > 200_000
