@@ -3,18 +3,20 @@
 
 Run by hand from the repository root::
 
-    .venv/bin/python bench/clean_throughput.py [--size-mb 1024] [--peer-mb 64] [--skip-ray]
+    .venv/bin/python bench/clean_throughput.py [--size-mb 1024] [--peer-mb 64] [--skip-ray] [--corpus windows|mixed]
 
-The corpus is built at run time (seed 0) from real text: chunks of about 2 KB of Shakespeare and
-the Four Books (../shared/data) and of the text files of this venv's site-packages (code and docs,
-ScanCode's licence texts left out: about 100 MB), each document 1 to 10 random chunks, so documents are
-distinct as web pages are (bench/corpus_throughput.py cuts windows from 3 MB of text, so at 1 GB
-nearly every document nearly repeats another); 5 % end with a licence footer from ScanCode's rules,
-1 % with a real Author-email line. Then what cleaning removes is planted: 2 % exact copies of
-recent documents, 2 % near copies (one space-separated word in 200 changed: estimated similarity
-about 0.9), 1 % opt-out metas. MB/s = corpus bytes / wall seconds of the whole command: the
-measuring pass (licences, opt-outs, personal data, MinHash), the decisions and the writing, Python
-start and index load included.
+Corpus (--corpus), built at run time (seed 0) from real text:
+- windows (default): bench/corpus_throughput.py's 1 GB corpus, the one the corpus target is measured
+  on: documents of 1-24 KB cut at random offsets from Shakespeare, the Four Books and the standard
+  library (3 MB of text in all, so at 1 GB most documents nearly repeat another: clean drops them);
+- mixed: documents of 1 to 10 random chunks of about 2 KB of Shakespeare, the Four Books and this
+  venv's site-packages text files (code and docs, ScanCode's licence texts left out: about 100 MB),
+  distinct as web pages are; most chunks are code with licence headers, which ScanCode reads.
+Either way, 5 % end with a licence footer from ScanCode's rules and 1 % with a real Author-email
+line; then what cleaning removes is planted: 2 % exact copies of recent documents, 2 % near copies
+(one space-separated word in 200 changed: estimated similarity about 0.9), 1 % opt-out metas.
+MB/s = corpus bytes / wall seconds of the whole command: the measuring pass (licences, opt-outs,
+personal data, MinHash), the decisions and the writing, Python start and index load included.
 
 Runs: local engine with 2 workers; Ray with 2 workers (its output compared byte for byte with the
 local one's). Peer: what a dataset builder writes without licenselens, on the first --peer-mb of
@@ -41,6 +43,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import corpus_throughput  # noqa: E402
 from corpus_throughput import author_emails, footers, real_texts  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -71,7 +74,7 @@ def chunks() -> list[str]:
     return pieces
 
 
-def build_corpus(path: Path, size_bytes: int, seed: int = 0) -> dict:
+def build_mixed_corpus(path: Path, size_bytes: int, seed: int = 0) -> dict:
     rng = random.Random(seed)
     pool, notes, emails = chunks(), footers(rng), author_emails()
     written = docs = with_footer = with_email = 0
@@ -173,12 +176,19 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=1024)
     parser.add_argument("--peer-mb", type=int, default=64)
     parser.add_argument("--skip-ray", action="store_true")
+    parser.add_argument(
+        "--corpus",
+        choices=("windows", "mixed"),
+        default="windows",
+        help="windows: bench/corpus_throughput.py's corpus (the corpus target's); mixed: distinct documents of chunks",
+    )
     args = parser.parse_args()
     results: dict = {"command": " ".join([Path(sys.executable).name, *sys.argv])}
     with tempfile.TemporaryDirectory(prefix="licenselens-clean-bench-") as tmp:
         tmp = Path(tmp)
         started = time.perf_counter()
-        base = build_corpus(tmp / "base.jsonl", args.size_mb * 2**20)
+        builder = corpus_throughput.build_corpus if args.corpus == "windows" else build_mixed_corpus
+        base = builder(tmp / "base.jsonl", args.size_mb * 2**20)
         corpus = tmp / "corpus.jsonl"
         results["corpus"] = {**base, "planted": plant(tmp / "base.jsonl", corpus), "bytes": corpus.stat().st_size}
         (tmp / "base.jsonl").unlink()

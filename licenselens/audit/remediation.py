@@ -8,6 +8,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from licenselens.sources.readers import display_path
 from licenselens.types.audit import CorpusSummary, CorpusTotals
 from licenselens.types.policy import Verdict
 
@@ -88,4 +89,4 @@ def remediation(
             }
         )
     totals = {side: {m: sum(r[side][m] or 0 for r in rows) for m in MEASURES} for side in ("before", "after")}
-    return {"before": before_dir.replace(os.sep, "/"), "datasets": rows, "totals": totals}
+    return {"before": display_path(before_dir), "datasets": rows, "totals": totals}

@@ -72,8 +72,19 @@ def clean_command(manifest, output_dir, policy, pii, exclude_file, seed, engine,
             )
         )
     t = run.summary["totals"]
+    unread = sum(t["not_documents"].values())
     console.print(
-        f"kept {t['kept']:,} of {t['documents']:,} documents, {t['bytes_out'] / 1e6:.2f} of {t['bytes_in'] / 1e6:.2f} MB; "
-        f"wrote {run.manifest_path}, {run.removed_path} and {run.summary_path}"
+        f"kept {t['kept']:,} of {t['documents']:,} documents, {t['bytes_out'] / 1e6:.2f} of {t['bytes_in'] / 1e6:.2f} MB"
+        + (f"; {unread:,} items were not documents (removed.parquet names them)" if unread else "")
     )
+    exclusions = run.summary["exclusions"]
+    if exclusions["listed"] > exclusions["matched"]:
+        console.print(
+            f"[yellow]{exclusions['listed'] - exclusions['matched']:,} of {exclusions['listed']:,} "
+            "lines of the exclusion list named no document of the corpus[/yellow]"
+        )
+    if run.manifest_path is None:
+        console.print("[yellow]no document was kept: no cleaned manifest written[/yellow]")
+    wrote = [p for p in (run.manifest_path, run.removed_path, run.summary_path) if p]
+    console.print("wrote " + ", ".join(wrote))
     sys.exit(0)

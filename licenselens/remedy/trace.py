@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from licenselens.overlap.build import IndexSettings, build_index
 from licenselens.overlap.query import OverlapIndex
 from licenselens.overlap.verdict import reaches
-from licenselens.remedy.exclusions import document_key
+from licenselens.remedy.exclusions import listed_key
 from licenselens.remedy.trace_match import Work, candidate_documents, measure
 from licenselens.rules import load_yaml
 from licenselens.signals.anchors import lowered
@@ -287,11 +287,7 @@ def _excluded_keys(works: list[WorkTrace], errors: list[ItemError]) -> set[str]:
         for d in work.documents:
             if not d.excluded:
                 continue
-            key = document_key(d.dataset, d.doc_id)
-            if "\n" in key or "\r" in key:  # one key a line: such an id cannot be listed
-                errors.append(ItemError(key, "unlistable-id", "a line break in the id: left off exclusions.txt"))
-            else:
-                keys.add(key)
+            keys.add(listed_key(d.dataset, d.doc_id))  # a digest for an id with personal data or a line break
     return keys
 
 

@@ -2,7 +2,9 @@
 
 One writer per input file (or folder of files), registered by format in WRITERS beside the readers of
 ``sources.readers.READERS``. A writer writes under a temporary name and renames at ``close``, so a killed
-run leaves no half-written file under its real name.
+run leaves no half-written file under its real name. What nothing changed is copied as it was: a JSON
+Lines line byte for byte, a table row with its Arrow values (no round trip through Python objects), a file
+byte for byte.
 """
 
 from __future__ import annotations
@@ -12,35 +14,35 @@ import json
 import os
 import shutil
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from typing import Any, ClassVar, cast
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from licenselens.sources.columnar import _arrow_files, _open_ipc
+from licenselens.sources.base import SourceRecord
+from licenselens.sources.columnar import _open_ipc
 from licenselens.types.corpus import DatasetSpec, Document
 
-Transform = Callable[[str], str]
+HF_METADATA = ("state.json", "dataset_info.json")  # what a save_to_disk folder holds besides its Arrow files
 
 
-def text_fields(spec: DatasetSpec, record: dict) -> list[str]:
-    """The fields a record's document text was joined from (as ``sources.records.record_to_document`` reads)."""
-    if spec.text_field_given:
-        return list(spec.text_field)
-    return [next((f for f in spec.text_field if f in record), spec.text_field[0])]
+@dataclass(frozen=True)
+class Kept:
+    """A document to write, and what cleaning changed in it."""
+
+    document: Document
+    record: SourceRecord | None  # None for whole-file documents
+    fields: dict | None = None  # top-level fields of the record with new values
+    text: str | None = None  # a whole-file document's new text
+    path: str | None = None  # a whole-file document's path in its folder, when its name had to change
 
 
-def transformed(spec: DatasetSpec, record: dict, change: Transform) -> dict:
-    """``record`` with ``change`` applied to its text fields (strings, or lists of strings)."""
-    out = dict(record)
-    for name in text_fields(spec, record):
-        value = out.get(name)
-        if isinstance(value, str):
-            out[name] = change(value)
-        elif isinstance(value, list):
-            out[name] = [change(v) if isinstance(v, str) else v for v in value]
-    return out
+def _json(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False).encode("utf-8").decode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate ("\udcff" in the input): escaped, so the file stays UTF-8
+        return json.dumps(value)
 
 
 class CorpusWriter(ABC):
@@ -55,14 +57,12 @@ class CorpusWriter(ABC):
         self.partial = f"{target}.partial"
         self.kept = 0
 
-    def keep(self, document: Document, record: dict | None, text: str | None) -> None:
-        """Write one kept document: its record as it now is (record formats), or its text when changed (None:
-        the file as it is)."""
+    def keep(self, kept: Kept) -> None:
         self.kept += 1
-        self.add(document, record, text)
+        self.add(kept)
 
     @abstractmethod
-    def add(self, document: Document, record: dict | None, text: str | None) -> None: ...
+    def add(self, kept: Kept) -> None: ...
 
     @abstractmethod
     def finish(self) -> None:
@@ -71,10 +71,10 @@ class CorpusWriter(ABC):
     def close(self) -> bool:
         """Put the output in place; False (and nothing written) when no document of the input was kept."""
         self.finish()
-        _remove(self.target)
         if not self.kept and not self.writes_empty:
             _remove(self.partial)
             return False
+        _remove(self.target)
         os.replace(self.partial, self.target)
         return True
 
@@ -93,21 +93,29 @@ class JsonlWriter(CorpusWriter):
         super().__init__(spec, location, target)
         self.fh: Any  # a gzip, zstandard or plain binary file
         if target.endswith(".gz"):
-            # mtime 0: the same corpus cleaned twice gives the same bytes
-            self.fh = gzip.GzipFile(self.partial, "wb", mtime=0)
+            # the real name in the header, mtime 0: the same corpus cleaned twice gives the same bytes
+            raw = open(self.partial, "wb")
+            self.fh = gzip.GzipFile(os.path.basename(target), "wb", fileobj=raw, mtime=0)
+            self.raw: Any = raw
         elif target.endswith(".zst"):
             import zstandard
 
-            self.fh = zstandard.ZstdCompressor().stream_writer(open(self.partial, "wb"), closefd=True)
+            self.fh, self.raw = zstandard.ZstdCompressor().stream_writer(open(self.partial, "wb"), closefd=True), None
         else:
-            self.fh = open(self.partial, "wb")
+            self.fh, self.raw = open(self.partial, "wb"), None
 
-    def add(self, document: Document, record: dict | None, text: str | None) -> None:
-        assert record is not None
-        self.fh.write(json.dumps(record, ensure_ascii=False).encode("utf-8", "surrogatepass") + b"\n")
+    def add(self, kept: Kept) -> None:
+        assert kept.record is not None
+        line = kept.record.line
+        if kept.fields is None and line is not None:
+            self.fh.write(line if line.endswith(b"\n") else line + b"\n")
+        else:
+            self.fh.write(_json({**kept.record.fields, **(kept.fields or {})}).encode("utf-8") + b"\n")
 
     def finish(self) -> None:
         self.fh.close()
+        if self.raw is not None:
+            self.raw.close()
 
 
 class JsonWriter(CorpusWriter):
@@ -121,36 +129,49 @@ class JsonWriter(CorpusWriter):
         with open(location, "rb") as fh:
             self.single = fh.read(4096).lstrip().startswith(b"{")
 
-    def add(self, document: Document, record: dict | None, text: str | None) -> None:
-        assert record is not None
-        self.records.append(record)
+    def add(self, kept: Kept) -> None:
+        assert kept.record is not None
+        self.records.append({**kept.record.fields, **(kept.fields or {})})
 
     def finish(self) -> None:
         data = self.records[0] if self.single and len(self.records) == 1 else self.records
         with open(self.partial, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=1)
-            fh.write("\n")
+            fh.write(_json(data) + "\n")
 
 
 class _TableWriter(CorpusWriter):
-    """Rows in batches, with the input's schema."""
+    """Kept rows taken from their record batches with every value as it was; changed string columns rebuilt."""
 
-    BATCH = 1024
+    BATCH = 4096
 
     def __init__(self, spec: DatasetSpec, location: str, target: str, schema: pa.Schema):
         super().__init__(spec, location, target)
-        self.schema, self.rows = schema, cast(list[dict], [])
+        self.schema = schema
+        self.pending: list[tuple[Any, int, dict | None]] = []
 
-    def add(self, document: Document, record: dict | None, text: str | None) -> None:
-        assert record is not None
-        self.rows.append(record)
-        if len(self.rows) >= self.BATCH:
+    def add(self, kept: Kept) -> None:
+        assert kept.record is not None
+        if self.pending and self.pending[-1][0] is not kept.record.batch:
+            self.flush()
+        self.pending.append((kept.record.batch, kept.record.row, kept.fields))
+        if len(self.pending) >= self.BATCH:
             self.flush()
 
     def flush(self) -> None:
-        if self.rows:
-            self.write(pa.Table.from_pylist(self.rows, schema=self.schema))
-            self.rows = []
+        if not self.pending:
+            return
+        batch = self.pending[0][0]
+        taken = batch.take(pa.array([row for _, row, _ in self.pending], pa.int64()))
+        columns = list(taken.columns)
+        for name in {key for _, _, fields in self.pending for key in fields or {}}:
+            at = taken.schema.get_field_index(name)
+            values = columns[at].to_pylist()
+            for i, (_, _, fields) in enumerate(self.pending):
+                if fields and name in fields:
+                    values[i] = fields[name]
+            columns[at] = pa.array(values, type=taken.schema.field(name).type)
+        self.write(pa.Table.from_arrays(columns, schema=taken.schema).cast(self.schema))
+        self.pending = []
 
     @abstractmethod
     def write(self, table: pa.Table) -> None: ...
@@ -191,14 +212,23 @@ class ArrowWriter(_TableWriter):
         self.sink.close()
 
     @staticmethod
-    def folder_files(folder: str) -> list[str]:
-        """The folder's files besides its Arrow files (state.json, dataset_info.json), copied as they are."""
-        data = {os.path.abspath(p) for p in _arrow_files(folder)}
-        return sorted(
-            os.path.join(folder, f)
-            for f in os.listdir(folder)
-            if os.path.isfile(os.path.join(folder, f)) and os.path.abspath(os.path.join(folder, f)) not in data
-        )
+    def write_metadata(folder: str, target: str, written: list[str]) -> None:
+        """state.json (naming the Arrow files written, in its order) and dataset_info.json; nothing else of
+        the folder is copied: `datasets` caches beside the data hold the original rows."""
+        for name in HF_METADATA:
+            source = os.path.join(folder, name)
+            if not os.path.isfile(source):
+                continue
+            if name == "state.json":
+                with open(source, encoding="utf-8") as fh:
+                    state = json.load(fh)
+                present = {os.path.basename(p) for p in written}
+                state["_data_files"] = [f for f in state.get("_data_files", []) if f.get("filename") in present]
+                with open(os.path.join(target, name), "w", encoding="utf-8") as fh:
+                    json.dump(state, fh, indent=2)
+                    fh.write("\n")
+            else:
+                shutil.copyfile(source, os.path.join(target, name))
 
 
 class FilesWriter(CorpusWriter):
@@ -212,15 +242,16 @@ class FilesWriter(CorpusWriter):
         if self.folder:
             os.makedirs(self.partial, exist_ok=True)
 
-    def add(self, document: Document, record: dict | None, text: str | None) -> None:
-        relative = dict(document.metadata).get("path") or os.path.basename(document.location or document.doc_id)
+    def add(self, kept: Kept) -> None:
+        document = kept.document
+        relative = kept.path or dict(document.metadata).get("path") or os.path.basename(document.location or "")
         out = os.path.join(self.partial, relative) if self.folder else self.partial
         os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
-        if text is None and document.location:
+        if kept.text is None and document.location:
             shutil.copyfile(document.location, out)
         else:
             with open(out, "w", encoding="utf-8", errors="surrogatepass", newline="") as fh:
-                fh.write(document.text if text is None else text)
+                fh.write(document.text if kept.text is None else kept.text)
 
     def finish(self) -> None:
         pass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from licenselens.types.corpus import DatasetSpec, Document, DocumentError, Shard
@@ -24,6 +24,16 @@ class Source(ABC):
     @abstractmethod
     def entries(self) -> Iterator[Entry]:
         """Yield entries in a deterministic order."""
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """What a document was read from, for `clean` to write it back in the input's format."""
+
+    fields: dict  # the record as parsed (JSON), or the columns the document was read from (tables)
+    line: bytes | None = None  # JSON Lines: the line as it is in the file, copied when nothing changes
+    batch: Any = None  # Parquet, Arrow: the row's record batch with every column, as read (not decoded)
+    row: int = -1  # the row in ``batch``
 
 
 @dataclass(frozen=True)
@@ -53,8 +63,10 @@ class DocumentReader(ABC):
     def read(self, spec: DatasetSpec, shard: Shard) -> Iterator[Document | DocumentError]:
         """Stream a shard's documents in order; a bad record yields a DocumentError and reading goes on."""
 
-    def records(self, spec: DatasetSpec, shard: Shard) -> Iterator[tuple[Document | DocumentError, dict | None]]:
-        """``read``'s items, each with the whole record it came from (every field; None for whole-file
-        documents and errors): what `clean` writes back in the input's format."""
+    def records(
+        self, spec: DatasetSpec, shard: Shard
+    ) -> Iterator[tuple[Document | DocumentError, SourceRecord | None]]:
+        """``read``'s items, the same ones in the same order, each with the record it came from (None for
+        whole-file documents and errors): what `clean` writes back in the input's format."""
         for item in self.read(spec, shard):
             yield item, None

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from licenselens.sources.base import DocumentReader
+from licenselens.sources.base import DocumentReader, SourceRecord
 from licenselens.sources.records import make_shard, record_to_document
 from licenselens.types.convert import printable
 from licenselens.types.corpus import DatasetSpec, Document, DocumentError, Shard
@@ -40,23 +40,20 @@ def _records(batch) -> Iterator[dict | None]:
                 yield None
 
 
-Item = tuple[Document | DocumentError, dict | None]
+Item = tuple[Document | DocumentError, SourceRecord | None]
 
 
-def _rows(spec: DatasetSpec, batches, location: str, first_row: int, sep: str) -> Iterator[Item]:
+def _rows(spec: DatasetSpec, batch, columns: list[str], location: str, first_row: int, keep: bool) -> Iterator[Item]:
+    """Documents of the batch's ``columns`` (the only ones decoded); with ``keep``, each with its row."""
     row, location = first_row, printable(location)
-    for batch in batches:
-        for record in _records(batch):
-            if record is None:
-                error = DocumentError(spec.name, f"{location}{sep}{row}", "bad-encoding", "a text value is not UTF-8")
-                yield error, None
-            else:
-                yield record_to_document(spec, record, f"{location}{sep}{row}", f"{spec.name}#{row}"), record
-            row += 1
-
-
-def _columns(spec: DatasetSpec, names: list[str], every: bool) -> list[str]:
-    return names if every else _wanted_columns(spec, names)[0]
+    for i, record in enumerate(_records(batch.select(columns))):
+        if record is None:
+            error = DocumentError(spec.name, f"{location}#{row}", "bad-encoding", "a text value is not UTF-8")
+            yield error, None
+        else:
+            document = record_to_document(spec, record, f"{location}#{row}", f"{spec.name}#{row}")
+            yield document, SourceRecord(record, batch=batch, row=i) if keep else None
+        row += 1
 
 
 class ParquetReader(DocumentReader):
@@ -82,13 +79,13 @@ class ParquetReader(DocumentReader):
                 start, size, first_row = group + 1, 0, row
 
     def read(self, spec: DatasetSpec, shard: Shard) -> Iterator[Document | DocumentError]:
-        for item, _ in self._items(spec, shard, every_column=False):
+        for item, _ in self._items(spec, shard, keep=False):
             yield item
 
     def records(self, spec: DatasetSpec, shard: Shard) -> Iterator[Item]:
-        return self._items(spec, shard, every_column=True)
+        return self._items(spec, shard, keep=True)
 
-    def _items(self, spec: DatasetSpec, shard: Shard, every_column: bool) -> Iterator[Item]:
+    def _items(self, spec: DatasetSpec, shard: Shard, keep: bool) -> Iterator[Item]:
         row = shard.first_record
         try:
             pf = pq.ParquetFile(shard.location)
@@ -100,12 +97,13 @@ class ParquetReader(DocumentReader):
                 None,
             )
             return
-        columns = _columns(spec, pf.schema_arrow.names, every_column)
+        columns, _ = _wanted_columns(spec, pf.schema_arrow.names)
         for group in range(shard.start, shard.stop):  # a damaged row group costs only its own rows
             group_end = row + pf.metadata.row_group(group).num_rows
             try:
-                for batch in pf.iter_batches(batch_size=512, row_groups=[group], columns=columns):
-                    yield from _rows(spec, [batch], shard.location, row, "#")
+                # every column is read (not decoded) when the rows are kept for writing back
+                for batch in pf.iter_batches(batch_size=512, row_groups=[group], columns=None if keep else columns):
+                    yield from _rows(spec, batch, columns, shard.location, row, keep)
                     row += batch.num_rows
             except (OSError, pa.ArrowException) as exc:
                 message = f"row group {group} unreadable from row {row} to {group_end - 1}: {exc}"
@@ -171,23 +169,23 @@ class ArrowReader(DocumentReader):
                 yield DocumentError(spec.name, path, "corrupt-file", f"not a readable Arrow file: {exc}")
 
     def read(self, spec: DatasetSpec, shard: Shard) -> Iterator[Document | DocumentError]:
-        for item, _ in self._items(spec, shard, every_column=False):
+        for item, _ in self._items(spec, shard, keep=False):
             yield item
 
     def records(self, spec: DatasetSpec, shard: Shard) -> Iterator[Item]:
-        return self._items(spec, shard, every_column=True)
+        return self._items(spec, shard, keep=True)
 
-    def _items(self, spec: DatasetSpec, shard: Shard, every_column: bool) -> Iterator[Item]:
+    def _items(self, spec: DatasetSpec, shard: Shard, keep: bool) -> Iterator[Item]:
         row = shard.first_record
         try:
             reader = _open_ipc(shard.location)
-            columns = _columns(spec, reader.schema.names, every_column)
+            columns, _ = _wanted_columns(spec, reader.schema.names)
             for index, batch in enumerate(_batches(reader)):
                 if index < shard.start:
                     continue
                 if index >= shard.stop:
                     break
-                yield from _rows(spec, [batch.select(columns)], shard.location, row, "#")
+                yield from _rows(spec, batch, columns, shard.location, row, keep)
                 row += batch.num_rows
         except (OSError, pa.ArrowException) as exc:
             message = f"cannot read past row {row}: {exc}"

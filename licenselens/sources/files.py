@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterator
 from functools import lru_cache
 
-from licenselens.sources.base import DocumentReader, Entry
+from licenselens.sources.base import DocumentReader, Entry, SourceRecord
 from licenselens.sources.reading import classify, decode
 from licenselens.sources.records import make_shard, record_to_document
 from licenselens.sources.tree import TreeSource
@@ -44,7 +44,9 @@ class JsonRecordsReader(DocumentReader):
         for item, _ in self.records(spec, shard):
             yield item
 
-    def records(self, spec: DatasetSpec, shard: Shard) -> Iterator[tuple[Document | DocumentError, dict | None]]:
+    def records(
+        self, spec: DatasetSpec, shard: Shard
+    ) -> Iterator[tuple[Document | DocumentError, SourceRecord | None]]:
         try:
             with open(shard.location, "rb") as fh:
                 data = json.load(fh)
@@ -59,7 +61,10 @@ class JsonRecordsReader(DocumentReader):
             return
         records = data if isinstance(data, list) else [data]
         for row, record in enumerate(records):
-            yield record_to_document(spec, record, f"{printable(shard.location)}#{row}", f"{spec.name}#{row}"), record
+            yield (
+                record_to_document(spec, record, f"{printable(shard.location)}#{row}", f"{spec.name}#{row}"),
+                SourceRecord(record) if isinstance(record, dict) else None,
+            )
 
 
 @lru_cache(maxsize=8)

@@ -10,7 +10,7 @@ import os
 import zlib
 from collections.abc import Iterator
 
-from licenselens.sources.base import DocumentReader
+from licenselens.sources.base import DocumentReader, SourceRecord
 from licenselens.sources.reading import SNIFF_BYTES, classify, utf16_without_bom
 from licenselens.sources.records import make_shard, record_to_document
 from licenselens.types.convert import printable
@@ -152,7 +152,9 @@ class JsonlReader(DocumentReader):
         for item, _ in self.records(spec, shard):
             yield item
 
-    def records(self, spec: DatasetSpec, shard: Shard) -> Iterator[tuple[Document | DocumentError, dict | None]]:
+    def records(
+        self, spec: DatasetSpec, shard: Shard
+    ) -> Iterator[tuple[Document | DocumentError, SourceRecord | None]]:
         line_no, pos, limit = shard.first_record - 1, shard.start, self.limits.max_line_bytes
         shown = printable(shard.location)
         try:
@@ -199,7 +201,10 @@ class JsonlReader(DocumentReader):
                     except ValueError as exc:  # valid JSON Python refuses, e.g. an integer of over 4,300 digits
                         yield _alone(DocumentError(spec.name, origin, "malformed-json", str(exc)[:200]))
                         continue
-                    yield record_to_document(spec, record, origin, f"{spec.name}:{line_no}"), record
+                    yield (
+                        record_to_document(spec, record, origin, f"{spec.name}:{line_no}"),
+                        SourceRecord(record, line) if isinstance(record, dict) else None,
+                    )
             if truncated:
                 raise EOFError("the zstd stream ends inside a frame: the file is truncated")
         except (EOFError, OSError, zlib.error, gzip.BadGzipFile) as exc:
