@@ -7,12 +7,13 @@ import sys
 import click
 
 from licenselens.cli.errors import InputError
-from licenselens.cli.options import engine_options, policy_option
+from licenselens.cli.options import corpus_read_options, engine_options, policy_option
 from licenselens.corpus.runner import CorpusError, CorpusOptions
 from licenselens.policy.loading import PolicyError
 from licenselens.privacy import MaskedConsole
 from licenselens.remedy.clean import PII_MODES, CleanError, CleanOptions, run_clean
 from licenselens.remedy.exclusions import ExclusionListError, read_exclusions
+from licenselens.sources.base import ReadLimits
 from licenselens.sources.manifest import ManifestError, load_manifest
 
 
@@ -36,8 +37,24 @@ from licenselens.sources.manifest import ManifestError, load_manifest
 )
 @click.option("--seed", default="licenselens", show_default=True, help="Seed of the synthetic surrogates.")
 @engine_options
+@corpus_read_options
 @click.option("--fresh", is_flag=True, help="Measure every document again instead of resuming.")
-def clean_command(manifest, output_dir, policy, pii, exclude_file, seed, engine, ray_address, jobs, fresh) -> None:
+def clean_command(
+    manifest,
+    output_dir,
+    policy,
+    pii,
+    exclude_file,
+    seed,
+    engine,
+    ray_address,
+    jobs,
+    timeout,
+    shard_size,
+    max_line_bytes,
+    max_file_size,
+    fresh,
+) -> None:
     """Write OUTDIR/data (the kept documents, in each input's format), OUTDIR/licenselens.toml (the cleaned
     manifest), removed.parquet (each document left out, with its reason) and clean-summary.json.
 
@@ -54,7 +71,15 @@ def clean_command(manifest, output_dir, policy, pii, exclude_file, seed, engine,
             pii=pii,
             exclude=exclude,
             seed=seed,
-            corpus=CorpusOptions(engine=engine, jobs=jobs, ray_address=ray_address, fresh=fresh),
+            corpus=CorpusOptions(
+                engine=engine,
+                jobs=jobs,
+                ray_address=ray_address,
+                timeout=timeout,
+                shard_bytes=int(shard_size * 2**20),
+                fresh=fresh,
+                limits=ReadLimits(max_line_bytes=max_line_bytes, max_file_bytes=max_file_size),
+            ),
         )
         run = run_clean(loaded, options)
     except (ManifestError, ExclusionListError, PolicyError, CorpusError, CleanError) as exc:

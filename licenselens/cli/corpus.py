@@ -9,7 +9,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from licenselens.cli.errors import InputError, ItemsFailed
-from licenselens.cli.options import engine_options
+from licenselens.cli.options import corpus_read_options, engine_options
 from licenselens.corpus.runner import RESULTS_FILE, SUMMARY_FILE, WORK_DIR, CorpusError, CorpusOptions, run_corpus
 from licenselens.execution.executors import WorkerDied
 from licenselens.privacy import MaskedConsole
@@ -29,34 +29,7 @@ from licenselens.sources.manifest import ManifestError, manifest_for
     help=f"Where {RESULTS_FILE} and {SUMMARY_FILE} are written (work files in {WORK_DIR}/ make runs resumable).",
 )
 @engine_options
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=CorpusOptions.timeout,
-    show_default=True,
-    help="Seconds per licence/copyright region.",
-)
-@click.option(
-    "--shard-size",
-    type=click.FloatRange(min=0.01),
-    default=CorpusOptions.shard_bytes // 2**20,
-    show_default=True,
-    help="MiB of input per shard (the unit of parallelism and resumption).",
-)
-@click.option(
-    "--max-line-bytes",
-    type=click.IntRange(min=1),
-    default=ReadLimits.max_line_bytes,
-    show_default=True,
-    help="Longest JSON Lines record; longer lines get a 'line-too-long' error and are skipped unread.",
-)
-@click.option(
-    "--max-file-size",
-    type=click.IntRange(min=1),
-    default=ReadLimits.max_file_bytes,
-    show_default=True,
-    help="Bytes; larger text files, source-tree files and JSON files get a 'too-large' error.",
-)
+@corpus_read_options
 @click.option("--fresh", is_flag=True, help="Ignore finished shards of an earlier run.")
 @click.option("--no-cache", is_flag=True, help="Scan source-tree datasets without the on-disk result cache.")
 @click.option(

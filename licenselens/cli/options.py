@@ -13,12 +13,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from licenselens.atomic import atomic_output
 from licenselens.cli.errors import InputError
 from licenselens.config import ConfigError, ProjectConfig
+from licenselens.corpus.runner import CorpusOptions
 from licenselens.execution.executors import ENGINES
 from licenselens.policy.baseline import BaselineError
 from licenselens.policy.loading import PolicyError, builtin_policies
 from licenselens.privacy import MaskedConsole
 from licenselens.scan.options import ScanOptions
 from licenselens.scan.runner import scan_tree
+from licenselens.sources.base import ReadLimits
 
 
 def _apply(options: list, func: Callable) -> Callable:
@@ -130,3 +132,40 @@ def load_or_fail(loader, *args):
         return loader(*args)
     except (PolicyError, ConfigError, BaselineError) as exc:
         raise InputError(str(exc)) from exc
+
+
+def corpus_read_options(func: Callable) -> Callable:
+    """How documents are read and measured: ``corpus`` and ``clean``."""
+    return _apply(
+        [
+            click.option(
+                "--timeout",
+                type=click.FloatRange(min=0.1),
+                default=CorpusOptions.timeout,
+                show_default=True,
+                help="Seconds per licence/copyright region.",
+            ),
+            click.option(
+                "--shard-size",
+                type=click.FloatRange(min=0.01),
+                default=CorpusOptions.shard_bytes // 2**20,
+                show_default=True,
+                help="MiB of input per shard (the unit of parallelism and resumption).",
+            ),
+            click.option(
+                "--max-line-bytes",
+                type=click.IntRange(min=1),
+                default=ReadLimits.max_line_bytes,
+                show_default=True,
+                help="Longest JSON Lines record; longer lines get a 'line-too-long' error and are skipped unread.",
+            ),
+            click.option(
+                "--max-file-size",
+                type=click.IntRange(min=1),
+                default=ReadLimits.max_file_bytes,
+                show_default=True,
+                help="Bytes; larger text files, source-tree files and JSON files get a 'too-large' error.",
+            ),
+        ],
+        func,
+    )

@@ -24,7 +24,7 @@ from licenselens.policy.evaluate import PolicyEvaluator
 from licenselens.privacy import redact
 from licenselens.remedy.exclusions import document_key, listed
 from licenselens.remedy.fields import Scrubber, changed, holds_personal, string_columns
-from licenselens.remedy.writers import WRITERS, ArrowWriter, CorpusWriter, Kept
+from licenselens.remedy.writers import WRITERS, ArrowWriter, CorpusWriter, Kept, text_fields
 from licenselens.signals.pii import PII_TYPES, find_pii, mask_text
 from licenselens.sources.base import ReadLimits, SourceRecord
 from licenselens.sources.readers import READERS, expand_inputs, plan_dataset
@@ -219,7 +219,8 @@ class Cleaner:
         kept, text = Kept(item, record), item.text
         if record is not None:  # every field: ids and metadata hold personal data too, and no run measures them
             fields = self._row_strings(record)
-            personal = text_holds or holds_personal(fields)
+            texts = set(text_fields(spec, record.fields))  # measured by the corpus run: its row says
+            personal = text_holds or holds_personal({k: v for k, v in fields.items() if k not in texts})
             if personal and self.settings.pii == "drop":
                 self._remove(spec.name, item.doc_id, item.origin, "personal-information", "a field", size, tally)
                 return

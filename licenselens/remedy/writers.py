@@ -27,6 +27,13 @@ from licenselens.types.corpus import DatasetSpec, Document
 HF_METADATA = ("state.json", "dataset_info.json")  # what a save_to_disk folder holds besides its Arrow files
 
 
+def text_fields(spec: DatasetSpec, record: dict) -> list[str]:
+    """The fields a record's document text was joined from (as ``sources.records.record_to_document`` reads)."""
+    if spec.text_field_given:
+        return list(spec.text_field)
+    return [next((f for f in spec.text_field if f in record), spec.text_field[0])]
+
+
 @dataclass(frozen=True)
 class Kept:
     """A document to write, and what cleaning changed in it."""
