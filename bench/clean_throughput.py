@@ -44,7 +44,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import corpus_throughput  # noqa: E402
-from corpus_throughput import author_emails, footers, real_texts  # noqa: E402
+from corpus_throughput import real_texts, write_documents  # noqa: E402
 
 BIN = Path(sys.executable).parent
 NOAI = '\n<meta name="robots" content="noai">'
@@ -76,23 +76,12 @@ def chunks() -> list[str]:
 
 def build_mixed_corpus(path: Path, size_bytes: int, seed: int = 0) -> dict:
     rng = random.Random(seed)
-    pool, notes, emails = chunks(), footers(rng), author_emails()
-    written = docs = with_footer = with_email = 0
-    with open(path, "w", encoding="utf-8") as fh:
-        while written < size_bytes:
-            body = "\n".join(rng.choice(pool) for _ in range(rng.randint(1, 10)))
-            roll = rng.random()
-            if roll < 0.05:
-                body += "\n\n" + rng.choice(notes)
-                with_footer += 1
-            elif roll < 0.06:
-                body += "\n\n" + rng.choice(emails)
-                with_email += 1
-            line = json.dumps({"id": f"doc-{docs:07d}", "text": body}, ensure_ascii=False) + "\n"
-            fh.write(line)
-            written += len(line.encode("utf-8"))
-            docs += 1
-    return {"documents": docs, "chunks": len(pool), "with_licence_footer": with_footer, "with_author_email": with_email}
+    pool = chunks()
+
+    def mixed() -> tuple[str, None]:
+        return "\n".join(rng.choice(pool) for _ in range(rng.randint(1, 10))), None
+
+    return {**write_documents(path, size_bytes, rng, mixed), "chunks": len(pool)}
 
 
 def plant(corpus: Path, out: Path, seed: int = 1) -> dict:

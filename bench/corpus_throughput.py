@@ -84,34 +84,23 @@ def author_emails() -> list[str]:
     return lines or ["Author-email: nobody@example.org"]
 
 
-def build_corpus(path: Path, size_bytes: int, seed: int = 0) -> dict:
-    rng = random.Random(seed)
-    texts = real_texts()
-    names = list(texts)
-    weights = [0.5, 0.2, 0.3]
+def write_documents(path: Path, size_bytes: int, rng: random.Random, body) -> dict:
+    """JSON Lines of ``body()`` documents ((text, url or None)) up to ``size_bytes``; 5 % with a licence
+    footer, 1 % with an Author-email line."""
     notes, emails = footers(rng), author_emails()
     written = docs = with_footer = with_email = 0
     with open(path, "w", encoding="utf-8") as fh:
         while written < size_bytes:
-            source = rng.choices(names, weights)[0]
-            text = texts[source]
-            length = rng.randint(1000, 24000) // (3 if source == "four-books" else 1)
-            start = rng.randrange(0, max(1, len(text) - length))
-            body = text[start : start + length]
+            text, url = body()
             roll = rng.random()
             if roll < 0.05:
-                body += "\n\n" + rng.choice(notes)
+                text += "\n\n" + rng.choice(notes)
                 with_footer += 1
             elif roll < 0.06:
-                body += "\n\n" + rng.choice(emails)
+                text += "\n\n" + rng.choice(emails)
                 with_email += 1
-            line = (
-                json.dumps(
-                    {"id": f"doc-{docs:07d}", "text": body, "url": f"https://example.org/{source}/{docs}"},
-                    ensure_ascii=False,
-                )
-                + "\n"
-            )
+            record = {"id": f"doc-{docs:07d}", "text": text} | ({"url": url.format(docs)} if url else {})
+            line = json.dumps(record, ensure_ascii=False) + "\n"
             fh.write(line)
             written += len(line.encode("utf-8"))
             docs += 1
@@ -121,6 +110,22 @@ def build_corpus(path: Path, size_bytes: int, seed: int = 0) -> dict:
         "with_licence_footer": with_footer,
         "with_author_email": with_email,
     }
+
+
+def build_corpus(path: Path, size_bytes: int, seed: int = 0) -> dict:
+    rng = random.Random(seed)
+    texts = real_texts()
+    names = list(texts)
+    weights = [0.5, 0.2, 0.3]
+
+    def window() -> tuple[str, str]:
+        source = rng.choices(names, weights)[0]
+        text = texts[source]
+        length = rng.randint(1000, 24000) // (3 if source == "four-books" else 1)
+        start = rng.randrange(0, max(1, len(text) - length))
+        return text[start : start + length], f"https://example.org/{source}/{{}}"
+
+    return write_documents(path, size_bytes, rng, window)
 
 
 def run(cmd: list[str], env=None) -> float:

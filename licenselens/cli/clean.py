@@ -7,13 +7,12 @@ import sys
 import click
 
 from licenselens.cli.errors import InputError
-from licenselens.cli.options import corpus_read_options, engine_options, policy_option
-from licenselens.corpus.runner import CorpusError, CorpusOptions
+from licenselens.cli.options import corpus_options, corpus_read_options, engine_options, policy_option
+from licenselens.corpus.runner import CorpusError
 from licenselens.policy.loading import PolicyError
 from licenselens.privacy import MaskedConsole
 from licenselens.remedy.clean import PII_MODES, CleanError, CleanOptions, run_clean
 from licenselens.remedy.exclusions import ExclusionListError, read_exclusions
-from licenselens.sources.base import ReadLimits
 from licenselens.sources.manifest import ManifestError, load_manifest
 
 
@@ -71,15 +70,7 @@ def clean_command(
             pii=pii,
             exclude=exclude,
             seed=seed,
-            corpus=CorpusOptions(
-                engine=engine,
-                jobs=jobs,
-                ray_address=ray_address,
-                timeout=timeout,
-                shard_bytes=int(shard_size * 2**20),
-                fresh=fresh,
-                limits=ReadLimits(max_line_bytes=max_line_bytes, max_file_bytes=max_file_size),
-            ),
+            corpus=corpus_options(click.get_current_context().params),
         )
         run = run_clean(loaded, options)
     except (ManifestError, ExclusionListError, PolicyError, CorpusError, CleanError) as exc:

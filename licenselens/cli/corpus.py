@@ -9,12 +9,11 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from licenselens.cli.errors import InputError, ItemsFailed
-from licenselens.cli.options import corpus_read_options, engine_options
-from licenselens.corpus.runner import RESULTS_FILE, SUMMARY_FILE, WORK_DIR, CorpusError, CorpusOptions, run_corpus
+from licenselens.cli.options import corpus_options, corpus_read_options, engine_options
+from licenselens.corpus.runner import RESULTS_FILE, SUMMARY_FILE, WORK_DIR, CorpusError, run_corpus
 from licenselens.execution.executors import WorkerDied
 from licenselens.privacy import MaskedConsole
 from licenselens.reporters.corpus_table import render_corpus_summary
-from licenselens.sources.base import ReadLimits
 from licenselens.sources.manifest import ManifestError, manifest_for
 
 
@@ -59,17 +58,7 @@ def corpus_command(
         manifest = manifest_for(manifest_or_path)
     except ManifestError as exc:
         raise InputError(str(exc)) from exc
-    options = CorpusOptions(
-        output_dir=output_dir,
-        engine=engine,
-        jobs=jobs,
-        ray_address=ray_address,
-        timeout=timeout,
-        shard_bytes=int(shard_size * 2**20),
-        fresh=fresh,
-        limits=ReadLimits(max_line_bytes=max_line_bytes, max_file_bytes=max_file_size),
-        use_cache=not no_cache,
-    )
+    options = corpus_options(click.get_current_context().params, output_dir=output_dir, use_cache=not no_cache)
     stderr = MaskedConsole(stderr=True, highlight=False)
     try:
         if stderr.is_terminal:

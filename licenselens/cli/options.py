@@ -169,3 +169,17 @@ def corpus_read_options(func: Callable) -> Callable:
         ],
         func,
     )
+
+
+def corpus_options(params: dict[str, Any], **extra: Any) -> CorpusOptions:
+    """CorpusOptions from a command's ``engine_options``, ``corpus_read_options`` and ``--fresh``."""
+    return CorpusOptions(
+        engine=params["engine"],
+        jobs=params["jobs"],
+        ray_address=params["ray_address"],
+        timeout=params["timeout"],
+        shard_bytes=int(params["shard_size"] * 2**20),
+        fresh=params["fresh"],
+        limits=ReadLimits(max_line_bytes=params["max_line_bytes"], max_file_bytes=params["max_file_size"]),
+        **extra,
+    )
