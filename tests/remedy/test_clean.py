@@ -303,12 +303,15 @@ def test_bad_exclusion_list_and_output_inside_the_input(corpus, tmp_path):
 
 
 @pytest.mark.slow
-def test_ray_engine_writes_the_same_corpus(corpus, tmp_path):
+def test_ray_engine_writes_the_same_corpus(corpus, cleaned, tmp_path):
+    """The same bytes as the local run of the `cleaned` fixture (the CLI, 2 workers, the same exclusions)."""
     pytest.importorskip("ray")
-    manifest = load_manifest(corpus)
-    for name, engine in (("local", "local"), ("ray", "ray")):
-        run_clean(manifest, CleanOptions(output_dir=str(tmp_path / name), corpus=CorpusOptions(engine=engine, jobs=2)))
-    local, ray_out = tmp_path / "local", tmp_path / "ray"
+    exclude = frozenset(line for line in (corpus.parent / "exclude.txt").read_text().splitlines() if ":" in line)
+    options = CleanOptions(
+        output_dir=str(tmp_path / "ray"), exclude=exclude, corpus=CorpusOptions(engine="ray", jobs=2)
+    )
+    run_clean(load_manifest(corpus), options)
+    local, ray_out = cleaned[0], tmp_path / "ray"
     files = sorted(p.relative_to(local) for p in local.rglob("*") if p.is_file() and "before" not in p.parts)
     assert files and files == sorted(
         p.relative_to(ray_out) for p in ray_out.rglob("*") if p.is_file() and "before" not in p.parts

@@ -99,7 +99,7 @@ ipv4s = st.ip_addresses(v=4).filter(lambda a: a.is_global and not str(a).endswit
 ipv6s = st.ip_addresses(v=6).filter(lambda a: a.is_global).map(lambda a: a.compressed)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(cn_ids(), st.text(min_size=1, max_size=8))
 def test_resident_id(value, document):
     made = surrogate("cn_id", value, "seed", document)
@@ -107,7 +107,7 @@ def test_resident_id(value, document):
     assert [h[2] for h in pii_hits(f"身份证号 {made}。")] == ["cn_id"]  # and the detector's own checks
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(cards(), st.text(min_size=1, max_size=8))
 def test_payment_card(value, document):
     made = surrogate("payment_card", value, "seed", document)
@@ -130,7 +130,7 @@ def test_payment_card(value, document):
     assert [h[2] for h in pii_hits(f"card: {made} ")] == ["payment_card"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(mobiles(), st.text(min_size=1, max_size=8))
 def test_mainland_mobile(value, document):
     made = surrogate("cn_mobile", value, "seed", document)
@@ -139,7 +139,7 @@ def test_mainland_mobile(value, document):
     assert [h[2] for h in pii_hits(f"手机 {made} 联系")] == ["cn_mobile"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(us_phones(), st.text(min_size=1, max_size=8))
 def test_north_american_phone_is_fictional(value, document):
     made = surrogate("phone", value, "seed", document)
@@ -148,7 +148,7 @@ def test_north_american_phone_is_fictional(value, document):
     assert [h[2] for h in pii_hits(f"call {made} today")] == ["phone"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(emails, st.text(min_size=1, max_size=8))
 def test_email_at_a_reserved_domain(value, document):
     made = surrogate("email", value, "seed", document)
@@ -156,7 +156,7 @@ def test_email_at_a_reserved_domain(value, document):
     assert len(made.split("@")[0]) == len(value.split("@")[0])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.one_of(ipv4s, ipv6s), st.text(min_size=1, max_size=8))
 def test_ip_in_documentation_networks(value, document):
     made = ipaddress.ip_address(surrogate("ip", value, "seed", document))
