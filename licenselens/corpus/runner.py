@@ -70,9 +70,9 @@ class CorpusRun:
     shards: int
     shards_reused: int
     trees: tuple[TreeScan, ...] = ()  # the scans of the source-tree datasets, in manifest order
-    # each dataset's shards and their names in the shard store (rows, signatures), in run order: what `clean`
-    # reads back beside the documents
-    shards_by_dataset: tuple[tuple[DatasetSpec, tuple[tuple[Shard, str], ...]], ...] = ()
+    # each dataset's shards and their names in the shard store (rows, signatures), in run order, and its
+    # planning errors (inputs missing or unreadable): what `clean` reads back beside the documents
+    shards_by_dataset: tuple[tuple[DatasetSpec, tuple[tuple[Shard, str], ...], tuple[DocumentError, ...]], ...] = ()
     store: str = ""
 
 
@@ -168,7 +168,7 @@ def run_corpus(
         len(every),
         len(every) - len(tasks),
         tuple(trees),
-        tuple((spec, tuple(zip(shards, group))) for (spec, shards, _), group in zip(plan, names)),
+        tuple((spec, tuple(zip(shards, group)), tuple(errors)) for (spec, shards, errors), group in zip(plan, names)),
         store.directory,
     )
 

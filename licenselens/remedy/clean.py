@@ -130,7 +130,7 @@ def run_clean(manifest: Manifest, options: CleanOptions, progress: Callable[[dic
     with atomic_output(removed_path, binary=True) as fh, pq.ParquetWriter(fh, REMOVED_SCHEMA) as removed:
         cleaner = Cleaner(settings, PolicyEvaluator(policy), staging, removed, set(earlier), DATA_DIR)
         store = ShardStore(before.store)
-        datasets = [cleaner.dataset(spec, shards, store) for spec, shards in before.shards_by_dataset]
+        datasets = [cleaner.dataset(spec, shards, errors, store) for spec, shards, errors in before.shards_by_dataset]
     data = os.path.join(out, DATA_DIR)
     shutil.rmtree(data, ignore_errors=True)
     os.replace(staging, data)

@@ -27,7 +27,7 @@ from licenselens.remedy.fields import Scrubber, changed, holds_personal, string_
 from licenselens.remedy.writers import WRITERS, ArrowWriter, CorpusWriter, Kept, text_fields
 from licenselens.signals.pii import PII_TYPES, find_pii, mask_text
 from licenselens.sources.base import ReadLimits, SourceRecord
-from licenselens.sources.readers import READERS, expand_inputs, plan_dataset
+from licenselens.sources.readers import READERS, expand_inputs
 from licenselens.sources.records import record_to_document
 from licenselens.types.corpus import DatasetSpec, Document, DocumentError, Shard
 from licenselens.types.policy import Verdict
@@ -108,10 +108,16 @@ class Cleaner:
 
     # --- one dataset ---
 
-    def dataset(self, spec: DatasetSpec, shards: tuple[tuple[Shard, str], ...], store: ShardStore) -> dict:
+    def dataset(
+        self,
+        spec: DatasetSpec,
+        shards: tuple[tuple[Shard, str], ...],
+        plan_errors: tuple[DocumentError, ...],
+        store: ShardStore,
+    ) -> dict:
         tally = _Tally()
         inputs, _ = expand_inputs(spec)
-        for error in plan_dataset(spec, 2**40, self.settings.limits)[1]:  # missing, corrupt, unreadable inputs
+        for error in plan_errors:  # missing, corrupt, unreadable inputs, as the corpus run planned them
             self._unread(spec.name, error, tally)
         targets = _targets(inputs)
         root = os.path.join(self.staging, spec.name)

@@ -281,7 +281,7 @@ def _trace_work(
     return traced, len(candidates), reproducing
 
 
-def _excluded_keys(works: list[WorkTrace], errors: list[ItemError]) -> set[str]:
+def _excluded_keys(works: list[WorkTrace]) -> set[str]:
     keys = set()
     for work in works:
         for d in work.documents:
@@ -320,7 +320,7 @@ def run_trace(works_paths: Sequence[str], options: TraceOptions) -> TraceResult:
     traces = [
         _work_trace(w, traced, checked, reproducing, opt_outs, rules) for w, traced, checked, reproducing in found
     ]
-    excluded = _excluded_keys(traces, errors)
+    excluded = _excluded_keys(traces)
     m = index.manifest
     return TraceResult(
         schema_version=SCHEMA_VERSION,
