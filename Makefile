@@ -30,8 +30,11 @@ lint: setup
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
 
+# test files spread over one pytest worker per core: most tests wait on subprocesses (CLIs, ScanCode's
+# index load, Ray, Chromium), so two workers on two cores take 13 minutes where one took 21;
+# no faulthandler, or the workers that tests kill on purpose print their stacks
 test: lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile -p no:faulthandler
 
 bench: setup
 	$(BIN)/python bench/scan_vs_scancode.py --jobs 2

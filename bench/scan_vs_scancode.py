@@ -11,7 +11,8 @@ included.  licenselens runs twice with one brand-new cache folder: cold (empty
 cache) then warm (same cache).  Files/s = files in the tree / seconds.
 
 Licence agreement is judged file by file with ScanCode as the reference.  The
-key of a file is the sorted list of ``license_expression`` of every match:
+key of a file is the sorted list of its matches, each as expression, start and end line, ScanCode
+rule identifier and matcher (clues marked as clues):
 
 * ScanCode: the matches of all ``license_detections`` plus ``license_clues``;
 * licenselens: the matches of the detections whose detector is
@@ -173,14 +174,19 @@ def version_of(cmd: list[str]) -> str:
 # --------------------------------------------------------------------------- agreement
 
 
+def match_key(m: dict) -> str:
+    """One match as both tools write it: expression, lines, ScanCode rule and matcher."""
+    return f"{m['license_expression']} @{m['start_line']}-{m['end_line']} {m['rule_identifier']} {m['matcher']}"
+
+
 def scancode_keys(data: dict) -> dict[str, list[str]]:
     keys: dict[str, list[str]] = {}
     for f in data.get("files", []):
         if f.get("type") != "file":
             continue
         path = f["path"].split("/", 1)[1] if "/" in f["path"] else f["path"]
-        exprs = [m["license_expression"] for d in f.get("license_detections") or [] for m in d.get("matches") or []]
-        exprs += [m["license_expression"] for m in f.get("license_clues") or []]
+        exprs = [match_key(m) for d in f.get("license_detections") or [] for m in d.get("matches") or []]
+        exprs += ["clue " + match_key(m) for m in f.get("license_clues") or []]
         keys[path] = sorted(exprs)
     return keys
 
@@ -189,13 +195,14 @@ def licenselens_files(data: dict) -> dict[str, tuple[str, list[str]]]:
     out: dict[str, tuple[str, list[str]]] = {}
     for f in data.get("files", []):
         exprs = [
-            m["license_expression"]
+            match_key(m)
             for d in f.get("detections") or []
             if d.get("detector") == "licensedcode"
             for m in d.get("matches") or []
         ]
-        exprs += [m["license_expression"] for m in f.get("clues") or []]
-        out[f["path"]] = (f.get("file_type", "?"), sorted(exprs))
+        exprs += ["clue " + match_key(m) for m in f.get("clues") or []]
+        kind = f.get("file_type", "?")
+        out[f["path"]] = (f"{kind} (skipped)" if f.get("skipped") and kind == "binary" else kind, sorted(exprs))
     return out
 
 
@@ -211,16 +218,16 @@ def agreement(sc: dict[str, list[str]], ll: dict[str, tuple[str, list[str]]]) ->
         file_type, ll_key = ll.get(path, ("missing", []))
         type_counts[file_type] = type_counts.get(file_type, 0) + 1
         same = sc_key == ll_key  # binary/missing files have an empty licenselens key
-        if file_type in ("text", "empty"):
+        if file_type in ("text", "empty", "binary"):  # a binary file is read as ScanCode reads it
             scanned_total += 1
             scanned_agree += same
-        if file_type == "binary" and sc_key:
+        if file_type == "binary (skipped)" and sc_key:
             binary_with_licences.append(path)
         overall_agree += same
         if not same:
             disagreements.append({"path": path, "file_type": file_type, "scancode": sc_key, "licenselens": ll_key})
     return {
-        "scanned_as_text_or_empty": {"agree": scanned_agree, "files": scanned_total},
+        "read_by_licenselens": {"agree": scanned_agree, "files": scanned_total},
         "overall": {"agree": overall_agree, "files": len(sc)},
         "binary_skipped_with_scancode_licences": len(binary_with_licences),
         "binary_skipped_with_scancode_licences_paths": binary_with_licences,
@@ -256,9 +263,9 @@ def print_report(report: dict) -> None:
     a = report["agreement"]
     print()
     print("licence agreement (ScanCode = reference)")
-    print(f"  (a) files licenselens scanned as text/empty: {pct(**a['scanned_as_text_or_empty'])}")
+    print(f"  (a) files licenselens read (text, empty, binary with text): {pct(**a['read_by_licenselens'])}")
     print(f"  (b) all files ScanCode listed:               {pct(**a['overall'])}")
-    print(f"  (c) binary-skipped files with ScanCode licences: {a['binary_skipped_with_scancode_licences']}")
+    print(f"  (c) binary files skipped that hold ScanCode licences: {a['binary_skipped_with_scancode_licences']}")
     print(f"  licenselens file types: {json.dumps(a['licenselens_file_types'], sort_keys=True)}")
     if a["missing_in_licenselens"] or a["only_in_licenselens"]:
         print(

@@ -38,14 +38,20 @@ from licenselens.types.policy import PolicyReport
     type=click.Path(dir_okay=False),
     help="Write every current finding to this baseline file and exit 0.",
 )
+@click.option(
+    "--warm-server",
+    is_flag=True,
+    help="Analyse in a local server that keeps ScanCode's index loaded (started on demand, gone after "
+    "10 idle minutes): what the pre-commit hooks use, so that a commit does not load the index each time.",
+)
 @scan_options
-def check_command(paths, policy, fmt, output, baseline, write_baseline, **scan) -> None:
+def check_command(paths, policy, fmt, output, baseline, write_baseline, warm_server, **scan) -> None:
     """Evaluate the licence policy; exit 1 when a finding is denied (the whole tree without PATHs)."""
     config = load_or_fail(load_project_config, ".")
     chosen = load_or_fail(load_policy, policy or config.policy)
     baseline_path = baseline or config.baseline
     # excludes are paths of this project, relative to where check runs (its root)
-    options = build_options(config, **scan, paths_as_given=True, exclude=config.exclude)
+    options = build_options(config, **scan, paths_as_given=True, exclude=config.exclude, warm_server=warm_server)
     # the baseline and reports name licences; they must not become findings themselves
     own_files = [p for p in (baseline_path, write_baseline, output) if p]
     options = dataclasses.replace(

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from licenselens.corpus.declared import mismatch, normalise_declared
 from licenselens.detectors import DETECTORS
 from licenselens.detectors.base import Content
+from licenselens.detectors.merge import one_per_statement
 from licenselens.detectors.spdx_tags import SpdxTagDetector
 from licenselens.expressions import combine_spdx
 from licenselens.privacy import redact
@@ -55,7 +56,7 @@ class DocumentAnalyser:
         found = self.regions.findings(document.text, anchors)
         if "spdx-license-identifier" in low:
             content = Content(location="", name="", text=document.text, timeout=self.timeout)
-            found = found.merged(self.spdx_tags.detect(content))
+            found = one_per_statement(found.merged(self.spdx_tags.detect(content)))
         return found
 
     def opt_outs(self, text: str, low: str, anchors: dict[str, list[int]], name: str | None) -> list[tuple[str, int]]:

@@ -35,6 +35,7 @@ DETECTION = pa.struct(
         ("start_line", pa.int32()),
         ("end_line", pa.int32()),
         ("matches", pa.list_(MATCH)),
+        ("also_detected_by", pa.list_(pa.string())),
     ]
 )
 STATEMENT = pa.struct(

@@ -35,7 +35,7 @@ class TableReporter(Reporter):
                 f.path,
                 f.license_expression_spdx or "-",
                 cat_text,
-                ", ".join(sorted({d.detector for d in f.detections})),
+                ", ".join(sorted({name for d in f.detections for name in (d.detector, *d.also_detected_by)})),
                 ", ".join(sorted({h.value for h in f.holders})),
                 notes,
             )

@@ -22,3 +22,4 @@ class ScanOptions:
     detectors: tuple[str, ...] = tuple(DETECTORS)
     exclude: tuple[str, ...] = ()  # gitignore-style patterns on result paths
     paths_as_given: bool = False  # result paths are the arguments' own (relative to cwd), as pre-commit wants
+    warm_server: bool = False  # analyse in the warm server (scan/warm.py), started on demand

@@ -102,13 +102,17 @@ def apply_reuse(results: Sequence[FileResult], entries: Sequence[Entry]) -> list
     by_path = {r.path: i for i, r in enumerate(results)}
     location = {e.path: e.location for e in entries}
     out = list(results)
-    has_own = {r.path: any(d.detector == "spdx-tag" for d in r.detections) for r in results}
+    has_own = {r.path: any(d.seen_by("spdx-tag") for d in r.detections) for r in results}
 
     # a sidecar's tags replace the tags of the file it describes
     for r in results:
         target = r.path[: -len(".license")] if r.path.endswith(".license") else None
         if target in by_path:
-            tags = [dataclasses.replace(d, detector=NAME) for d in r.detections if d.detector == "spdx-tag"]
+            tags = [
+                dataclasses.replace(d, detector=NAME, also_detected_by=())
+                for d in r.detections
+                if d.seen_by("spdx-tag")
+            ]
             notes = [dataclasses.replace(s, detector=NAME) for s in r.copyrights if s.detector == "spdx-tag"]
             if tags or notes:
                 out[by_path[target]] = _with(out[by_path[target]], tags, notes, replace=True)

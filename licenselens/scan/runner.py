@@ -22,6 +22,7 @@ from licenselens.scan.options import ScanOptions
 from licenselens.scan.references import follow_references
 from licenselens.scan.reuse import apply_reuse
 from licenselens.scan.summary import summarise
+from licenselens.scan.warm import analyse_warm
 from licenselens.scancode.licensedb import index_version
 from licenselens.scancode.patches import install as install_scancode_patches
 from licenselens.sources.base import Entry
@@ -32,6 +33,9 @@ from licenselens.types.policy import Policy, PolicyReport
 from licenselens.types.scan import FileResult, RunStats, ScanResult, SourceFile
 
 Progress = Callable[[int, int], None]
+# the warm server analyses in one process: past about this many files, workers that load the index
+# themselves finish first (about 5 s to load it, then files at twice the rate on two cores)
+WARM_MAX_FILES = 100
 
 
 def collect_entries(paths: Sequence[str], options: ScanOptions) -> list[Entry]:
@@ -80,6 +84,13 @@ def run_detectors(work: list[SourceFile], options: ScanOptions, progress: Progre
     ordered = sorted(work, key=lambda s: (-s.size, s.path))
     tasks = [(s.location, s.path, options.timeout, options.detectors, options.max_memory) for s in ordered]
     results: dict[str, Findings] = {}
+    if options.warm_server and 0 < len(tasks) <= WARM_MAX_FILES:
+        served = analyse_warm(tasks, options)
+        if served is not None:
+            results = {task[0]: found for task, found in zip(tasks, served, strict=True)}
+            if progress:
+                progress(len(results), len(tasks))
+            return results
     install_scancode_patches()  # in this process; forked workers inherit them (and install them again)
     if options.jobs <= 1 or len(tasks) < 2:
         for task in tasks:

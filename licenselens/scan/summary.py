@@ -18,7 +18,7 @@ def is_declaring_file(result: FileResult) -> bool:
     name = result.path.lower()
     if any(fnmatch.fnmatchcase(name, p) for p in load_yaml("summary.yaml")["declared_license_files"]):
         return True
-    return any(d.detector == "manifest" for d in result.detections)
+    return any(d.seen_by("manifest") for d in result.detections)
 
 
 def summarise(results: Sequence[FileResult]) -> ScanSummary:

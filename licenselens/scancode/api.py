@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from licenselens.scancode.calls import DEFAULT_MEMORY_ALLOWANCE, call_scancode, load_index
 from licenselens.scancode.convert import to_detection, to_match
-from licenselens.types.findings import Detection, Findings, Statement
+from licenselens.types.findings import Detection, FileError, Findings, Statement
 
 STATEMENT_KINDS = (("copyright", "copyrights"), ("holder", "holders"), ("author", "authors"))
 
@@ -15,6 +15,21 @@ def query_tokens(text: str) -> set[str]:
     from licensedcode.tokenize import query_tokenizer
 
     return set(query_tokenizer(text))
+
+
+def _query_text(location: str, deadline: float) -> str | None:
+    from licensedcode.tokenize import query_lines
+
+    lines = [line for _, line in query_lines(location)]
+    return "\n".join(lines) if any(lines) else None
+
+
+def text_scancode_reads(
+    location: str, timeout: float, memory_allowance: int = DEFAULT_MEMORY_ALLOWANCE
+) -> tuple[str | None, FileError | None]:
+    """The text ScanCode's licence matcher reads from a file, as its typecode classifies it (a PDF's text,
+    the strings of a binary, text with stray control bytes): None where it reads no text at all."""
+    return call_scancode(_query_text, location, timeout, "typecode", memory_allowance=memory_allowance)
 
 
 def file_licenses(

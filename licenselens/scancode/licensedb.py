@@ -21,7 +21,7 @@ from licenselens.cachedir import cache_dir
 from licenselens.expressions import spdx_licensing
 from licenselens.rules import load_yaml
 
-FACTS_FORMAT = 1
+FACTS_FORMAT = 2
 
 
 @cache
@@ -45,6 +45,9 @@ def _build_facts() -> dict:
     from licensedcode.cache import get_index, get_licenses_db
     from licensedcode.index import get_weak_rids
 
+    from licenselens.scancode.calls import load_index
+
+    load_index()  # the cache holds the database too: loaded here without the collector's walks
     db = get_licenses_db()
     licenses = {
         key: {
@@ -60,12 +63,15 @@ def _build_facts() -> dict:
     legalese = [tokens[t] for t in range(idx.len_legalese)]
     weak = get_weak_rids(idx.len_legalese, idx.tids_by_rid, idx)
     weak_rule_tokens = sorted({tuple(sorted({tokens[t] for t in idx.tids_by_rid[rid]})) for rid in weak})
+    # other spellings the index reads as the same token ("licence" is "license"), by their token's own
+    aliases = {word: tokens[tid] for word, tid in idx.dictionary.items() if tokens[tid] != word}
     return {
         "format": FACTS_FORMAT,
         "index_version": index_version(),
         "licenses": licenses,
         "legalese": legalese,
         "weak_rule_tokens": [list(t) for t in weak_rule_tokens],
+        "aliases": dict(sorted(aliases.items())),
     }
 
 

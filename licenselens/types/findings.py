@@ -32,6 +32,11 @@ class Detection:
     start_line: int
     end_line: int
     matches: tuple[LicenseMatch, ...] = ()
+    # other detectors that read the same statement, folded into this detection (detectors/merge.py)
+    also_detected_by: tuple[str, ...] = ()
+
+    def seen_by(self, detector: str) -> bool:
+        return detector == self.detector or detector in self.also_detected_by
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,13 @@ def match_from_dict(m: dict[str, Any]) -> LicenseMatch:
 
 
 def detection_from_dict(d: dict[str, Any]) -> Detection:
-    return Detection(**{**d, "matches": tuple(match_from_dict(m) for m in d["matches"])})
+    return Detection(
+        **{
+            **d,
+            "matches": tuple(match_from_dict(m) for m in d["matches"]),
+            "also_detected_by": tuple(d.get("also_detected_by", ())),
+        }
+    )
 
 
 def findings_from_dict(data: dict[str, Any]) -> Findings:

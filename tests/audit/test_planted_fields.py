@@ -156,9 +156,11 @@ def test_corpus_scan_check_and_overlap_in_every_format_hold_no_planted_value(pla
 
     run("corpus", str(manifest), "-o", str(tmp_path / "corpus"), "--no-cache", "--format", "json")
     files += [p for p in (tmp_path / "corpus").rglob("*") if p.is_file()]
-    for fmt, reporter in REPORTERS.items():
+    for i, (fmt, reporter) in enumerate(REPORTERS.items()):
         target = tmp_path / f"scan.{fmt}"
-        run("scan", str(root / "m" / "tree"), "--no-cache", "--format", fmt, "-o", str(target))
+        # analysed once, then from the cache (which holds masked findings only): every reporter still renders
+        fresh = ["--no-cache"] if i == 0 else []
+        run("scan", str(root / "m" / "tree"), *fresh, "--format", fmt, "-o", str(target))
         if not reporter.needs_file:
             run("scan", str(root / "m" / "tree"), "--format", fmt)  # to the terminal too
         files.append(target)

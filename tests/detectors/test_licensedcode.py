@@ -62,3 +62,24 @@ def test_trigger_sees_licence_words_and_weak_rules():
     assert trigger.can_match("Permission is hereby granted, free of charge")
     assert trigger.can_match("license: MIT")
     assert not trigger.can_match("def add(a, b):\n    return a + b\n")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # ScanCode's dictionary reads "licence", "licenced" as the legalese "license", "licensed"
+        "# This project is under BSD open source licence.",  # ScanCode rules in British spelling
+        "REM released under an MIT licence",
+        "# MIT Licenced",
+        # a line led by ScanCode's NuGet prefix holds no legalese word, yet its SPDX-id matcher reads it
+        "https://licenses.nuget.org/MIT",
+        "<licenseUrl>https://licenses.nuget.org/Apache-2.0</licenseUrl>",
+    ],
+)
+def test_lines_scancode_matches_without_a_plain_legalese_word_pass_the_pre_test(tmp_path, line):
+    path = tmp_path / "LICENSE.txt"
+    path.write_text(line + "\n", encoding="utf-8")
+    expected = [d["license_expression"] for d in get_licenses(str(path))["license_detections"]]
+    assert expected, "ScanCode itself should detect the licence"
+    found = analyse_file(str(path), "LICENSE.txt", 60, ("licensedcode",))
+    assert [d.license_expression for d in found.detections] == expected

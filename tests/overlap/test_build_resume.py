@@ -120,14 +120,14 @@ def test_kill_and_resume_gives_the_uninterrupted_index(tmp_path, record_property
     rng = random.Random(8)
     out = tmp_path / "resumed"
     kills = 0
-    for _ in range(8):  # at random points: interpreter start, shards, merge, manifest, clean-up
+    for _ in range(6):  # at random points: interpreter start, shards, merge, manifest, clean-up
         deadline = time.monotonic() + rng.uniform(0.3, took)
         kills += run_and_kill(manifest, out, lambda deadline=deadline: time.monotonic() >= deadline)
         assert_nothing_looks_complete_that_is_not(out)
     # and once at the point most likely to leave a half-written file: while the merged arrays are written
     kills += run_and_kill(manifest, out, lambda: merging(out))
     assert_nothing_looks_complete_that_is_not(out)
-    assert kills >= 5
+    assert kills >= 4
     record_property("kills", kills)  # figures for docs/reliability.md (pytest --junitxml)
     record_property("shards", len(list((reference / "shards").iterdir())))
     record_property("uninterrupted_seconds", round(took, 1))

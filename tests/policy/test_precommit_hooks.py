@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -61,7 +65,24 @@ def test_hooks_refuse_gpl_under_permissive_only_and_pass_clean_commits(tmp_path)
         f"repos:\n  - repo: {hooks_repo}\n    rev: {rev}\n    hooks:\n"
         "      - id: licenselens-check\n      - id: licenselens-project\n"
     )
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    runtime = Path(tempfile.mkdtemp(prefix="ll-hooks-"))  # the warm server's socket (a short path)
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "XDG_RUNTIME_DIR": str(runtime),
+        "LICENSELENS_WARM_IDLE": "60",
+    }
+    try:
+        _commit_clean_then_gpl(project, env, runtime / "licenselens")
+    finally:
+        for lock in (runtime / "licenselens").glob("*.lock"):
+            if (pid := lock.read_text().strip()).isdigit():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(pid), signal.SIGKILL)
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _commit_clean_then_gpl(project: Path, env: dict, warm: Path) -> None:
     subprocess.run([PRE_COMMIT, "install"], cwd=project, check=True, env=env, capture_output=True)
 
     (project / "app.py").write_text("# SPDX-License-Identifier: MIT\n\ndef main():\n    return 0\n")
@@ -70,6 +91,12 @@ def test_hooks_refuse_gpl_under_permissive_only_and_pass_clean_commits(tmp_path)
         ["git", "commit", "-m", "clean"], cwd=project, capture_output=True, text=True, env={**env, **GIT_ENV}
     )
     assert clean.returncode == 0, clean.stdout + clean.stderr
+
+    # the first commit started the hooks' warm server: the next one is analysed there
+    end = time.monotonic() + 180
+    while not list(warm.glob("*.sock")) and time.monotonic() < end:
+        time.sleep(0.5)
+    assert list(warm.glob("*.sock")), [p.read_text() for p in warm.glob("*.log")]
 
     shutil.copy(SAMPLES / "plugins" / "gpl_plugin.py", project / "plugin.py")
     git(project, "add", "plugin.py")
@@ -81,3 +108,4 @@ def test_hooks_refuse_gpl_under_permissive_only_and_pass_clean_commits(tmp_path)
     assert "plugin.py:4: DENY [copyleft] GPL-3.0-or-later" in output
     assert "licenselens check (changed files)" in output and "Failed" in output
     assert git(project, "log", "--oneline").stdout.count("\n") == 1, "the GPL commit must not exist"
+    assert "analysed 1 files" in "".join(p.read_text() for p in warm.glob("*.log"))

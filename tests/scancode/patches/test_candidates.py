@@ -32,7 +32,7 @@ def summary(cands):
 def test_candidates_identical_to_scancode_on_real_files():
     idx = get_index()
     compared = 0
-    for location in real_files(30):
+    for location in real_files(22):
         query = build_query(location=location, idx=idx)
         if query is None:
             continue

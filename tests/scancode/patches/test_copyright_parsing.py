@@ -28,7 +28,7 @@ def detections(location: str) -> list[tuple]:
 
 @pytest.mark.slow
 def test_detections_identical_to_cluecode_on_real_files():
-    files = real_files(120)
+    files = real_files(90)
     copyright_parsing.uninstall()
     try:
         expected = [detections(f) for f in files]

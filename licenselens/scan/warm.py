@@ -1,0 +1,78 @@
+"""The scan's warm server: per-file analysis in one long-lived process that keeps ScanCode's index loaded
+(``licenselens check --warm-server``, the pre-commit hooks). The transport is ``execution.warm``; this
+module says what is served and under which key, so that a server never answers for other code or rules."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+import time
+from pathlib import Path
+
+import licenselens
+from licenselens.execution import warm
+from licenselens.scan.analyse import analyse_file
+from licenselens.scan.cache import stack_version
+from licenselens.scan.options import ScanOptions
+from licenselens.scancode.calls import forget_file_types, load_index
+from licenselens.scancode.patches import install as install_scancode_patches
+from licenselens.types.convert import to_jsonable
+from licenselens.types.findings import Findings, findings_from_dict
+
+IDLE_SECONDS = 600.0  # how long a server waits for the next commit before it goes
+Task = tuple[str, str, float, tuple[str, ...], int]  # location, name, timeout, detectors, memory allowance
+
+
+def _code_stamp() -> str:
+    """Changes with any source file of this installation (an editable install is edited in place)."""
+    root = Path(licenselens.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        st = path.stat()
+        digest.update(f"{path.relative_to(root)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def server_key(options: ScanOptions) -> str:
+    raw = f"{stack_version(options)}|{_code_stamp()}|{os.path.realpath(sys.executable)}"
+    return "scan-" + hashlib.sha256(raw.encode()).hexdigest()[:20]
+
+
+def analyse_warm(tasks: list[Task], options: ScanOptions) -> list[Findings] | None:
+    """The findings of ``tasks`` from the warm server, or None (after starting one for the next run)."""
+    key = server_key(options)
+    request = {"tasks": [[os.path.abspath(t[0]), *t[1:]] for t in tasks]}
+    answer = warm.ask(key, request)
+    if isinstance(answer, list) and len(answer) == len(tasks):
+        return [findings_from_dict(a) for a in answer]
+    warm.start(key, __name__, ["--idle", os.environ.get("LICENSELENS_WARM_IDLE", str(IDLE_SECONDS))])
+    return None
+
+
+def _handle(request: dict) -> list[dict]:
+    forget_file_types()
+    answer = [
+        to_jsonable(analyse_file(location, name, timeout, tuple(detectors), memory))
+        for location, name, timeout, detectors, memory in request["tasks"]
+    ]
+    print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} analysed {len(answer)} files", file=sys.stderr, flush=True)
+    return answer
+
+
+def _setup() -> None:
+    install_scancode_patches()
+    load_index()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="licenselens's warm scan server (started on demand)")
+    parser.add_argument("--key", required=True)
+    parser.add_argument("--idle", type=float, default=IDLE_SECONDS)
+    args = parser.parse_args()
+    return warm.serve(args.key, _handle, args.idle, _setup)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,140 @@
+"""The warm server behind ``check --warm-server`` (the pre-commit hooks), as real processes: started on
+demand, the same answers as a run without it, a killed server replaced, concurrent commits served once."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from ..conftest import SITE_PACKAGES, scancode_licence_text
+
+pytestmark = pytest.mark.slow
+BIN = Path(sys.executable).parent / "licenselens"
+
+
+@pytest.fixture()
+def project(tmp_path):
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "tagged.py").write_text("# SPDX-License-Identifier: MIT\nprint('hi')\n", encoding="utf-8")
+    (root / "COPYING").write_text(scancode_licence_text("gpl-2.0").read_text(encoding="utf-8"), encoding="utf-8")
+    (root / "console.py").write_bytes((SITE_PACKAGES / "rich" / "console.py").read_bytes())
+    runtime = Path(tempfile.mkdtemp(prefix="ll-warm-"))  # short: a socket's path has 108 bytes at most
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "LICENSELENS_WARM_IDLE": "60"}
+    yield root, runtime / "licenselens", env
+    for lock in (runtime / "licenselens").glob("*.lock"):
+        _kill(lock)
+    shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _pid(lock: Path) -> int | None:
+    text = lock.read_text().strip() if lock.exists() else ""
+    return int(text) if text.isdigit() else None
+
+
+def _kill(lock: Path) -> None:
+    pid = _pid(lock)
+    if pid:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _check(root: Path, env: dict, out: str) -> subprocess.CompletedProcess:
+    args = [str(BIN), "check", "--warm-server", "--no-cache", "--policy", "permissive-only", "--format", "json"]
+    return subprocess.run(
+        [*args, "-o", out, "tagged.py", "COPYING", "console.py"], cwd=root, env=env, capture_output=True, text=True
+    )
+
+
+def _served(folder: Path) -> int:
+    return sum(line.count("analysed 3 files") for log in folder.glob("*.log") for line in log.read_text().splitlines())
+
+
+def _wait_for_socket(folder: Path, seconds: float = 180) -> Path:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        socks = list(folder.glob("*.sock"))
+        if socks:
+            return socks[0]
+        time.sleep(0.5)
+    raise AssertionError(f"no server socket; logs: {[p.read_text() for p in folder.glob('*.log')]}")
+
+
+def _report(root: Path, name: str) -> dict:
+    return json.loads((root / name).read_text())
+
+
+def test_started_on_demand_same_answers_and_replaced_when_killed(project):
+    root, folder, env = project
+    first = _check(root, env, "first.json")
+    assert first.returncode == 1, first.stderr  # COPYING is GPL: denied by permissive-only
+    _wait_for_socket(folder)
+    assert _served(folder) == 0  # the first run did the work itself
+    second = _check(root, env, "second.json")
+    assert second.returncode == 1, second.stderr
+    assert _served(folder) == 1
+    assert _report(root, "second.json") == _report(root, "first.json")
+    assert sorted(p.name for p in root.iterdir()) == ["COPYING", "console.py", "first.json", "second.json", "tagged.py"]
+
+    lock = next(folder.glob("*.lock"))
+    old = _pid(lock)
+    _kill(lock)
+    time.sleep(0.5)
+    assert list(folder.glob("*.sock")), "a killed server leaves its socket behind"
+    again = _check(root, env, "again.json")  # connection refused: does the work itself, starts a new one
+    assert again.returncode == 1, again.stderr
+    assert _report(root, "again.json") == _report(root, "first.json")
+    end = time.monotonic() + 180
+    while time.monotonic() < end and _pid(lock) in (None, old):
+        time.sleep(0.5)
+    assert _pid(lock) not in (None, old)
+    _wait_for_socket(folder)
+    time.sleep(1)
+    _check(root, env, "served.json")
+    assert _report(root, "served.json") == _report(root, "first.json")
+    assert _served(folder) == 2
+
+
+def test_concurrent_commits_start_one_server(project):
+    root, folder, env = project
+    args = [str(BIN), "check", "--warm-server", "--no-cache", "--policy", "permissive-only", "--format", "json"]
+    procs = [
+        subprocess.Popen(
+            [*args, "-o", f"c{i}.json", "tagged.py", "COPYING", "console.py"],
+            cwd=root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for i in range(2)
+    ]
+    for p in procs:
+        assert p.wait(timeout=600) == 1, p.stderr.read() if p.stderr else ""
+    reports = [_report(root, f"c{i}.json") for i in range(2)]
+    assert reports[0] == reports[1]
+    _wait_for_socket(folder)
+    time.sleep(2)  # any second server started by the others has found the lock taken and gone
+    key = next(folder.glob("*.lock")).stem
+    assert len(_servers(key)) == 1
+
+
+def _servers(key: str) -> list[str]:
+    found = []
+    for pid in os.listdir("/proc"):
+        try:
+            if pid.isdigit() and key.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+        except OSError:
+            pass  # gone meanwhile
+    return found
