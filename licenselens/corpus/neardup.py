@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from licenselens.overlap.hashing import ngram_hashes, token_hashes
 from licenselens.rules import load_yaml
 from licenselens.signals.anchors import lowered
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
+
+# datasketch is imported where it is used: it imports scipy (0.6 s), which every command would pay
 
 RULES = "dedup.yaml"
 SCHEME = "affine32"  # datasketch's 32-bit scheme: hash values and shingles fit uint32
@@ -43,6 +48,8 @@ NONE = np.uint32(0xFFFFFFFF)  # a signature of only these: a document too short 
 @cache
 def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """datasketch's own permutation parameters for these settings."""
+    from datasketch import MinHash
+
     a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
     return a.astype(np.uint32)[None, :], b.astype(np.uint32)[None, :]
 
@@ -89,6 +96,8 @@ class NearDuplicates:
 
     def __init__(self, settings: DedupSettings):
         self.settings = settings
+        from datasketch import MinHashLSH
+
         self.lsh = MinHashLSH(num_perm=settings.num_perm, params=(settings.lsh_bands, settings.lsh_rows))
         self.matrix = np.zeros((1024, settings.num_perm), dtype=np.uint32)  # kept signatures, in run order
         self.positions: list[int] = []
@@ -96,6 +105,8 @@ class NearDuplicates:
         self.needed = int(np.ceil(settings.threshold * settings.num_perm - 1e-9))  # equal values to reach it
 
     def _sketch(self, values: np.ndarray) -> LeanMinHash:
+        from datasketch import LeanMinHash
+
         # LeanMinHash: MinHash would draw its 128 permutations again for every document (0.2 ms each)
         return LeanMinHash(seed=self.settings.seed, hashvalues=values, scheme=SCHEME)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from licenselens.detectors.spdx_tags import UNKNOWN_SPDX_KEY
 from licenselens.types.findings import Detection, Findings
 
 SCANCODE = "licensedcode"
@@ -19,13 +20,19 @@ BY_LINE = ("spdx-tag",)  # a tag is the line it is on
 BY_EXPRESSION = ("manifest",)  # a manifest's declared licence is the same licence, wherever it is stated
 
 
-def _covers(detection: Detection, line: int) -> bool:
-    return any(m.start_line <= line <= m.end_line for m in detection.matches)
+def _reads_the_same(tag: Detection, scancode: Detection) -> bool:
+    """ScanCode matched the tag's line as the same licence (a ``LicenseRef-`` it reads as unknown is not)."""
+    line = tag.start_line
+    if UNKNOWN_SPDX_KEY in tag.license_expression:  # the tag's own LicenseRef- names what ScanCode cannot
+        return False
+    return line > 0 and any(
+        m.start_line <= line <= m.end_line and m.license_expression == tag.license_expression for m in scancode.matches
+    )
 
 
 def _same_statement(other: Detection, scancode: Detection) -> bool:
     if other.detector in BY_LINE:
-        return other.start_line > 0 and _covers(scancode, other.start_line)
+        return _reads_the_same(other, scancode)
     if other.detector in BY_EXPRESSION:
         return other.license_expression == scancode.license_expression
     return False

@@ -15,6 +15,7 @@ from licenselens.expressions import rename_keys, spdx_licensing
 from licenselens.scancode.licensedb import license_db
 from licenselens.types.findings import Detection, FileError, Findings, LicenseMatch, Statement
 
+UNKNOWN_SPDX_KEY = "unknown-spdx"  # ScanCode's key for an SPDX id that is not one of its licences
 TAG = re.compile(r"SPDX-(License-Identifier|FileCopyrightText)\s*:\s*(.*)", re.IGNORECASE)
 # comment closers and string quotes that trail a tag on the same line (longer ones first)
 CLOSERS = ("*/", "-->", "#}", '"""', "'''", '"', "'", ";", ",", ")")
@@ -53,7 +54,7 @@ def parse_spdx_tag(value: str) -> tuple[str, str]:
     if unknown:
         raise ExpressionError(f"unknown SPDX identifier(s): {', '.join(unknown)}")
     db = license_db()
-    keys = rename_keys(licensing, parsed, lambda key: db.key_for_spdx(key) or "unknown-spdx")
+    keys = rename_keys(licensing, parsed, lambda key: db.key_for_spdx(key) or UNKNOWN_SPDX_KEY)
     return parsed.render("{symbol.key}"), keys
 
 

@@ -110,11 +110,14 @@ def content_key(source: SourceFile, stack: str) -> str:
 
 # rules/ files whose content decides what the file detectors report: editing one must not serve old findings
 DETECTOR_RULES = ("manifests.yaml", "license_categories.yaml", "corpus_anchors.yaml")
+# what a file's analysis means, beyond the tool version: raised when it changes within one version
+# (2: binary files read as ScanCode reads them, the exact pre-test, one detection per statement)
+FINDINGS_FORMAT = 2
 
 
 def stack_version(options: ScanOptions) -> str:
     rules = hashlib.sha256(b"".join((rules_dir() / name).read_bytes() for name in DETECTOR_RULES)).hexdigest()
-    raw = f"{tool_version()}|{index_version()}|{','.join(options.detectors)}|{rules}"
+    raw = f"{FINDINGS_FORMAT}|{tool_version()}|{index_version()}|{','.join(options.detectors)}|{rules}"
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 

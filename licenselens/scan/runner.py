@@ -84,7 +84,9 @@ def run_detectors(work: list[SourceFile], options: ScanOptions, progress: Progre
     ordered = sorted(work, key=lambda s: (-s.size, s.path))
     tasks = [(s.location, s.path, options.timeout, options.detectors, options.max_memory) for s in ordered]
     results: dict[str, Findings] = {}
-    if options.warm_server and 0 < len(tasks) <= WARM_MAX_FILES:
+    if not tasks:  # all from the cache: not even ScanCode's modules are imported (a warm pre-commit run)
+        return results
+    if options.warm_server and len(tasks) <= WARM_MAX_FILES:
         served = analyse_warm(tasks, options)
         if served is not None:
             results = {task[0]: found for task, found in zip(tasks, served, strict=True)}

@@ -47,8 +47,18 @@ def analyse_warm(tasks: list[Task], options: ScanOptions) -> list[Findings] | No
     answer = warm.ask(key, request)
     if isinstance(answer, list) and len(answer) == len(tasks):
         return [findings_from_dict(a) for a in answer]
-    warm.start(key, __name__, ["--idle", os.environ.get("LICENSELENS_WARM_IDLE", str(IDLE_SECONDS))])
+    try:
+        warm.start(key, __name__, ["--idle", str(_idle_seconds())])
+    except Exception:  # noqa: BLE001 - no server (an unusable runtime folder): this run works alone anyway
+        pass
     return None
+
+
+def _idle_seconds() -> float:
+    try:
+        return max(1.0, float(os.environ.get("LICENSELENS_WARM_IDLE", IDLE_SECONDS)))
+    except ValueError:
+        return IDLE_SECONDS
 
 
 def _handle(request: dict) -> list[dict]:

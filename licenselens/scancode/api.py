@@ -20,7 +20,12 @@ def query_tokens(text: str) -> set[str]:
 def _query_text(location: str, deadline: float) -> str | None:
     from licensedcode.tokenize import query_lines
 
-    lines = [line for _, line in query_lines(location)]
+    # ScanCode breaks long lines into pieces with the same number: one line again, so numbers agree
+    lines: list[str] = []
+    for number, piece in query_lines(location):
+        while len(lines) < number:
+            lines.append("")
+        lines[number - 1] = f"{lines[number - 1]} {piece}" if lines[number - 1] else piece
     return "\n".join(lines) if any(lines) else None
 
 

@@ -69,6 +69,18 @@ def test_tag_alone_is_kept_where_scancodes_matcher_does_not_run(tmp_path):
     ]
 
 
+def test_a_tag_scancode_reads_as_another_licence_stays_its_own_detection(tmp_path):
+    path = tmp_path / "tagged.py"
+    path.write_text("# SPDX-License-Identifier: LicenseRef-Acme-Proprietary\nprint('hi')\n", encoding="utf-8")
+    found = analyse_file(str(path), path.name, 60, ("spdx-tag", "licensedcode"))
+    scancode = [d["license_expression"] for d in get_licenses(str(path))["license_detections"]]
+    assert scancode and "acme" not in " ".join(scancode).lower()  # ScanCode reads an unknown reference
+    by_detector = {d.detector: d for d in found.detections}
+    assert by_detector["spdx-tag"].license_expression_spdx == "LicenseRef-Acme-Proprietary"
+    assert [d.license_expression for d in found.detections if d.detector == "licensedcode"] == scancode
+    assert by_detector["licensedcode"].also_detected_by == ()
+
+
 def test_file_copyright_text_keeps_the_tags_value_beside_scancodes_reading(tmp_path):
     path = tmp_path / "tagged.c"
     path.write_text(

@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
+from fpdf import FPDF
 
-from ..conftest import SITE_PACKAGES, scancode_licence_text
+from ..conftest import SITE_PACKAGES, scancode_licence_text, strip_front_matter
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent / "licenselens"
@@ -28,6 +29,11 @@ def project(tmp_path):
     (root / "tagged.py").write_text("# SPDX-License-Identifier: MIT\nprint('hi')\n", encoding="utf-8")
     (root / "COPYING").write_text(scancode_licence_text("gpl-2.0").read_text(encoding="utf-8"), encoding="utf-8")
     (root / "console.py").write_bytes((SITE_PACKAGES / "rich" / "console.py").read_bytes())
+    pdf = FPDF()  # a document ScanCode's typecode reads as a PDF: its type must not outlive a change
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=9)
+    pdf.multi_cell(0, 4, strip_front_matter(scancode_licence_text("mit").read_text(encoding="utf-8")))
+    pdf.output(str(root / "DOC"))
     runtime = Path(tempfile.mkdtemp(prefix="ll-warm-"))  # short: a socket's path has 108 bytes at most
     env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "LICENSELENS_WARM_IDLE": "60"}
     yield root, runtime / "licenselens", env
@@ -53,12 +59,16 @@ def _kill(lock: Path) -> None:
 def _check(root: Path, env: dict, out: str) -> subprocess.CompletedProcess:
     args = [str(BIN), "check", "--warm-server", "--no-cache", "--policy", "permissive-only", "--format", "json"]
     return subprocess.run(
-        [*args, "-o", out, "tagged.py", "COPYING", "console.py"], cwd=root, env=env, capture_output=True, text=True
+        [*args, "-o", out, "tagged.py", "COPYING", "console.py", "DOC"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
     )
 
 
 def _served(folder: Path) -> int:
-    return sum(line.count("analysed 3 files") for log in folder.glob("*.log") for line in log.read_text().splitlines())
+    return sum(line.count("analysed 4 files") for log in folder.glob("*.log") for line in log.read_text().splitlines())
 
 
 def _wait_for_socket(folder: Path, seconds: float = 180) -> Path:
@@ -85,7 +95,21 @@ def test_started_on_demand_same_answers_and_replaced_when_killed(project):
     assert second.returncode == 1, second.stderr
     assert _served(folder) == 1
     assert _report(root, "second.json") == _report(root, "first.json")
-    assert sorted(p.name for p in root.iterdir()) == ["COPYING", "console.py", "first.json", "second.json", "tagged.py"]
+    assert sorted(p.name for p in root.iterdir()) == [  # nothing written into the checked tree
+        "COPYING",
+        "DOC",
+        "console.py",
+        "first.json",
+        "second.json",
+        "tagged.py",
+    ]
+    # the PDF becomes a GPL text between two commits: the server reads it anew (no type remembered by path)
+    pdf_bytes = (root / "DOC").read_bytes()
+    (root / "DOC").write_bytes((root / "COPYING").read_bytes())
+    _check(root, env, "changed.json")
+    assert _served(folder) == 2
+    assert {f["path"] for f in _report(root, "changed.json")["findings"]} == {"COPYING", "DOC"}
+    (root / "DOC").write_bytes(pdf_bytes)
 
     lock = next(folder.glob("*.lock"))
     old = _pid(lock)
@@ -103,7 +127,7 @@ def test_started_on_demand_same_answers_and_replaced_when_killed(project):
     time.sleep(1)
     _check(root, env, "served.json")
     assert _report(root, "served.json") == _report(root, "first.json")
-    assert _served(folder) == 2
+    assert _served(folder) == 3
 
 
 def test_concurrent_commits_start_one_server(project):
@@ -111,7 +135,7 @@ def test_concurrent_commits_start_one_server(project):
     args = [str(BIN), "check", "--warm-server", "--no-cache", "--policy", "permissive-only", "--format", "json"]
     procs = [
         subprocess.Popen(
-            [*args, "-o", f"c{i}.json", "tagged.py", "COPYING", "console.py"],
+            [*args, "-o", f"c{i}.json", "tagged.py", "COPYING", "console.py", "DOC"],
             cwd=root,
             env=env,
             stdout=subprocess.DEVNULL,
