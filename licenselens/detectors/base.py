@@ -28,6 +28,7 @@ class Content:
 
 class Detector(ABC):
     name: ClassVar[str]
+    needs_index: ClassVar[bool] = False  # detect() loads ScanCode's licence index (seconds, once per process)
 
     @abstractmethod
     def wants(self, content: Content) -> bool:

@@ -49,6 +49,7 @@ def match_trigger() -> MatchTrigger:
 
 class LicensedcodeDetector(Detector):
     name = "licensedcode"
+    needs_index = True
 
     def wants(self, content: Content) -> bool:
         return content.text is not None and bool(content.text) and match_trigger().can_match(content.text)

@@ -18,6 +18,7 @@ def _patterns() -> tuple[str, ...]:
 
 class PackageManifestDetector(Detector):
     name = "manifest"
+    needs_index = True
 
     def wants(self, content: Content) -> bool:
         return bool(content.text) and any(fnmatch.fnmatchcase(content.name, p) for p in _patterns())

@@ -1,17 +1,37 @@
-"""One file through the detector stack. Runs inside worker processes."""
+"""Files through the detector stack: one (``analyse_file``, in a worker process) or many on worker
+processes (``analyse_files``: the scan's local run and the warm server's)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from licenselens.detectors import DETECTORS, Content
 from licenselens.detectors.merge import one_per_statement
+from licenselens.execution.pool import run_tasks
 from licenselens.scancode.api import text_scancode_reads
 from licenselens.scancode.calls import DEFAULT_MEMORY_ALLOWANCE
+from licenselens.scancode.patches import install as install_scancode_patches
 from licenselens.sources.reading import classify, decode
 from licenselens.types.findings import FileError, Findings
 
+Task = tuple[str, str, float, tuple[str, ...], int]  # location, name, timeout, detectors, memory allowance
+Progress = Callable[[int, int], None]
 SKIP_REASONS = {"binary": "binary file with no text that ScanCode reads", "empty": "empty file"}
+
+
+def needs_index(location: str, name: str, detector_names: tuple[str, ...]) -> bool:
+    """Whether analysing this file would load ScanCode's index: the detectors' own cheap tests."""
+    try:
+        with open(location, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return False
+    file_type = classify(data)
+    if file_type != "text":
+        return file_type == "binary"  # its text comes from ScanCode's extraction, then likely its matcher
+    content = Content(location=location, name=os.path.basename(name), text=decode(data)[0], timeout=0.0)
+    return any(DETECTORS[d].needs_index and DETECTORS[d]().wants(content) for d in detector_names)
 
 
 def analyse_file(
@@ -58,3 +78,32 @@ def analyse_file(
             )
     # a REUSE sidecar's tags are another file's licence (scan/reuse.py): kept as the tags say it
     return findings if name.endswith(".license") else one_per_statement(findings)
+
+
+def _work(task: Task) -> tuple[str, Findings]:
+    location, name, timeout, detectors, max_memory = task
+    return location, analyse_file(location, name, timeout, tuple(detectors), max_memory)
+
+
+def analyse_files(tasks: list[Task], jobs: int, progress: Progress | None = None) -> dict[str, Findings]:
+    """Findings by location for each task, on ``jobs`` forked processes (which inherit a loaded index)."""
+    results: dict[str, Findings] = {}
+    install_scancode_patches()  # in this process; forked workers inherit them (and install them again)
+    if jobs <= 1 or len(tasks) < 2:
+        for task in tasks:
+            location, findings = _work(task)
+            results[location] = findings
+            if progress:
+                progress(len(results), len(tasks))
+        return results
+
+    def done(i: int, value: tuple[str, Findings]) -> None:
+        results[value[0]] = value[1]
+        if progress:
+            progress(len(results), len(tasks))
+
+    def lost(i: int, message: str) -> None:
+        done(i, (tasks[i][0], Findings(errors=(FileError("worker-died", message),), file_type="error")))
+
+    run_tasks(_work, tasks, jobs, done, lost, install_scancode_patches)
+    return results

@@ -12,11 +12,10 @@ from collections.abc import Callable, Sequence
 
 import pathspec
 
-from licenselens.execution.pool import run_tasks
 from licenselens.expressions import combine_spdx
 from licenselens.policy.evaluate import evaluate_files
 from licenselens.privacy import redact
-from licenselens.scan.analyse import analyse_file
+from licenselens.scan.analyse import analyse_files, needs_index
 from licenselens.scan.cache import content_key, lookup, open_cache, stack_version, store
 from licenselens.scan.options import ScanOptions
 from licenselens.scan.references import follow_references
@@ -24,7 +23,6 @@ from licenselens.scan.reuse import apply_reuse
 from licenselens.scan.summary import summarise
 from licenselens.scan.warm import analyse_warm
 from licenselens.scancode.licensedb import index_version
-from licenselens.scancode.patches import install as install_scancode_patches
 from licenselens.sources.base import Entry
 from licenselens.sources.tree import TreeSource
 from licenselens.stamp import tool_stamp
@@ -73,11 +71,6 @@ def fingerprint(entry: Entry, max_size: int) -> SourceFile | FileError:
     return SourceFile(entry.location, entry.path, size, digest.hexdigest())
 
 
-def _work(args: tuple[str, str, float, tuple[str, ...], int]) -> tuple[str, Findings]:
-    location, name, timeout, detectors, max_memory = args
-    return location, analyse_file(location, name, timeout, detectors, max_memory)
-
-
 def run_detectors(work: list[SourceFile], options: ScanOptions, progress: Progress | None) -> dict[str, Findings]:
     """Findings by location for each file in ``work``, computed on ``options.jobs`` processes."""
     # largest first, so one slow file does not leave the other workers idle at the end
@@ -86,32 +79,19 @@ def run_detectors(work: list[SourceFile], options: ScanOptions, progress: Progre
     results: dict[str, Findings] = {}
     if not tasks:  # all from the cache: not even ScanCode's modules are imported (a warm pre-commit run)
         return results
-    if options.warm_server and len(tasks) <= WARM_MAX_FILES:
+    # the server saves the index load only: files that do not need the index are faster on local workers
+    if (
+        options.warm_server
+        and len(tasks) <= WARM_MAX_FILES
+        and any(needs_index(t[0], t[1], options.detectors) for t in tasks)
+    ):
         served = analyse_warm(tasks, options)
         if served is not None:
             results = {task[0]: found for task, found in zip(tasks, served, strict=True)}
             if progress:
                 progress(len(results), len(tasks))
             return results
-    install_scancode_patches()  # in this process; forked workers inherit them (and install them again)
-    if options.jobs <= 1 or len(tasks) < 2:
-        for task in tasks:
-            location, findings = _work(task)
-            results[location] = findings
-            if progress:
-                progress(len(results), len(tasks))
-        return results
-
-    def done(i: int, value: tuple[str, Findings]) -> None:
-        results[value[0]] = value[1]
-        if progress:
-            progress(len(results), len(tasks))
-
-    def lost(i: int, message: str) -> None:
-        done(i, (tasks[i][0], Findings(errors=(FileError("worker-died", message),), file_type="error")))
-
-    run_tasks(_work, tasks, options.jobs, done, lost, install_scancode_patches)
-    return results
+    return analyse_files(tasks, options.jobs, progress)
 
 
 def to_file_result(source: SourceFile, findings: Findings) -> FileResult:

@@ -8,12 +8,14 @@ import argparse
 import hashlib
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import licenselens
+from licenselens.detectors import DETECTORS
 from licenselens.execution import warm
-from licenselens.scan.analyse import analyse_file
+from licenselens.scan.analyse import Task, analyse_file, analyse_files
 from licenselens.scan.cache import stack_version
 from licenselens.scan.options import ScanOptions
 from licenselens.scancode.calls import forget_file_types, load_index
@@ -22,7 +24,6 @@ from licenselens.types.convert import to_jsonable
 from licenselens.types.findings import Findings, findings_from_dict
 
 IDLE_SECONDS = 600.0  # how long a server waits for the next commit before it goes
-Task = tuple[str, str, float, tuple[str, ...], int]  # location, name, timeout, detectors, memory allowance
 
 
 def _code_stamp() -> str:
@@ -63,17 +64,33 @@ def _idle_seconds() -> float:
 
 def _handle(request: dict) -> list[dict]:
     forget_file_types()
-    answer = [
-        to_jsonable(analyse_file(location, name, timeout, tuple(detectors), memory))
-        for location, name, timeout, detectors, memory in request["tasks"]
-    ]
+    tasks = [tuple(task) for task in request["tasks"]]
+    # in the server itself: workers forked per request would copy the index pages they touch and build
+    # ScanCode's first-use state again (4 files: 2.8-3.3 s on two forked workers, 1.4 s here)
+    found = analyse_files(tasks, 1)
+    answer = [to_jsonable(found[task[0]]) for task in tasks]
     print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} analysed {len(answer)} files", file=sys.stderr, flush=True)
     return answer
+
+
+# what one analysis builds on first use (copyright grammar, licence symbols, automatons) is built once in
+# the server, before it forks workers for a request, or each request's workers would build it again (3 s)
+WARM_UP = (
+    "# SPDX-License-Identifier: MIT\n# Copyright (c) 2024 Example Org <dev@example.org>\n"
+    "# Licensed under the Apache License, Version 2.0 (the \"License\");\n"
+    "# you may not use this file except in compliance with the License.\n\ndef main():\n    return 0\n"
+)
 
 
 def _setup() -> None:
     install_scancode_patches()
     load_index()
+    with tempfile.TemporaryDirectory(prefix="licenselens-warm-") as folder:
+        sample = os.path.join(folder, "warm_up.py")
+        with open(sample, "w", encoding="utf-8") as fh:
+            fh.write(WARM_UP)
+        analyse_file(sample, "warm_up.py", 120.0, tuple(DETECTORS))
+    forget_file_types()
 
 
 def main() -> int:
