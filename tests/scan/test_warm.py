@@ -162,3 +162,27 @@ def _servers(key: str) -> list[str]:
         except OSError:
             pass  # gone meanwhile
     return found
+
+
+def test_files_that_need_no_index_start_no_server(tmp_path):
+    """The server only saves the index load: a commit of files none of whose detectors need it stays local."""
+    runtime = Path(tempfile.mkdtemp(prefix="ll-warm-"))
+    try:
+        root = tmp_path / "plain"
+        root.mkdir()
+        (root / "util.py").write_text("def add(a, b):\n    return a + b\n", encoding="utf-8")
+        env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "LICENSELENS_WARM_IDLE": "60"}
+        done = subprocess.run(
+            [str(BIN), "check", "--warm-server", "--no-cache", "--policy", "permissive-only", "util.py"],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        time.sleep(1)
+        assert not list((runtime / "licenselens").glob("*")), "no server, no lock, no log"
+    finally:
+        for lock in (runtime / "licenselens").glob("*.lock"):
+            _kill(lock)
+        shutil.rmtree(runtime, ignore_errors=True)
