@@ -8,14 +8,14 @@ import hashlib
 import os
 import stat
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import pathspec
 
 from licenselens.expressions import combine_spdx
 from licenselens.policy.evaluate import evaluate_files
 from licenselens.privacy import redact
-from licenselens.scan.analyse import analyse_files, needs_index
+from licenselens.scan.analyse import Progress, analyse_files, needs_index
 from licenselens.scan.cache import content_key, lookup, open_cache, stack_version, store
 from licenselens.scan.options import ScanOptions
 from licenselens.scan.references import follow_references
@@ -30,7 +30,6 @@ from licenselens.types.findings import FileError, Findings, Statement
 from licenselens.types.policy import Policy, PolicyReport
 from licenselens.types.scan import FileResult, RunStats, ScanResult, SourceFile
 
-Progress = Callable[[int, int], None]
 # the warm server analyses in one process: past about this many files, workers that load the index
 # themselves finish first (about 5 s to load it, then files at twice the rate on two cores)
 WARM_MAX_FILES = 100
