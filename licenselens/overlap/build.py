@@ -1,30 +1,31 @@
-"""Building an overlap index: corpus shards to sorted, memory-mappable postings and compressed texts.
+"""Building an overlap index: corpus shards to parts of sorted, memory-mappable arrays and compressed texts.
 
 Layout of INDEX_DIR::
 
-    manifest.json              settings (tokeniser, n, gram, window), counts, sources, shards in order
-    postings.npy               kept n-grams of all shards: (hash, doc, pos) sorted by hash; doc is global
-    seeds.npy                  sampled seeds of ``seed`` tokens for the near-copy search: (hash, global token
-                               position) sorted, 32 bits each (see nearseeds)
-    tokens.npy, token_offsets.npy   every document's token hashes (low 32 bits), by global doc
-    shards/<key>/postings.npy  while building: the shard's kept n-grams (doc local); merged, then removed
+    manifest.json              settings (tokeniser, n, gram, window, seeds), counts, sources, parts and
+                               shards in index order; written last, atomically: what it lists is the index
+    parts/<name>/              a part's arrays (``parts``): postings, seeds, token hashes and offsets of
+                               consecutive shards' documents; done.json last
     shards/<key>/texts.bin     each document's text, zstd-compressed, one frame per document
     shards/<key>/offsets.npy   where each document's frame starts and ends in texts.bin
-    shards/<key>/tokens.npy, token_offsets.npy, seeds.npy   while building: the shard's token hashes and seeds
     shards/<key>/docs.parquet  document metadata: dataset, doc_id, origin, url, path, license
+    shards/<key>/postings.npy, seeds.npy, tokens.npy, token_offsets.npy   while building: the shard's arrays,
+                               removed once its part is in the manifest
     shards/<key>/done.json     written last: the shard is complete
+    licenses.parquet           licences ``licenselens corpus`` detected, by (dataset, origin)
 
-Shards live in the execution layer's ShardStore (a shard folder appears whole), so
-a killed build restarts with the shards it has; the merged arrays are written
-atomically before the manifest.
+Shards and parts live in the execution layer's ShardStore (a folder appears
+whole), so a killed build, add or compact restarts with the shards and parts it
+has. ``index add`` appends parts for new datasets and leaves the others
+untouched; ``index compact`` merges consecutive parts out of core.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +36,8 @@ from licenselens.atomic import atomic_output
 from licenselens.execution.executors import ENGINES
 from licenselens.execution.shards import ShardStore
 from licenselens.overlap.hashing import ngram_hashes, token_hashes, winnow
-from licenselens.overlap.nearseeds import merge_seeds, shard_seeds
+from licenselens.overlap.nearseeds import shard_seeds
+from licenselens.overlap.parts import ARRAYS, MERGE_BUDGET, PartTooLarge, write_part
 from licenselens.signals.anchors import lowered
 from licenselens.sources.readers import READERS, plan_dataset
 from licenselens.stamp import tool_stamp
@@ -44,7 +46,7 @@ from licenselens.types.convert import asdict
 from licenselens.types.corpus import DatasetSpec, DocumentError, Manifest, Shard
 
 POSTING = np.dtype([("hash", "<u8"), ("doc", "<u4"), ("pos", "<u4")])
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 
 
 class IndexBuildError(ValueError):
@@ -176,6 +178,13 @@ DOC_SCHEMA = pa.schema(
 )
 
 
+PART_TOKENS = 2**31  # a part holds fewer than 2**32 tokens (32-bit positions); build makes as few as it can
+
+
+class IndexExists(IndexBuildError):
+    pass
+
+
 def build_index(
     manifest: Manifest,
     out_dir: str,
@@ -186,7 +195,20 @@ def build_index(
     ray_address: str | None = None,
     corpus_results: str | None = None,
     progress=None,
+    append: bool = False,
+    part_tokens: int = PART_TOKENS,
+    budget: int = MERGE_BUDGET,
 ) -> dict:
+    """Index ``manifest``'s datasets into ``out_dir``: a new index, or with ``append`` new parts after the
+    parts of the index there (whose settings then apply). The manifest is written last: until then an
+    append leaves the index as it was, and a build leaves none."""
+    previous = read_manifest(out_dir) if append else None
+    if previous is not None:
+        settings = settings_of(previous)
+        have = {s["dataset"] for s in previous["shards"]}
+        again = sorted(have & {d.name for d in manifest.datasets})
+        if again:
+            raise IndexExists(f"{out_dir}: already holds dataset(s) {', '.join(again)}")
     settings.check()
     shards_dir = os.path.join(out_dir, "shards")
     os.makedirs(shards_dir, exist_ok=True)
@@ -197,17 +219,18 @@ def build_index(
         plan.extend(IndexShardTask(s, spec, shards_dir, settings) for s in shards)
         errors.extend(e.__dict__ for e in plan_errors)
     store = ShardStore(shards_dir)
+    kept = [s["name"] for s in previous["shards"]] if previous else []
+    clash = set(kept) & {shard_name(t) for t in plan}
+    if clash:
+        raise IndexExists(f"{out_dir}: already holds input(s) {', '.join(sorted(clash))}")
     pending = [t for t in plan if not _reusable(store, shard_name(t))]
-    _discard_leftovers(out_dir, rebuilding=bool(pending))
+    _discard_leftovers(out_dir, rebuilding=bool(pending) and previous is None)
     ENGINES[engine](index_shard, pending, jobs, progress or (lambda outcome: None), ray_address)
-    store.prune(shard_name(t) for t in plan)  # shards of inputs that changed, and interrupted attempts
-    totals = {"documents": 0, "tokens": 0, "postings": 0}
+    store.prune([*kept, *(shard_name(t) for t in plan)])  # shards of inputs that changed, interrupted attempts
     shard_entries = []
     for task in plan:
         done = store.record(shard_name(task))
         errors.extend(done["errors"])
-        for key in totals:
-            totals[key] += done["stats"][key]
         shard_entries.append(
             {
                 "name": shard_name(task),
@@ -215,19 +238,17 @@ def build_index(
                 "input": task.shard.location,
                 "documents": done["stats"]["documents"],
                 "tokens": done["stats"]["tokens"],
+                "postings": done["stats"]["postings"],
             }
         )
-    _merge(out_dir, [os.path.join(shards_dir, shard_name(t)) for t in plan])
+    parts_store = ShardStore(os.path.join(out_dir, "parts"))
+    parts = list(previous["parts"]) if previous else []
+    for group in _groups(shard_entries, part_tokens):
+        names = [s["name"] for s in group]
+        parts.append(_part(parts_store, names, [os.path.join(shards_dir, n) for n in names], budget))
+    parts_store.prune(p["name"] for p in parts)
     if corpus_results:
-        _attach_corpus_licences(corpus_results, out_dir)
-    # the data a query reads (done.json holds timings, so it would make equal builds differ)
-    # (and not the shards' copies of the merged arrays, removed below)
-    index_bytes = sum(
-        os.path.getsize(os.path.join(dirpath, f))
-        for dirpath, _, files in os.walk(out_dir)
-        for f in files
-        if f not in ("done.json", "manifest.json") and not (dirpath != out_dir and f in MERGED)
-    )
+        _attach_corpus_licences(corpus_results, out_dir, keep_previous=previous is not None)
     manifest_data = {
         "format_version": FORMAT_VERSION,
         "tool": tool_stamp(),
@@ -237,29 +258,110 @@ def build_index(
         "window": settings.window,
         "seed": settings.seed,
         "seed_sampling": settings.seed_sampling,
-        "source": manifest.source,
-        "sources": sorted({(t.shard.location, t.shard.key) for t in plan}),
-        "counts": {
-            **totals,
-            "bytes": index_bytes,
-            "bytes_per_token": round(index_bytes / totals["tokens"], 3) if totals["tokens"] else None,
-        },
-        "shards": shard_entries,
-        "errors": errors,
-        "corpus_results": corpus_results,
+        "source": "; ".join(filter(None, [previous["source"] if previous else None, manifest.source])),
+        "sources": sorted(
+            {
+                *(tuple(x) for x in (previous["sources"] if previous else [])),
+                *((t.shard.location, t.shard.key) for t in plan),
+            }
+        ),
+        "parts": parts,
+        "shards": [*(previous["shards"] if previous else []), *shard_entries],
+        "errors": [*(previous["errors"] if previous else []), *errors],
+        "corpus_results": corpus_results or (previous or {}).get("corpus_results"),
     }
-    with atomic_output(os.path.join(out_dir, "manifest.json"), binary=False) as fh:
-        json.dump(manifest_data, fh, indent=2, ensure_ascii=False)
-        fh.write("\n")
-    for task in plan:  # merged now; a later build redoes the shards (see _reusable)
-        for name in MERGED:
+    write_manifest(out_dir, manifest_data)
+    for task in plan:  # in a part now; a later build redoes the shards (see _reusable)
+        for name in ARRAYS:
             path = os.path.join(shards_dir, shard_name(task), name)
             if os.path.exists(path):
                 os.unlink(path)
-    return manifest_data
+    return {**manifest_data, "run_errors": errors}  # what this run met (an append's manifest has all)
 
 
-MERGED = ("postings.npy", "tokens.npy", "token_offsets.npy", "seeds.npy")
+def _groups(shards: list[dict], part_tokens: int) -> list[list[dict]]:
+    """Consecutive shards in parts of at most ``part_tokens`` tokens (a larger shard alone)."""
+    groups: list[list[dict]] = []
+    total = 0
+    for shard in shards:
+        if not groups or total + shard["tokens"] > part_tokens:
+            groups.append([])
+            total = 0
+        groups[-1].append(shard)
+        total += shard["tokens"]
+    return groups
+
+
+def _part(store: ShardStore, members: list[str], sources: list[str], budget: int) -> dict:
+    """The part of ``members`` (shard names, in order), written from ``sources`` unless a killed run wrote it."""
+    name = "part-" + hashlib.sha256("\n".join(members).encode()).hexdigest()[:16]
+    if not store.is_done(name):
+        try:
+            write_part(store, name, sources, {"shards": members}, budget)
+        except PartTooLarge as exc:
+            raise IndexBuildError(str(exc)) from exc
+    record = store.record(name)
+    return {k: record[k] for k in ("documents", "tokens", "postings", "seeds")} | {"name": name, "shards": members}
+
+
+def compact_index(out_dir: str, part_tokens: int = PART_TOKENS, budget: int = MERGE_BUDGET) -> dict:
+    """Merge an index's consecutive parts, out of core, into as few as ``part_tokens`` allows; the manifest.
+
+    Queries give the same results before and after. A killed compact leaves the index as it was and the
+    parts it finished, which the next compact takes up (a part's name says which parts it merges)."""
+    manifest = read_manifest(out_dir)
+    store = ShardStore(os.path.join(out_dir, "parts"))
+    parts = []
+    for group in _groups(manifest["parts"], part_tokens):
+        if len(group) == 1:
+            parts.append(group[0])
+            continue
+        members = [s for p in group for s in p["shards"]]
+        parts.append(_part(store, members, [store.path(p["name"]) for p in group], budget))
+    manifest = {**manifest, "tool": tool_stamp(), "parts": parts}
+    write_manifest(out_dir, manifest)
+    store.prune(p["name"] for p in parts)
+    return manifest
+
+
+def read_manifest(out_dir: str) -> dict:
+    path = os.path.join(out_dir, "manifest.json")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            manifest = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise IndexBuildError(f"{out_dir}: not a licenselens index ({exc})") from exc
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexBuildError(
+            f"{out_dir}: index format {manifest.get('format_version')}, this licenselens reads {FORMAT_VERSION}: "
+            "rebuild it"
+        )
+    return manifest
+
+
+def settings_of(manifest: dict) -> IndexSettings:
+    return IndexSettings(manifest["n"], manifest["gram"], manifest["seed"], manifest["seed_sampling"])
+
+
+def write_manifest(out_dir: str, manifest: dict) -> None:
+    """Counts and size from the parts and shards listed, then the manifest, atomically (the commit point)."""
+    totals = {key: sum(p[key] for p in manifest["parts"]) for key in ("documents", "tokens", "postings")}
+    files = [os.path.join(out_dir, "parts", p["name"], a) for p in manifest["parts"] for a in ARRAYS]
+    files += [os.path.join(out_dir, "shards", s["name"], f) for s in manifest["shards"] for f in SHARD_FILES]
+    files.append(os.path.join(out_dir, "licenses.parquet"))
+    size = sum(os.path.getsize(f) for f in files if os.path.exists(f))  # what a query reads
+    manifest["counts"] = {
+        **totals,
+        "parts": len(manifest["parts"]),
+        "bytes": size,
+        "bytes_per_token": round(size / totals["tokens"], 3) if totals["tokens"] else None,
+    }
+    with atomic_output(os.path.join(out_dir, "manifest.json"), binary=False) as fh:
+        json.dump(manifest, fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
+
+
+SHARD_FILES = ("texts.bin", "offsets.npy", "docs.parquet")  # what stays of a shard once it is in a part
 TEMPORARY_PREFIX = ".licenselens-"  # atomic_output's temporary files
 
 
@@ -274,52 +376,18 @@ def _discard_leftovers(out_dir: str, rebuilding: bool) -> None:
 
 
 def _reusable(store: ShardStore, name: str) -> bool:
-    """A finished shard whose postings and token hashes are still there (not yet merged)."""
-    return store.is_done(name) and all(os.path.exists(os.path.join(store.path(name), f)) for f in MERGED)
+    """A finished shard whose arrays are still there (not yet in a part of a finished index)."""
+    return store.is_done(name) and all(os.path.exists(os.path.join(store.path(name), f)) for f in ARRAYS)
 
 
-def _merge(out_dir: str, shard_dirs: list[str]) -> None:
-    """One sorted postings array, token hashes, token offsets and seeds for the whole index, with global doc ids.
-
-    One binary search per n-gram instead of one per shard: a check costs the
-    same whatever the number of shards. (Peak memory: about twice the postings.)
-    """
-    postings, tokens, offsets, base, token_base = [], [], [np.zeros(1, dtype=np.int64)], 0, 0
-    seeds = []
-    for directory in shard_dirs:
-        seeds.append((np.load(os.path.join(directory, "seeds.npy")), token_base))
-        part = np.load(os.path.join(directory, "postings.npy"))
-        part["doc"] += base
-        postings.append(part)
-        tokens.append(np.load(os.path.join(directory, "tokens.npy")))
-        shard_offsets = np.load(os.path.join(directory, "token_offsets.npy"))
-        offsets.append(shard_offsets[1:] + token_base)
-        base += len(shard_offsets) - 1
-        token_base += int(shard_offsets[-1])
-    with ThreadPoolExecutor(1) as pool:  # numpy sorts without the GIL: the seeds merge beside the postings
-        seeds_merged = pool.submit(merge_seeds, seeds)
-        merged = np.concatenate(postings) if postings else np.zeros(0, dtype=POSTING)
-        merged = merged[np.argsort(merged["hash"], kind="stable")]
-        try:
-            seed_table = seeds_merged.result()
-        except ValueError as exc:
-            raise IndexBuildError(str(exc)) from exc
-    del seeds
-    for name, array in (
-        ("postings.npy", merged),
-        ("tokens.npy", np.concatenate(tokens) if tokens else np.zeros(0, dtype=np.uint32)),
-        ("token_offsets.npy", np.concatenate(offsets)),
-        ("seeds.npy", seed_table),
-    ):
-        with atomic_output(os.path.join(out_dir, name), binary=True) as fh:
-            np.save(fh, array)
-
-
-def _attach_corpus_licences(corpus_results: str, out_dir: str) -> None:
+def _attach_corpus_licences(corpus_results: str, out_dir: str, keep_previous: bool) -> None:
     """Licences detected by ``licenselens corpus``, by (dataset, origin), for the sources of spans
-    (origins are unique; ids need not be: two files may both hold a record "1")."""
-    table = pq.read_table(
-        corpus_results, columns=["dataset", "doc_id", "origin", "license_expression_spdx", "declared_license"]
-    )
+    (origins are unique; ids need not be: two files may both hold a record "1"). An append adds its rows."""
+    columns = ["dataset", "doc_id", "origin", "license_expression_spdx", "declared_license"]
+    table = pq.read_table(corpus_results, columns=columns)
+    path = os.path.join(out_dir, "licenses.parquet")
+    if keep_previous and os.path.exists(path):
+        before = pq.read_table(path, columns=columns)
+        table = pa.concat_tables([before, table.cast(before.schema)])
     with atomic_output(os.path.join(out_dir, "licenses.parquet"), binary=True) as fh:
         pq.write_table(table, fh)

@@ -40,11 +40,28 @@ def chains(
     min_hits: int,
     limit: int | None = None,
 ) -> list[Chain]:
-    """The first ``limit`` chains of at least ``min_hits`` hits, most hits first (then by document and position)."""
+    """The first ``limit`` chains of at least ``min_hits`` hits, most hits first (then by document and position).
+
+    ``src_pos``: positions in the concatenated tokens of documents bounded by ``token_offsets``."""
     if not len(out_pos):
         return []
     doc = np.searchsorted(token_offsets, src_pos, "right") - 1
-    local = src_pos - token_offsets[doc]
+    return document_chains(out_pos, doc, src_pos - token_offsets[doc], size, drift, gap, min_hits, limit)
+
+
+def document_chains(
+    out_pos: np.ndarray,
+    doc: np.ndarray,
+    local: np.ndarray,
+    size: int,
+    drift: int,
+    gap: int,
+    min_hits: int,
+    limit: int | None = None,
+) -> list[Chain]:
+    """``chains`` of hits given as (output position, document, position in the document)."""
+    if not len(out_pos):
+        return []
     diagonal = local - out_pos
     order = np.lexsort((out_pos, diagonal, doc))
     doc, diagonal, out_pos, local = doc[order], diagonal[order], out_pos[order], local[order]

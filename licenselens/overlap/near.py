@@ -17,8 +17,7 @@ from functools import cache
 import numpy as np
 
 from licenselens.overlap.align import Block, Units, blocks
-from licenselens.overlap.chains import Chain, chains
-from licenselens.overlap.nearseeds import seed_hits
+from licenselens.overlap.chains import Chain
 from licenselens.overlap.verdict import qualifies
 from licenselens.types.overlap import NearCopy
 
@@ -32,14 +31,11 @@ def candidates(index, out, settings: dict, exact: Sequence[tuple[int, int]] = ()
     if any(a == 0 and b >= len(out) for a, b in exact):
         return []  # one span covers the whole output: every chain's region is inside it
     per = -(-len(out) // 1000)  # the chain limits are per 1,000 output tokens: a long output has more passages
-    out_pos, src_pos = seed_hits(
-        index.seeds, index.merged.tokens, out.short, index.seed_size, index.seed_sampling, settings["max_hits_per_seed"]
-    )
-    found = chains(
-        out_pos,
-        src_pos,
-        index.merged.token_offsets,
+    found = index.arrays.chains(
+        out.short,
         index.seed_size,
+        index.seed_sampling,
+        settings["max_hits_per_seed"],
         settings["drift"],
         settings["gap"],
         settings["min_chain_hits"],
@@ -52,10 +48,8 @@ def candidates(index, out, settings: dict, exact: Sequence[tuple[int, int]] = ()
         for_chain = np.searchsorted(starts, [a for a, _ in regions], "right") - 1
         found = [c for c, k, (_, b) in zip(found, for_chain.tolist(), regions) if k < 0 or reach[k] < b]
     groups: dict[tuple, list] = {}
-    offsets, tokens = index.merged.token_offsets, index.merged.tokens
     for chain in found:
-        base = int(offsets[chain.doc])
-        text = np.asarray(tokens[base + chain.source_start : base + chain.source_end]).tobytes()
+        text = index.arrays.document_tokens(chain.doc, chain.source_start, chain.source_end).tobytes()
         key = (chain.out_start, chain.out_end, text)
         if key in groups:
             groups[key][1] += 1
@@ -101,12 +95,11 @@ def _region(chain: Chain, margin: int, length: int) -> tuple[int, int]:
 
 def _aligned(index, out, chain: Chain, count: int, settings: dict, near: dict, code_suffixes) -> list[NearCopy]:
     margin, min_units, threshold = settings["margin"], settings["min_block_tokens"], near["min_similarity"]
-    base = int(index.merged.token_offsets[chain.doc])
-    doc_tokens = int(index.merged.token_offsets[chain.doc + 1]) - base
+    doc_tokens = index.arrays.document_length(chain.doc)
     oa, ob = _region(chain, margin, len(out))
     sa, sb = max(0, chain.source_start - margin), min(doc_tokens, chain.source_end + margin)
     meta = index.meta(chain.doc)
-    src_keys = np.asarray(index.merged.tokens[base + sa : base + sb]).tolist()
+    src_keys = index.arrays.document_tokens(chain.doc, sa, sb).tolist()
     out_keys = out.short[oa:ob].tolist()
     per = -(-(chain.out_end - chain.out_start) // 1000)  # like the chain limits: per 1,000 tokens of the chain
     limit, min_chars = settings["blocks_per_chain"] * per, near["min_chars"]

@@ -5,7 +5,8 @@ four: a seed is a window of ``size`` tokens. Seeds are sampled by their own hash
 (kept when it is 0 modulo ``sampling``), so an output and its source keep the
 same ones whatever the text around them: winnowing, as the exact n-grams use,
 picks by the neighbours' hashes, and an edit nearby changes the pick. Stored:
-(32 bits of the seed's hash, global token position), sorted, 8 bytes a seed.
+one sorted uint64 a seed, 32 bits of its hash above its token position in the
+part (8 bytes a seed; a part holds fewer than 2**32 tokens).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ import numpy as np
 
 from licenselens.overlap.hashing import ngram_hashes
 
-SEED = np.dtype([("hash", "<u4"), ("pos", "<u4")])
-MAX_TOKENS = 2**32  # global positions are 32-bit
+MAX_TOKENS = 2**32  # positions in a part are 32-bit
 
 
 def _sampled(tokens: np.ndarray, size: int, sampling: int, valid=None) -> tuple[np.ndarray, np.ndarray]:
@@ -40,53 +40,37 @@ def shard_seeds(tokens: np.ndarray, token_offsets: np.ndarray, size: int, sampli
     return combined
 
 
-def merge_seeds(shards: list[tuple[np.ndarray, int]]) -> np.ndarray:
-    """The index's seed table from each shard's ``shard_seeds`` and the global position of its first token.
-
-    Adding a shard's base keeps its array sorted, and a stable sort of sorted runs only merges them.
-    """
-    total = sum(len(combined) for combined, _ in shards)
-    mask = np.uint64(0xFFFFFFFF)
-    last = max((base + int((part & mask).max()) for part, base in shards if len(part)), default=0)
-    if last >= MAX_TOKENS:  # a global position must not carry into the hash bits
-        raise ValueError("more than 2**32 tokens: seed positions are 32-bit, split the corpus into several indexes")
-    combined = np.empty(total, dtype=np.uint64)
-    at = 0
-    for part, base in shards:
-        combined[at : at + len(part)] = part + np.uint64(base)
-        at += len(part)
-    combined.sort(kind="stable")
-    table = np.empty(total, dtype=SEED)
-    table["hash"] = (combined >> np.uint64(32)).astype(np.uint32)
-    table["pos"] = (combined & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-    return table
-
-
 def build_seeds(tokens: np.ndarray, token_offsets: np.ndarray, size: int, sampling: int) -> np.ndarray:
     """The sorted seed table of token hashes in one piece (all documents, ``token_offsets`` their bounds)."""
-    return merge_seeds([(shard_seeds(tokens, token_offsets, size, sampling), 0)])
+    return shard_seeds(tokens, token_offsets, size, sampling)
 
 
-def seed_hits(
-    seeds: np.ndarray, corpus_tokens: np.ndarray, out: np.ndarray, size: int, sampling: int, limit: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """(output positions, global source positions) of the seeds an output shares with the index.
+def seed_keys(out: np.ndarray, size: int, sampling: int) -> tuple[np.ndarray, np.ndarray]:
+    """(output positions, 32-bit keys) of an output's kept seeds (``out``: its 32-bit token hashes)."""
+    if len(out) < size:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.astype(np.uint32)
+    return _sampled(out, size, sampling)
 
-    ``out`` holds the output's 32-bit token hashes. A seed found more often than
-    ``limit`` keeps its first occurrences (the lowest positions: boilerplate held
-    many times is linked to the same first documents by all its seeds). A hit
-    is kept only if its tokens are equal, so a 32-bit key collision makes none.
-    """
-    empty = np.zeros(0, dtype=np.int64)
-    if len(out) < size or not len(seeds):
-        return empty, empty
-    positions, keys = _sampled(out, size, sampling)
-    keys_column = seeds["hash"]
+
+def seed_lookup(seeds: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """[left, right) rows of each key in a seed table (sorted uint64: key << 32 | position)."""
+    low = keys.astype(np.uint64) << np.uint64(32)
+    high = low + np.uint64(1 << 32)  # keys are 32-bit: no overflow past 2**64 - 1 but for key 2**32 - 1
     order = np.argsort(keys)  # sorted needles read the memory-mapped table front to back
     left, right = np.empty(len(keys), dtype=np.int64), np.empty(len(keys), dtype=np.int64)
-    left[order] = np.searchsorted(keys_column, keys[order], "left")
-    right[order] = np.searchsorted(keys_column, keys[order], "right")
-    counts = np.minimum(right - left, limit)
+    left[order] = np.searchsorted(seeds, low[order], "left")
+    top = keys[order] == np.uint32(0xFFFFFFFF)
+    right[order] = np.where(top, len(seeds), np.searchsorted(seeds, high[order], "left"))
+    return left, right
+
+
+def hits_at(
+    seeds: np.ndarray, corpus_tokens: np.ndarray, out: np.ndarray, positions, left, counts, size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(output positions, source positions) of the first ``counts`` rows from ``left`` of each seed whose tokens
+    are equal: a 32-bit key collision makes no hit."""
+    empty = np.zeros(0, dtype=np.int64)
     found = np.flatnonzero(counts > 0)
     if not len(found):
         return empty, empty
@@ -94,8 +78,26 @@ def seed_hits(
     before = np.concatenate(([0], np.cumsum(counts)[:-1]))
     rows = np.repeat(left[found] - before, counts) + np.arange(int(counts.sum()))
     out_pos = np.repeat(positions[found], counts)
-    src_pos = np.asarray(seeds["pos"][rows], dtype=np.int64)
+    src_pos = (np.asarray(seeds[rows]) & np.uint64(0xFFFFFFFF)).astype(np.int64)
     equal = np.ones(len(rows), dtype=bool)
     for k in range(size):
         equal &= np.take(corpus_tokens, src_pos + k, mode="clip") == out[out_pos + k]
     return out_pos[equal], src_pos[equal]
+
+
+def seed_hits(
+    seeds: np.ndarray, corpus_tokens: np.ndarray, out: np.ndarray, size: int, sampling: int, limit: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(output positions, source positions) of the seeds an output shares with one seed table.
+
+    ``out`` holds the output's 32-bit token hashes. A seed found more often than
+    ``limit`` keeps its first occurrences (the lowest positions: boilerplate held
+    many times is linked to the same first documents by all its seeds). An index
+    of several parts shares the limit among them (``parts.Parts.seed_hits``).
+    """
+    positions, keys = seed_keys(out, size, sampling)
+    if not len(keys) or not len(seeds):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    left, right = seed_lookup(seeds, keys)
+    return hits_at(seeds, corpus_tokens, out, positions, left, np.minimum(right - left, limit), size)

@@ -1,7 +1,8 @@
 """Checking a model output against an overlap index: maximal verbatim spans, near copies, a verdict.
 
 Every n-gram of the output is looked up in the index's sorted postings
-(binary search on memory-mapped arrays); a hit gives a source document and a
+(binary search on the memory-mapped arrays of each of the index's parts,
+``parts``); a hit gives a source document and a
 diagonal (source position minus output position). On each diagonal the
 stored token hashes give the maximal runs of equal tokens (``seeds``); a run
 of at least ``n`` tokens is a span unless another run contains it strictly,
@@ -16,6 +17,7 @@ import json
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -24,7 +26,7 @@ from licenselens.overlap.build import FORMAT_VERSION
 from licenselens.overlap.chains import Chain
 from licenselens.overlap.hashing import ngram_hashes, token_hashes
 from licenselens.overlap.near import candidates, near_copies
-from licenselens.overlap.seeds import find_runs
+from licenselens.overlap.parts import PartArrays, Parts
 from licenselens.overlap.spans import coverage, maximal_spans
 from licenselens.overlap.verdict import verdict
 from licenselens.rules import load_yaml
@@ -40,31 +42,36 @@ class IndexOpenError(ValueError):
     pass
 
 
-class _Part:
-    """A build shard at query time: its documents' texts and metadata."""
+class _Shard:
+    """A build shard at query time: its documents' texts and metadata, read when first asked for (an index of
+    a billion tokens has a million documents: their metadata as Python rows would take a gigabyte)."""
 
     def __init__(self, directory: str):
-        self.offsets = np.load(os.path.join(directory, "offsets.npy"))
-        self.docs = pq.read_table(os.path.join(directory, "docs.parquet")).to_pylist()
-        self._texts = open(os.path.join(directory, "texts.bin"), "rb")
+        self.directory = directory
+        self._offsets: np.ndarray | None = None
+        self._docs: list[dict] | None = None
+        self._texts: BinaryIO | None = None
+
+    @property
+    def docs(self) -> list[dict]:
+        if self._docs is None:
+            self._docs = pq.read_table(os.path.join(self.directory, "docs.parquet")).to_pylist()
+        return self._docs
+
+    @property
+    def offsets(self) -> np.ndarray:
+        if self._offsets is None:
+            self._offsets = np.load(os.path.join(self.directory, "offsets.npy"))
+            self._texts = open(os.path.join(self.directory, "texts.bin"), "rb")
+        return self._offsets
 
     def text(self, doc: int) -> str:
         import zstandard
 
         start, end = int(self.offsets[doc]), int(self.offsets[doc + 1])
+        assert self._texts is not None  # opened with the offsets
         self._texts.seek(start)
         return zstandard.ZstdDecompressor().decompress(self._texts.read(end - start)).decode("utf-8", "surrogatepass")
-
-
-class _Merged:
-    """The whole index's postings and token hashes, memory-mapped; documents by global id."""
-
-    def __init__(self, path: str):
-        self.postings = np.load(os.path.join(path, "postings.npy"), mmap_mode="r")
-        self.seeds = np.load(os.path.join(path, "seeds.npy"), mmap_mode="r")
-        self.hashes = self.postings["hash"]
-        self.tokens = np.load(os.path.join(path, "tokens.npy"), mmap_mode="r")
-        self.token_offsets = np.load(os.path.join(path, "token_offsets.npy"))
 
 
 class _Tokens:
@@ -97,6 +104,8 @@ class OverlapIndex:
         try:
             with open(manifest_path, encoding="utf-8") as fh:
                 self.manifest = json.load(fh)
+            if not isinstance(self.manifest, dict):
+                raise ValueError("manifest.json is not an object")
         except (OSError, ValueError) as exc:
             raise IndexOpenError(f"{path}: not a licenselens index ({exc})") from exc
         if self.manifest.get("format_version") != FORMAT_VERSION:
@@ -105,10 +114,12 @@ class OverlapIndex:
                 f"this licenselens reads {FORMAT_VERSION}: rebuild it"
             )
         self.n, self.gram = self.manifest["n"], self.manifest["gram"]
-        self.parts = [_Part(os.path.join(path, "shards", s["name"])) for s in self.manifest["shards"]]
-        self.part_bases = np.cumsum([0] + [s["documents"] for s in self.manifest["shards"]])
-        self.merged = _Merged(path)
-        self.seeds = self.merged.seeds
+        self.shards = [_Shard(os.path.join(path, "shards", s["name"])) for s in self.manifest["shards"]]
+        self.shard_bases = np.cumsum([0] + [s["documents"] for s in self.manifest["shards"]])
+        bases = np.cumsum([0] + [p["documents"] for p in self.manifest["parts"]])
+        self.arrays = Parts(
+            [PartArrays(os.path.join(path, "parts", p["name"]), int(b)) for p, b in zip(self.manifest["parts"], bases)]
+        )
         self.seed_size, self.seed_sampling = self.manifest["seed"], self.manifest["seed_sampling"]
         self.rules = load_yaml("overlap.yaml")
         self.licenses = self._corpus_licenses(path)
@@ -128,9 +139,9 @@ class OverlapIndex:
             for r in table.to_pylist()
         }
 
-    def _locate(self, doc: int) -> tuple[_Part, int]:
-        part = int(np.searchsorted(self.part_bases, doc, "right")) - 1
-        return self.parts[part], doc - int(self.part_bases[part])
+    def _locate(self, doc: int) -> tuple[_Shard, int]:
+        shard = int(np.searchsorted(self.shard_bases, doc, "right")) - 1
+        return self.shards[shard], doc - int(self.shard_bases[shard])
 
     def _load_source(self, doc: int) -> _Tokens:
         part, local = self._locate(doc)
@@ -148,8 +159,8 @@ class OverlapIndex:
         if self._doc_numbers is None:
             self._doc_numbers = {
                 (meta["dataset"], meta["origin"]): int(base) + local
-                for part, base in zip(self.parts, self.part_bases)
-                for local, meta in enumerate(part.docs)
+                for shard, base in zip(self.shards, self.shard_bases)
+                for local, meta in enumerate(shard.docs)
             }
         doc = self._doc_numbers.get((dataset, origin))
         return None if doc is None else self._source_tokens(doc).text
@@ -186,7 +197,7 @@ class OverlapIndex:
 
     def _spans(self, out: _Tokens) -> tuple[list, list[tuple[int, int]]]:
         grams = ngram_hashes(out.hashes, self.gram)
-        runs = find_runs(self.merged, out.short, grams, self.n, self.gram, self.rules["max_hits_per_ngram"])
+        runs = self.arrays.runs(out.short, grams, self.n, self.gram, self.rules["max_hits_per_ngram"])
         return maximal_spans(self, out, runs, self.rules["max_sources_per_span"])
 
     def check(self, text: str, output_id: str = "-") -> OutputResult:

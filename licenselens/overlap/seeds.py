@@ -36,22 +36,34 @@ NO_RUNS = Runs(EMPTY, EMPTY, EMPTY, EMPTY)
 
 
 def find_runs(merged, out: np.ndarray, grams: np.ndarray, n: int, gram: int, limit: int) -> Runs:
-    """The runs of an output's 32-bit token hashes ``out`` and n-gram hashes ``grams``.
+    """The runs of an output's 32-bit token hashes ``out`` and n-gram hashes ``grams`` in one part.
 
     ``merged`` has ``hashes``, ``postings``, ``tokens`` and ``token_offsets``
-    (the index's merged arrays); an n-gram seeds at most its first ``limit`` postings.
+    (a part's arrays); an n-gram seeds at most its first ``limit`` postings. An
+    index of several parts shares the limit among them (``parts.Parts.runs``).
     """
     if not len(merged.hashes) or not len(grams):
         return NO_RUNS
+    left, right = gram_lookup(merged.hashes, grams)
+    return runs_at(merged, out, left, np.minimum(right - left, limit), n, gram)
+
+
+def gram_lookup(hashes: np.ndarray, grams: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """[left, right) rows of each n-gram in a part's sorted postings hashes."""
     order = np.argsort(grams)  # sorted needles: each search starts where the last ended (fewer page faults)
     left, right = np.empty(len(grams), dtype=np.int64), np.empty(len(grams), dtype=np.int64)
-    left[order] = np.searchsorted(merged.hashes, grams[order], "left")
-    right[order] = np.searchsorted(merged.hashes, grams[order], "right")
-    right = np.minimum(right, left + limit)
-    found = np.flatnonzero(right > left)
+    left[order] = np.searchsorted(hashes, grams[order], "left")
+    right[order] = np.searchsorted(hashes, grams[order], "right")
+    return left, right
+
+
+def runs_at(merged, out: np.ndarray, left: np.ndarray, counts: np.ndarray, n: int, gram: int) -> Runs:
+    """The runs seeded by the first ``counts`` postings from row ``left`` of each output n-gram, in one part
+    (documents numbered within it)."""
+    found = np.flatnonzero(counts > 0)
     if not len(found):
         return NO_RUNS
-    counts = (right - left)[found]
+    counts = counts[found]
     rows = _ranges(left[found], counts)
     out_pos = np.repeat(found, counts)
     docs = np.asarray(merged.postings["doc"][rows], dtype=np.int64)
@@ -66,6 +78,21 @@ def find_runs(merged, out: np.ndarray, grams: np.ndarray, n: int, gram: int, lim
     key, pos = pair_key[order], out_pos[order]
     new_key = np.concatenate(([True], key[1:] != key[:-1]))
     return _runs(merged, out, key, pos, new_key, n, gram)
+
+
+def joined(parts: list[tuple[Runs, int]]) -> Runs:
+    """Runs of several parts, each with the number of its part's first document, as one index's runs."""
+    parts = [(r, base) for r, base in parts if len(r)]
+    if not parts:
+        return NO_RUNS
+    if len(parts) == 1 and parts[0][1] == 0:
+        return parts[0][0]
+    a = np.concatenate([r.start for r, _ in parts])
+    b = np.concatenate([r.end for r, _ in parts])
+    docs = np.concatenate([r.doc + base for r, base in parts])
+    diagonals = np.concatenate([r.diagonal for r, _ in parts])
+    order = np.lexsort((diagonals, docs, b, a))
+    return Runs(a[order], b[order], docs[order], diagonals[order])
 
 
 def _flanked(merged, out: np.ndarray, docs, local, out_pos, gram: int):

@@ -14,11 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from licenselens.overlap.chains import chains
 from licenselens.overlap.hashing import ngram_hashes, token_hashes
-from licenselens.overlap.nearseeds import seed_hits
 from licenselens.overlap.query import OverlapIndex
-from licenselens.overlap.seeds import find_runs
 from licenselens.signals.anchors import lowered
 from licenselens.signals.pii import mask_around
 from licenselens.tokens import token_spans
@@ -54,17 +51,14 @@ def candidate_documents(index: OverlapIndex, text: str, limits: dict) -> list[in
     _, _, hashes = token_hashes(lowered(text))
     short = hashes.astype(np.uint32)  # as the index stores them
     grams = ngram_hashes(hashes, index.gram)
-    runs = find_runs(index.merged, short, grams, index.n, index.gram, limits["max_hits_per_ngram"])
+    runs = index.arrays.runs(short, grams, index.n, index.gram, limits["max_hits_per_ngram"])
     found = set(runs.doc.tolist())
-    out_pos, src_pos = seed_hits(
-        index.seeds, index.merged.tokens, short, index.seed_size, index.seed_sampling, limits["max_hits_per_seed"]
-    )
     near = index.rules["near_search"]
-    linked = chains(
-        out_pos,
-        src_pos,
-        index.merged.token_offsets,
+    linked = index.arrays.chains(
+        short,
         index.seed_size,
+        index.seed_sampling,
+        limits["max_hits_per_seed"],
         near["drift"],
         near["gap"],
         limits["min_chain_hits"],

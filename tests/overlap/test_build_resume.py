@@ -60,7 +60,7 @@ def contents(root):
             data = path.read_bytes()
             if path.name == "done.json":
                 done = json.loads(data)
-                done["stats"].pop("seconds")
+                done.get("stats", {}).pop("seconds", None)  # a part's record has no timing
                 data = json.dumps(done, sort_keys=True).encode()
             files[str(path.relative_to(root))] = data
     return files
@@ -80,8 +80,9 @@ def assert_nothing_looks_complete_that_is_not(out):
             assert offsets[-1] == (shard / "texts.bin").stat().st_size
     if (out / "manifest.json").exists():  # written last: the index must be usable as it stands
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-        assert len(np.load(out / "postings.npy", mmap_mode="r")) == manifest["counts"]["postings"]
-        assert len(np.load(out / "tokens.npy", mmap_mode="r")) == manifest["counts"]["tokens"]
+        parts = [out / "parts" / p["name"] for p in manifest["parts"]]
+        assert sum(len(np.load(p / "postings.npy", mmap_mode="r")) for p in parts) == manifest["counts"]["postings"]
+        assert sum(len(np.load(p / "tokens.npy", mmap_mode="r")) for p in parts) == manifest["counts"]["tokens"]
         index = OverlapIndex(str(out))
         passage = shakespeare()[50_000:51_000]
         assert index.check(passage).verdict == "verbatim"
@@ -102,9 +103,9 @@ def run_and_kill(manifest, out, when) -> bool:
 
 
 def merging(out) -> bool:
-    """The merge has begun writing the index's arrays (atomically: under a temporary name first)."""
+    """The merge has begun writing a part's arrays (in a folder renamed into place once complete)."""
     try:
-        return any(entry.name.startswith(".licenselens-") for entry in os.scandir(out))
+        return any(entry.name.startswith(".licenselens-") for entry in os.scandir(out / "parts"))
     except FileNotFoundError:
         return False
 
@@ -124,7 +125,7 @@ def test_kill_and_resume_gives_the_uninterrupted_index(tmp_path, record_property
         deadline = time.monotonic() + rng.uniform(0.3, took)
         kills += run_and_kill(manifest, out, lambda deadline=deadline: time.monotonic() >= deadline)
         assert_nothing_looks_complete_that_is_not(out)
-    # and once at the point most likely to leave a half-written file: while the merged arrays are written
+    # and once at the point most likely to leave a half-written file: while a part's arrays are written
     kills += run_and_kill(manifest, out, lambda: merging(out))
     assert_nothing_looks_complete_that_is_not(out)
     assert kills >= 4

@@ -255,11 +255,12 @@ def capped_reference(idx, docs, output, limit):
     out_tokens = tokens_of(output)[0]
     _, _, hashes = token_hashes(output.lower())
     grams = ngram_hashes(hashes, idx.gram)
-    postings = idx.merged.postings
+    (part,) = idx.arrays.parts  # one part: its postings are the index's
+    postings = part.postings
     doc_tokens = {}
     runs = set()
     for p, g in enumerate(grams.tolist()):
-        first = int(np.searchsorted(idx.merged.hashes, np.uint64(g)))
+        first = int(np.searchsorted(part.hashes, np.uint64(g)))
         for row in range(first, min(first + limit, len(postings))):
             if int(postings[row]["hash"]) != g:
                 break

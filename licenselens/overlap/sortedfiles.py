@@ -1,0 +1,140 @@
+"""Sorted .npy arrays merged and concatenated out of core: a part of an index written in bounded memory.
+
+Inputs are read with plain file reads into small buffers, not mapped: pages read
+once then do not stay in the process's resident set, and the memory a merge
+takes is its buffers (``budget`` bytes across all inputs) plus one batch sorted
+at a time, whatever the size of the corpus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+KEYS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    # postings sort by hash alone; equal hashes keep the order of the inputs (a stable sort), so documents
+    # stay in index order as one build's stable argsort leaves them
+    "postings": lambda a: a["hash"],
+    # seeds are one uint64 each (key << 32 | position), all distinct
+    "seeds": lambda a: a,
+}
+
+
+def shifted(kind: str, array: np.ndarray, base: int) -> np.ndarray:
+    """An input's rows numbered within the merged array: documents (postings) or token positions (seeds)."""
+    if kind == "postings":
+        array["doc"] += np.uint32(base)
+    else:
+        array += np.uint64(base)
+    return array
+
+
+class _Reader:
+    """A sorted .npy file read front to back in pieces."""
+
+    def __init__(self, path: str, kind: str, base: int):
+        mapped = np.load(path, mmap_mode="r")
+        self.dtype, self.total, self.offset = mapped.dtype, len(mapped), mapped.offset
+        del mapped
+        self.fh = open(path, "rb")
+        self.kind, self.base, self.read = kind, base, 0
+        self.buffer = np.zeros(0, dtype=self.dtype)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.read == self.total
+
+    def fill(self, count: int) -> None:
+        count = min(count, self.total - self.read)
+        if count <= 0:
+            return
+        self.fh.seek(self.offset + self.read * self.dtype.itemsize)
+        more = shifted(self.kind, np.fromfile(self.fh, dtype=self.dtype, count=count), self.base)
+        self.read += count
+        self.buffer = np.concatenate((self.buffer, more)) if len(self.buffer) else more
+
+    def take_below(self, pivot) -> np.ndarray:
+        """The buffered rows whose key is below ``pivot`` (all of them when None)."""
+        cut = len(self.buffer) if pivot is None else int(np.searchsorted(KEYS[self.kind](self.buffer), pivot, "left"))
+        taken, self.buffer = self.buffer[:cut], self.buffer[cut:]
+        return taken
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+def _header(fh, dtype: np.dtype, length: int) -> None:
+    np.lib.format.write_array_header_1_0(
+        fh, {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": (length,)}
+    )
+
+
+def merge_sorted(sources: list[tuple[str, int]], out_path: str, kind: str, budget: int) -> int:
+    """Merge sorted .npy files (each with the base its rows are shifted by) into one sorted .npy; its length.
+
+    Equal keys come out in input order. Each round takes, from every input, the
+    buffered rows below the smallest last-buffered key of the inputs not yet
+    read to the end: every row below it is then in a buffer, so a round's rows
+    sorted together are the next rows of the output.
+    """
+    readers = [_Reader(path, kind, base) for path, base in sources]
+    try:
+        dtype = readers[0].dtype if readers else np.dtype(np.uint64)
+        total = sum(r.total for r in readers)
+        chunk = max(1024, budget // max(1, len(readers)) // dtype.itemsize)
+        written = 0
+        with open(out_path, "wb") as fh:
+            _header(fh, dtype, total)
+            while written < total:
+                for r in readers:
+                    if len(r.buffer) < chunk:
+                        r.fill(chunk - len(r.buffer))
+                limits = [KEYS[kind](r.buffer[-1:])[0] for r in readers if not r.exhausted]
+                pivot = min(limits) if limits else None
+                batch = [r.take_below(pivot) for r in readers]
+                size = sum(len(b) for b in batch)
+                if not size:  # a buffer holds only the pivot key: read further where it does
+                    for r in readers:
+                        if not r.exhausted and KEYS[kind](r.buffer[-1:])[0] == pivot:
+                            r.fill(len(r.buffer))
+                    continue
+                rows = np.concatenate(batch)
+                rows = rows[np.argsort(KEYS[kind](rows), kind="stable")]
+                rows.tofile(fh)
+                written += size
+        return total
+    finally:
+        for r in readers:
+            r.close()
+
+
+def concatenate(sources: list[str], out_path: str, budget: int) -> int:
+    """Concatenate .npy files of one dtype, ``budget`` bytes at a time; the length."""
+    arrays = [np.load(path, mmap_mode="r") for path in sources]
+    dtype = arrays[0].dtype if arrays else np.dtype(np.uint32)
+    total = sum(len(a) for a in arrays)
+    offsets = [(path, a.offset, len(a)) for path, a in zip(sources, arrays)]
+    del arrays
+    step = max(1, budget // dtype.itemsize)
+    with open(out_path, "wb") as fh:
+        _header(fh, dtype, total)
+        for path, offset, length in offsets:
+            with open(path, "rb") as src:
+                src.seek(offset)
+                for at in range(0, length, step):
+                    np.fromfile(src, dtype=dtype, count=min(step, length - at)).tofile(fh)
+    return total
+
+
+def offsets_joined(sources: list[str], out_path: str) -> np.ndarray:
+    """Documents' token offsets of several inputs as one array (each input's start at the previous end);
+    also the first token of each input."""
+    starts, parts = [0], [np.zeros(1, dtype=np.int64)]
+    for path in sources:
+        offsets = np.load(path)
+        parts.append(offsets[1:] + starts[-1])
+        starts.append(starts[-1] + int(offsets[-1]))
+    with open(out_path, "wb") as fh:
+        np.save(fh, np.concatenate(parts))
+    return np.array(starts[:-1], dtype=np.int64)
