@@ -23,6 +23,7 @@ COMMANDS = {
     "report": "licenselens.cli.report:report_command",
     "clean": "licenselens.cli.clean:clean_command",
     "trace": "licenselens.cli.trace:trace_command",
+    "serve": "licenselens.cli.serve:serve_command",
 }
 
 

@@ -1,0 +1,43 @@
+"""``licenselens serve``: the overlap guard as an HTTP JSON service."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import click
+
+from licenselens.cli.errors import InputError
+
+
+@click.command("serve")
+@click.option("--index", "index_path", required=True, type=click.Path(file_okay=False, exists=True), help="The index.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (localhost by default).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8470, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes checking.")
+@click.option("--max-body", type=click.IntRange(min=1), default=1 << 20, show_default=True, help="Bytes a request.")
+@click.option("--max-batch", type=click.IntRange(min=1), default=64, show_default=True, help="Outputs a batch.")
+def serve_command(index_path, host, port, workers, max_body, max_batch) -> None:
+    """Serve POST /v1/check, POST /v1/check/batch, GET /healthz, GET /metrics and GET /openapi.json."""
+    import uvicorn
+
+    from licenselens.overlap.query import IndexOpenError
+    from licenselens.service.app import ENVIRONMENT, ServiceLimits, create_app
+
+    limits = ServiceLimits(max_body, max_batch)
+    try:
+        app = create_app(index_path, limits)  # opened here first: a bad index fails before any port is bound
+    except IndexOpenError as exc:
+        raise InputError(str(exc)) from exc
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return
+    os.environ[ENVIRONMENT] = json.dumps([os.path.abspath(index_path), max_body, max_batch])
+    uvicorn.run(
+        "licenselens.service.app:from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
