@@ -126,10 +126,17 @@ def add_command(sources, index_dir, engine, ray_address, jobs, shard_size, corpu
 
 @index_group.command("compact")
 @click.argument("index_dir", type=click.Path(file_okay=False, exists=True))
+@engine_options
 @merge_memory
-def compact_command(index_dir, merge_memory) -> None:
+def compact_command(index_dir, engine, ray_address, jobs, merge_memory) -> None:
     """Merge the parts of INDEX_DIR into as few as it can hold, out of core; queries give the same results."""
-    _run(lambda: compact_index(index_dir, budget=int(merge_memory * 2**20)), index_dir, "compacted")
+    _run(
+        lambda: compact_index(
+            index_dir, budget=int(merge_memory * 2**20), engine=engine, jobs=jobs, ray_address=ray_address
+        ),
+        index_dir,
+        "compacted",
+    )
 
 
 def _run(job, output_dir: str, verb: str) -> None:

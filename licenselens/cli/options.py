@@ -68,6 +68,23 @@ def scan_options(func: Callable) -> Callable:
     )
 
 
+def query_engine_options(func: Callable) -> Callable:
+    """Where an opened index's parts are held: ``overlap`` and ``serve``."""
+    return _apply(
+        [
+            click.option(
+                "--engine",
+                type=click.Choice(sorted(ENGINES)),
+                default="local",
+                show_default=True,
+                help="ray: each part of the index in a Ray actor (the same results).",
+            ),
+            click.option("--ray-address", help="Join this Ray cluster (default with --engine ray: start a local one)."),
+        ],
+        func,
+    )
+
+
 def engine_options(func: Callable) -> Callable:
     """Where sharded work runs: ``corpus``, ``index build`` and ``audit``."""
     return _apply(

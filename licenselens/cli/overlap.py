@@ -10,7 +10,7 @@ import click
 
 from licenselens.atomic import atomic_output
 from licenselens.cli.errors import InputError
-from licenselens.cli.options import output_option
+from licenselens.cli.options import output_option, query_engine_options
 from licenselens.overlap.query import IndexOpenError, OverlapIndex
 from licenselens.overlap.verdict import reaches
 from licenselens.privacy import MaskedConsole
@@ -48,12 +48,14 @@ def _read_outputs(paths, text_field: str, id_field: str):
             yield from read_documents(spec)
 
 
-def overlap_command_body(index_path, outputs, text_field, id_field, fmt, output, fail_on) -> None:
+def overlap_command_body(
+    index_path, outputs, text_field, id_field, fmt, output, fail_on, engine="local", ray_address=None
+) -> None:
     reporter = OVERLAP_REPORTERS[fmt]()
     if reporter.binary and not output:
         raise click.UsageError(f"--format {fmt} needs -o FILE")
     try:
-        index = OverlapIndex(index_path)
+        index = OverlapIndex(index_path, engine, ray_address)
     except IndexOpenError as exc:
         raise InputError(str(exc)) from exc
     results, errors = [], []
@@ -104,7 +106,8 @@ def overlap_command_body(index_path, outputs, text_field, id_field, fmt, output,
     type=click.Choice(OVERLAP_VERDICTS[:-1]),
     help="Exit 1 when an output reaches this verdict (verbatim > near-verbatim > derivative).",
 )
-def overlap_command(index_path, outputs, text_field, id_field, fmt, output, fail_on) -> None:
+@query_engine_options
+def overlap_command(index_path, outputs, text_field, id_field, fmt, output, fail_on, engine, ray_address) -> None:
     """Verbatim spans, near copies and a verdict for each model output in OUTPUTS (JSONL, Parquet,
     text files, a manifest's [[outputs]], or - for standard input)."""
-    overlap_command_body(index_path, outputs, text_field, id_field, fmt, output, fail_on)
+    overlap_command_body(index_path, outputs, text_field, id_field, fmt, output, fail_on, engine, ray_address)

@@ -8,6 +8,7 @@ import os
 import click
 
 from licenselens.cli.errors import InputError
+from licenselens.cli.options import query_engine_options
 
 
 @click.command("serve")
@@ -17,7 +18,8 @@ from licenselens.cli.errors import InputError
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes checking.")
 @click.option("--max-body", type=click.IntRange(min=1), default=1 << 20, show_default=True, help="Bytes a request.")
 @click.option("--max-batch", type=click.IntRange(min=1), default=64, show_default=True, help="Outputs a batch.")
-def serve_command(index_path, host, port, workers, max_body, max_batch) -> None:
+@query_engine_options
+def serve_command(index_path, host, port, workers, max_body, max_batch, engine, ray_address) -> None:
     """Serve POST /v1/check, POST /v1/check/batch, GET /healthz, GET /metrics and GET /openapi.json."""
     import uvicorn
 
@@ -25,8 +27,12 @@ def serve_command(index_path, host, port, workers, max_body, max_batch) -> None:
     from licenselens.service.app import ENVIRONMENT, ServiceLimits, create_app
 
     limits = ServiceLimits(max_body, max_batch)
+    if engine != "local" and workers > 1:
+        raise click.UsageError("--engine ray holds the parts in actors shared by one server process: no --workers")
     try:
-        app = create_app(index_path, limits)  # opened here first: a bad index fails before any port is bound
+        app = create_app(
+            index_path, limits, engine, ray_address
+        )  # opened here first: a bad index fails before any port is bound
     except IndexOpenError as exc:
         raise InputError(str(exc)) from exc
     if workers == 1:

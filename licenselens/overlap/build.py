@@ -241,12 +241,15 @@ def build_index(
                 "postings": done["stats"]["postings"],
             }
         )
-    parts_store = ShardStore(os.path.join(out_dir, "parts"))
+    groups = [[s["name"] for s in group] for group in _groups(shard_entries, part_tokens)]
     parts = list(previous["parts"]) if previous else []
-    for group in _groups(shard_entries, part_tokens):
-        names = [s["name"] for s in group]
-        parts.append(_part(parts_store, names, [os.path.join(shards_dir, n) for n in names], budget))
-    parts_store.prune(p["name"] for p in parts)
+    parts += _parts(
+        out_dir,
+        [(names, [os.path.join(shards_dir, n) for n in names]) for names in groups],
+        budget,
+        lambda func, tasks: ENGINES[engine](func, tasks, jobs, progress or (lambda outcome: None), ray_address),
+    )
+    ShardStore(os.path.join(out_dir, "parts")).prune(p["name"] for p in parts)
     if corpus_results:
         _attach_corpus_licences(corpus_results, out_dir, keep_previous=previous is not None)
     manifest_data = {
@@ -292,32 +295,77 @@ def _groups(shards: list[dict], part_tokens: int) -> list[list[dict]]:
     return groups
 
 
-def _part(store: ShardStore, members: list[str], sources: list[str], budget: int) -> dict:
-    """The part of ``members`` (shard names, in order), written from ``sources`` unless a killed run wrote it."""
-    name = "part-" + hashlib.sha256("\n".join(members).encode()).hexdigest()[:16]
-    if not store.is_done(name):
-        try:
-            write_part(store, name, sources, {"shards": members}, budget)
-        except PartTooLarge as exc:
-            raise IndexBuildError(str(exc)) from exc
-    record = store.record(name)
-    return {k: record[k] for k in ("documents", "tokens", "postings", "seeds")} | {"name": name, "shards": members}
+@dataclass(frozen=True)
+class PartTask:
+    """A part to write from ``sources`` (shard or part folders), on an engine's worker like a shard."""
+
+    directory: str  # the index's parts store
+    name: str
+    sources: tuple[str, ...]
+    members: tuple[str, ...]  # its shards, in order
+    budget: int
 
 
-def compact_index(out_dir: str, part_tokens: int = PART_TOKENS, budget: int = MERGE_BUDGET) -> dict:
+def write_part_task(task: PartTask) -> dict:
+    store = ShardStore(task.directory)
+    if not store.is_done(task.name):  # a killed run may have written it
+        write_part(store, task.name, list(task.sources), {"shards": list(task.members)}, task.budget)
+    return {"part": task.name}
+
+
+def _parts(out_dir: str, groups: list[tuple[list[str], list[str]]], budget: int, run) -> list[dict]:
+    """The parts of ``groups`` (their shards, the folders to merge), written by ``run`` (an engine) where missing;
+    their manifest entries."""
+    directory = os.path.join(out_dir, "parts")
+    store = ShardStore(directory)
+    tasks = [
+        PartTask(
+            directory,
+            "part-" + hashlib.sha256("\n".join(members).encode()).hexdigest()[:16],
+            tuple(sources),
+            tuple(members),
+            budget,
+        )
+        for members, sources in groups
+    ]
+    try:
+        run(write_part_task, [t for t in tasks if not store.is_done(t.name)])
+    except PartTooLarge as exc:
+        raise IndexBuildError(str(exc)) from exc
+    entries = []
+    for task in tasks:
+        record = store.record(task.name)
+        entries.append(
+            {"name": task.name, "shards": list(task.members)}
+            | {k: record[k] for k in ("documents", "tokens", "postings", "seeds")}
+        )
+    return entries
+
+
+def compact_index(
+    out_dir: str,
+    part_tokens: int = PART_TOKENS,
+    budget: int = MERGE_BUDGET,
+    engine: str = "local",
+    jobs: int = 1,
+    ray_address: str | None = None,
+) -> dict:
     """Merge an index's consecutive parts, out of core, into as few as ``part_tokens`` allows; the manifest.
 
     Queries give the same results before and after. A killed compact leaves the index as it was and the
     parts it finished, which the next compact takes up (a part's name says which parts it merges)."""
     manifest = read_manifest(out_dir)
     store = ShardStore(os.path.join(out_dir, "parts"))
-    parts = []
-    for group in _groups(manifest["parts"], part_tokens):
-        if len(group) == 1:
-            parts.append(group[0])
-            continue
-        members = [s for p in group for s in p["shards"]]
-        parts.append(_part(store, members, [store.path(p["name"]) for p in group], budget))
+    groups = _groups(manifest["parts"], part_tokens)
+    merged = iter(
+        _parts(
+            out_dir,
+            [([s for p in g for s in p["shards"]], [store.path(p["name"]) for p in g]) for g in groups if len(g) > 1],
+            budget,
+            lambda func, tasks: ENGINES[engine](func, tasks, jobs, lambda outcome: None, ray_address),
+        )
+    )
+    parts = [group[0] if len(group) == 1 else next(merged) for group in groups]
     manifest = {**manifest, "tool": tool_stamp(), "parts": parts}
     write_manifest(out_dir, manifest)
     store.prune(p["name"] for p in parts)

@@ -62,78 +62,120 @@ def _at(folder: str, which: int) -> str:
 
 
 class PartArrays:
-    """One part's arrays, memory-mapped (the token offsets read whole: 8 bytes a document)."""
+    """One part's arrays, memory-mapped (the token offsets read whole: 8 bytes a document); the searches a query
+    makes in one part, with documents numbered within it (``Parts`` shares the limits and numbers them)."""
 
-    def __init__(self, directory: str, doc_base: int):
+    def __init__(self, directory: str):
         self.postings = np.load(os.path.join(directory, "postings.npy"), mmap_mode="r")
         self.hashes = self.postings["hash"]
         self.seeds = np.load(os.path.join(directory, "seeds.npy"), mmap_mode="r")
         self.tokens = np.load(os.path.join(directory, "tokens.npy"), mmap_mode="r")
         self.token_offsets = np.load(os.path.join(directory, "token_offsets.npy"))
-        self.doc_base = doc_base
 
-    @property
-    def documents(self) -> int:
-        return len(self.token_offsets) - 1
+    def gram_rows(self, grams: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if not len(self.hashes):
+            return np.zeros(len(grams), dtype=np.int64), np.zeros(len(grams), dtype=np.int64)
+        return gram_lookup(self.hashes, grams)
+
+    def runs(self, out: np.ndarray, left: np.ndarray, counts: np.ndarray, n: int, gram: int) -> Runs:
+        return runs_at(self, out, left, counts, n, gram)
+
+    def seed_rows(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if not len(self.seeds):
+            return np.zeros(len(keys), dtype=np.int64), np.zeros(len(keys), dtype=np.int64)
+        return seed_lookup(self.seeds, keys)
+
+    def seed_hits(self, out: np.ndarray, positions, left, counts, size: int):
+        """(output positions, documents, positions in them) of the seed rows asked for whose tokens are equal."""
+        out_pos, src_pos = hits_at(self.seeds, self.tokens, out, positions, left, counts, size)
+        doc = np.searchsorted(self.token_offsets, src_pos, "right") - 1
+        return out_pos, doc, src_pos - self.token_offsets[doc]
+
+    def document_tokens(self, local: int, a: int, b: int | None) -> np.ndarray:
+        base, end = int(self.token_offsets[local]), int(self.token_offsets[local + 1])
+        return np.asarray(self.tokens[base + a : end if b is None else base + b])
+
+
+def call_local(parts: list, method: str, arguments: list[tuple]) -> list:
+    """Each part's ``method`` with its arguments, here (``ray_parts.call_ray``: in actors, in parallel)."""
+    return [getattr(part, method)(*args) for part, args in zip(parts, arguments)]
 
 
 class Parts:
-    """The parts of an index, in order; documents numbered across them."""
+    """The parts of an index, in order, with documents numbered across them; the searches of a query over all.
 
-    def __init__(self, parts: list[PartArrays]):
-        self.parts = parts
-        self.bases = np.array([p.doc_base for p in parts] + [sum(p.documents for p in parts)], dtype=np.int64)
+    ``parts`` are ``PartArrays`` or handles with the same methods called through ``call`` (``ray_parts``);
+    ``offsets`` each part's token offsets (where its documents start and end), held here.
+    """
 
-    def _part(self, doc: int) -> tuple[PartArrays, int]:
+    def __init__(self, parts: list, offsets: list[np.ndarray], call=call_local):
+        self.parts, self.offsets, self.call = parts, offsets, call
+        self.bases = np.cumsum([0] + [len(o) - 1 for o in offsets]).astype(np.int64)
+
+    @classmethod
+    def open(cls, directories: list[str]) -> Parts:
+        parts = [PartArrays(d) for d in directories]
+        return cls(parts, [p.token_offsets for p in parts])
+
+    def _part(self, doc: int) -> tuple[int, int]:
         k = int(np.searchsorted(self.bases, doc, "right")) - 1
-        return self.parts[k], doc - int(self.bases[k])
+        return k, doc - int(self.bases[k])
 
     def document_tokens(self, doc: int, a: int = 0, b: int | None = None) -> np.ndarray:
         """Token hashes [a, b) of a document (all of them by default)."""
-        part, local = self._part(doc)
-        base, end = int(part.token_offsets[local]), int(part.token_offsets[local + 1])
-        return np.asarray(part.tokens[base + a : end if b is None else base + b])
+        k, local = self._part(doc)
+        return self.call([self.parts[k]], "document_tokens", [(local, a, b)])[0]
 
     def document_length(self, doc: int) -> int:
-        part, local = self._part(doc)
-        return int(part.token_offsets[local + 1] - part.token_offsets[local])
+        k, local = self._part(doc)
+        return int(self.offsets[k][local + 1] - self.offsets[k][local])
+
+    @staticmethod
+    def _shared(rows: list[tuple[np.ndarray, np.ndarray]], limit: int) -> list[np.ndarray]:
+        """Each part's share of every needle's ``limit`` rows, taken from the first part on (a merged array's
+        first rows are its lowest documents and positions)."""
+        remaining = np.full(len(rows[0][0]) if rows else 0, limit, dtype=np.int64)
+        shares = []
+        for left, right in rows:
+            counts = np.minimum(right - left, remaining)
+            remaining -= counts
+            shares.append(counts)
+        return shares
 
     def runs(self, out: np.ndarray, grams: np.ndarray, n: int, gram: int, limit: int) -> Runs:
         """``seeds.find_runs`` over every part, an n-gram's ``limit`` postings taken from the first parts on."""
-        if not len(grams):
+        if not len(grams) or not self.parts:
             return NO_RUNS
-        remaining = np.full(len(grams), limit, dtype=np.int64)
-        found = []
-        for part in self.parts:
-            if not len(part.hashes) or not remaining.any():
-                continue
-            left, right = gram_lookup(part.hashes, grams)
-            counts = np.minimum(right - left, remaining)
-            remaining -= counts
-            found.append((runs_at(part, out, left, counts, n, gram), part.doc_base))
-        return joined(found)
+        rows = self.call(self.parts, "gram_rows", [(grams,)] * len(self.parts))
+        shares = self._shared(rows, limit)
+        asked = [k for k, c in enumerate(shares) if c.any()]
+        found = self.call(
+            [self.parts[k] for k in asked], "runs", [(out, rows[k][0], shares[k], n, gram) for k in asked]
+        )
+        return joined([(r, int(self.bases[k])) for r, k in zip(found, asked)])
 
     def seed_hits(self, out: np.ndarray, size: int, sampling: int, limit: int):
         """(output positions, documents, positions in them) of the seeds an output shares with the index, a seed's
         ``limit`` occurrences taken from the first parts on (``nearseeds.seed_hits``)."""
         positions, keys = seed_keys(out, size, sampling)
-        remaining = np.full(len(keys), limit, dtype=np.int64)
-        found_out, found_doc, found_local = [], [], []
-        for part in self.parts:
-            if not len(keys) or not len(part.seeds) or not remaining.any():
-                continue
-            left, right = seed_lookup(part.seeds, keys)
-            counts = np.minimum(right - left, remaining)
-            remaining -= counts
-            out_pos, src_pos = hits_at(part.seeds, part.tokens, out, positions, left, counts, size)
-            doc = np.searchsorted(part.token_offsets, src_pos, "right") - 1
-            found_out.append(out_pos)
-            found_doc.append(doc + part.doc_base)
-            found_local.append(src_pos - part.token_offsets[doc])
-        if not found_out:
-            empty = np.zeros(0, dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int64)
+        if not len(keys) or not self.parts:
             return empty, empty, empty
-        return np.concatenate(found_out), np.concatenate(found_doc), np.concatenate(found_local)
+        rows = self.call(self.parts, "seed_rows", [(keys,)] * len(self.parts))
+        shares = self._shared(rows, limit)
+        asked = [k for k, c in enumerate(shares) if c.any()]
+        found = self.call(
+            [self.parts[k] for k in asked],
+            "seed_hits",
+            [(out, positions, rows[k][0], shares[k], size) for k in asked],
+        )
+        if not found:
+            return empty, empty, empty
+        return (
+            np.concatenate([f[0] for f in found]),
+            np.concatenate([f[1] + self.bases[k] for f, k in zip(found, asked)]),
+            np.concatenate([f[2] for f in found]),
+        )
 
     def chains(self, out: np.ndarray, size: int, sampling: int, limit: int, *args, **kwargs) -> list[Chain]:
         """``chains.chains`` of the output's seed hits (the further arguments are theirs)."""

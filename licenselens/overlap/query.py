@@ -26,7 +26,8 @@ from licenselens.overlap.build import FORMAT_VERSION
 from licenselens.overlap.chains import Chain
 from licenselens.overlap.hashing import ngram_hashes, token_hashes
 from licenselens.overlap.near import candidates, near_copies
-from licenselens.overlap.parts import PartArrays, Parts
+from licenselens.overlap.parts import Parts
+from licenselens.overlap.ray_parts import ray_parts
 from licenselens.overlap.spans import coverage, maximal_spans
 from licenselens.overlap.verdict import verdict
 from licenselens.rules import load_yaml
@@ -99,7 +100,8 @@ class _Tokens:
 class OverlapIndex:
     """An index opened once; ``check`` is safe to call many times (not from several threads at once)."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, engine: str = "local", ray_address: str | None = None):
+        """``engine`` "ray": the parts' arrays held in Ray actors (``ray_parts``), the same results."""
         manifest_path = os.path.join(path, "manifest.json")
         try:
             with open(manifest_path, encoding="utf-8") as fh:
@@ -116,10 +118,8 @@ class OverlapIndex:
         self.n, self.gram = self.manifest["n"], self.manifest["gram"]
         self.shards = [_Shard(os.path.join(path, "shards", s["name"])) for s in self.manifest["shards"]]
         self.shard_bases = np.cumsum([0] + [s["documents"] for s in self.manifest["shards"]])
-        bases = np.cumsum([0] + [p["documents"] for p in self.manifest["parts"]])
-        self.arrays = Parts(
-            [PartArrays(os.path.join(path, "parts", p["name"]), int(b)) for p, b in zip(self.manifest["parts"], bases)]
-        )
+        directories = [os.path.join(path, "parts", p["name"]) for p in self.manifest["parts"]]
+        self.arrays = Parts.open(directories) if engine == "local" else ray_parts(directories, ray_address)
         self.seed_size, self.seed_sampling = self.manifest["seed"], self.manifest["seed_sampling"]
         self.rules = load_yaml("overlap.yaml")
         self.licenses = self._corpus_licenses(path)

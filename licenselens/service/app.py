@@ -98,8 +98,10 @@ class _Metrics:
         )
 
 
-def create_app(index_path: str, limits: ServiceLimits = ServiceLimits()) -> FastAPI:
-    index = OverlapIndex(index_path)
+def create_app(
+    index_path: str, limits: ServiceLimits = ServiceLimits(), engine: str = "local", ray_address: str | None = None
+) -> FastAPI:
+    index = OverlapIndex(index_path, engine, ray_address)
     lock = threading.Lock()
     metrics = _Metrics()
     manifest = index.manifest

@@ -147,3 +147,20 @@ def test_merging_keeps_equal_hashes_in_input_order_and_grows_a_buffer_of_one_key
     whole = whole[np.argsort(whole["hash"], kind="stable")]
     assert merge_sorted(inputs, str(tmp_path / "out.npy"), "postings", budget=16 * 1024) == len(whole)
     assert np.load(tmp_path / "out.npy").tobytes() == whole.tobytes()
+
+
+@pytest.mark.slow
+def test_parts_in_ray_actors_answer_as_local_parts(indexes):
+    """A real local Ray cluster: each of the three parts in its own actor process."""
+    ray = pytest.importorskip("ray")
+    root, _, docs, passage = indexes
+    local = OverlapIndex(str(root / "added"))
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        remote = OverlapIndex(str(root / "added"), engine="ray")
+        pids = {ray.get(a.__ray_call__.remote(lambda self: os.getpid())) for a in remote.arrays.parts}
+        assert len(pids) == 3 and os.getpid() not in pids  # three worker processes, none of them this one
+        for output in _outputs(docs, passage)[::3]:
+            assert remote.check(output) == local.check(output)
+    finally:
+        ray.shutdown()

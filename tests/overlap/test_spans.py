@@ -255,7 +255,7 @@ def capped_reference(idx, docs, output, limit):
     out_tokens = tokens_of(output)[0]
     _, _, hashes = token_hashes(output.lower())
     grams = ngram_hashes(hashes, idx.gram)
-    (part,) = idx.arrays.parts  # one part: its postings are the index's
+    (part,) = idx.arrays.parts  # one part (its arrays here): its postings are the index's
     postings = part.postings
     doc_tokens = {}
     runs = set()
