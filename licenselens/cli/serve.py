@@ -18,8 +18,15 @@ from licenselens.cli.options import query_engine_options
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes checking.")
 @click.option("--max-body", type=click.IntRange(min=1), default=1 << 20, show_default=True, help="Bytes a request.")
 @click.option("--max-batch", type=click.IntRange(min=1), default=64, show_default=True, help="Outputs a batch.")
+@click.option(
+    "--max-concurrency",
+    type=click.IntRange(min=1),
+    default=64,
+    show_default=True,
+    help="Connections and requests a process holds at once; beyond it a 503 (queued requests hold their bodies).",
+)
 @query_engine_options
-def serve_command(index_path, host, port, workers, max_body, max_batch, engine, ray_address) -> None:
+def serve_command(index_path, host, port, workers, max_body, max_batch, max_concurrency, engine, ray_address) -> None:
     """Serve POST /v1/check, POST /v1/check/batch, GET /healthz, GET /metrics and GET /openapi.json."""
     import uvicorn
 
@@ -36,7 +43,7 @@ def serve_command(index_path, host, port, workers, max_body, max_batch, engine, 
     except IndexOpenError as exc:
         raise InputError(str(exc)) from exc
     if workers == 1:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        uvicorn.run(app, host=host, port=port, log_level="warning", limit_concurrency=max_concurrency)
         return
     os.environ[ENVIRONMENT] = json.dumps([os.path.abspath(index_path), max_body, max_batch])
     uvicorn.run(
@@ -46,4 +53,5 @@ def serve_command(index_path, host, port, workers, max_body, max_batch, engine, 
         port=port,
         workers=workers,
         log_level="warning",
+        limit_concurrency=max_concurrency,
     )

@@ -58,6 +58,12 @@ class ShardStore:
             os.replace(tmp, final)
         _sync_directory(self.directory)
 
+    def discard(self, name: str) -> None:
+        """Remove shard ``name``: renamed aside in one step first, so a kill never leaves it half removed."""
+        aside = tempfile.mkdtemp(dir=self.directory, prefix=f"{TEMPORARY}discarded-")
+        os.replace(self.path(name), os.path.join(aside, "shard"))
+        shutil.rmtree(aside)
+
     def prune(self, keep: Iterable[str]) -> None:
         """Remove shards no longer planned (their inputs changed) and folders of interrupted writes."""
         wanted = set(keep)

@@ -12,7 +12,8 @@ Layout of INDEX_DIR::
     shards/<key>/postings.npy, seeds.npy, tokens.npy, token_offsets.npy   while building: the shard's arrays,
                                removed once its part is in the manifest
     shards/<key>/done.json     written last: the shard is complete
-    licenses.parquet           licences ``licenselens corpus`` detected, by (dataset, origin)
+    licenses-<key>.parquet     licences ``licenselens corpus`` detected, by (dataset, origin); the manifest
+                               names the current one
 
 Shards and parts live in the execution layer's ShardStore (a folder appears
 whole), so a killed build, add or compact restarts with the shards and parts it
@@ -22,10 +23,13 @@ untouched; ``index compact`` merges consecutive parts out of core.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -202,8 +206,44 @@ def build_index(
     """Index ``manifest``'s datasets into ``out_dir``: a new index, or with ``append`` new parts after the
     parts of the index there (whose settings then apply). The manifest is written last: until then an
     append leaves the index as it was, and a build leaves none."""
+    with writing(out_dir):
+        return _build(
+            manifest,
+            out_dir,
+            settings,
+            engine,
+            jobs,
+            shard_bytes,
+            ray_address,
+            corpus_results,
+            progress,
+            append,
+            part_tokens,
+            budget,
+        )
+
+
+def _build(
+    manifest,
+    out_dir,
+    settings,
+    engine,
+    jobs,
+    shard_bytes,
+    ray_address,
+    corpus_results,
+    progress,
+    append,
+    part_tokens,
+    budget,
+) -> dict:
     previous = read_manifest(out_dir) if append else None
     if previous is not None:
+        if previous["tokeniser"] != TOKENISER:
+            raise IndexBuildError(
+                f"{out_dir}: built with tokeniser {previous['tokeniser']}, this licenselens has {TOKENISER}: "
+                "rebuild it to add to it"
+            )
         settings = settings_of(previous)
         have = {s["dataset"] for s in previous["shards"]}
         again = sorted(have & {d.name for d in manifest.datasets})
@@ -224,7 +264,7 @@ def build_index(
     if clash:
         raise IndexExists(f"{out_dir}: already holds input(s) {', '.join(sorted(clash))}")
     pending = [t for t in plan if not _reusable(store, shard_name(t))]
-    _discard_leftovers(out_dir, rebuilding=bool(pending) and previous is None)
+    _discard_leftovers(out_dir, rebuilding=previous is None)
     ENGINES[engine](index_shard, pending, jobs, progress or (lambda outcome: None), ray_address)
     store.prune([*kept, *(shard_name(t) for t in plan)])  # shards of inputs that changed, interrupted attempts
     shard_entries = []
@@ -248,10 +288,12 @@ def build_index(
         [(names, [os.path.join(shards_dir, n) for n in names]) for names in groups],
         budget,
         lambda func, tasks: ENGINES[engine](func, tasks, jobs, progress or (lambda outcome: None), ray_address),
+        redone=frozenset(shard_name(t) for t in pending),
     )
     ShardStore(os.path.join(out_dir, "parts")).prune(p["name"] for p in parts)
+    licenses = (previous or {}).get("licenses")
     if corpus_results:
-        _attach_corpus_licences(corpus_results, out_dir, keep_previous=previous is not None)
+        licenses = _attach_corpus_licences(corpus_results, out_dir, licenses)
     manifest_data = {
         "format_version": FORMAT_VERSION,
         "tool": tool_stamp(),
@@ -272,6 +314,7 @@ def build_index(
         "shards": [*(previous["shards"] if previous else []), *shard_entries],
         "errors": [*(previous["errors"] if previous else []), *errors],
         "corpus_results": corpus_results or (previous or {}).get("corpus_results"),
+        "licenses": licenses,
     }
     write_manifest(out_dir, manifest_data)
     for task in plan:  # in a part now; a later build redoes the shards (see _reusable)
@@ -313,21 +356,28 @@ def write_part_task(task: PartTask) -> dict:
     return {"part": task.name}
 
 
-def _parts(out_dir: str, groups: list[tuple[list[str], list[str]]], budget: int, run) -> list[dict]:
-    """The parts of ``groups`` (their shards, the folders to merge), written by ``run`` (an engine) where missing;
-    their manifest entries."""
+def _parts(
+    out_dir: str, groups: list[tuple[list[str], list[str]]], budget: int, run, redone: frozenset[str] = frozenset()
+) -> list[dict]:
+    """The parts of ``groups`` (their members, the folders to merge), written by ``run`` (an engine) where
+    missing or where a member was ``redone`` (so a part is only ever reused from the very shards it was
+    merged from: a killed run's); their manifest entries."""
     directory = os.path.join(out_dir, "parts")
     store = ShardStore(directory)
+    version = json.dumps([FORMAT_VERSION, TOKENISER], sort_keys=True)
     tasks = [
         PartTask(
             directory,
-            "part-" + hashlib.sha256("\n".join(members).encode()).hexdigest()[:16],
+            "part-" + hashlib.sha256("\n".join([version, *members]).encode()).hexdigest()[:16],
             tuple(sources),
             tuple(members),
             budget,
         )
         for members, sources in groups
     ]
+    for task in tasks:
+        if redone.intersection(task.members) and os.path.exists(store.path(task.name)):
+            store.discard(task.name)
     try:
         run(write_part_task, [t for t in tasks if not store.is_done(t.name)])
     except PartTooLarge as exc:
@@ -354,6 +404,11 @@ def compact_index(
 
     Queries give the same results before and after. A killed compact leaves the index as it was and the
     parts it finished, which the next compact takes up (a part's name says which parts it merges)."""
+    with writing(out_dir):
+        return _compact(out_dir, part_tokens, budget, engine, jobs, ray_address)
+
+
+def _compact(out_dir: str, part_tokens: int, budget: int, engine: str, jobs: int, ray_address: str | None) -> dict:
     manifest = read_manifest(out_dir)
     store = ShardStore(os.path.join(out_dir, "parts"))
     groups = _groups(manifest["parts"], part_tokens)
@@ -396,7 +451,8 @@ def write_manifest(out_dir: str, manifest: dict) -> None:
     totals = {key: sum(p[key] for p in manifest["parts"]) for key in ("documents", "tokens", "postings")}
     files = [os.path.join(out_dir, "parts", p["name"], a) for p in manifest["parts"] for a in ARRAYS]
     files += [os.path.join(out_dir, "shards", s["name"], f) for s in manifest["shards"] for f in SHARD_FILES]
-    files.append(os.path.join(out_dir, "licenses.parquet"))
+    if manifest.get("licenses"):
+        files.append(os.path.join(out_dir, manifest["licenses"]))
     size = sum(os.path.getsize(f) for f in files if os.path.exists(f))  # what a query reads
     manifest["counts"] = {
         **totals,
@@ -407,6 +463,26 @@ def write_manifest(out_dir: str, manifest: dict) -> None:
     with atomic_output(os.path.join(out_dir, "manifest.json"), binary=False) as fh:
         json.dump(manifest, fh, indent=2, ensure_ascii=False)
         fh.write("\n")
+    directory = os.open(out_dir, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the rename on disk before anything the old manifest listed is removed
+    finally:
+        os.close(directory)
+    for name in os.listdir(out_dir):  # licences of earlier manifests
+        if name.startswith("licenses") and name.endswith(".parquet") and name != manifest.get("licenses"):
+            os.unlink(os.path.join(out_dir, name))
+
+
+@contextmanager
+def writing(out_dir: str) -> Iterator[None]:
+    """One command at a time writes an index (build, add, compact): a lock held while it runs."""
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, ".lock"), "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise IndexBuildError(f"{out_dir}: another licenselens command is writing this index") from exc
+        yield
 
 
 SHARD_FILES = ("texts.bin", "offsets.npy", "docs.parquet")  # what stays of a shard once it is in a part
@@ -428,14 +504,18 @@ def _reusable(store: ShardStore, name: str) -> bool:
     return store.is_done(name) and all(os.path.exists(os.path.join(store.path(name), f)) for f in ARRAYS)
 
 
-def _attach_corpus_licences(corpus_results: str, out_dir: str, keep_previous: bool) -> None:
+def _attach_corpus_licences(corpus_results: str, out_dir: str, previous: str | None) -> str:
     """Licences detected by ``licenselens corpus``, by (dataset, origin), for the sources of spans
-    (origins are unique; ids need not be: two files may both hold a record "1"). An append adds its rows."""
+    (origins are unique; ids need not be: two files may both hold a record "1"), after the ``previous``
+    file's rows; written under a new name that the manifest then lists, so a killed add changes nothing."""
     columns = ["dataset", "doc_id", "origin", "license_expression_spdx", "declared_license"]
     table = pq.read_table(corpus_results, columns=columns)
-    path = os.path.join(out_dir, "licenses.parquet")
-    if keep_previous and os.path.exists(path):
-        before = pq.read_table(path, columns=columns)
+    if previous:
+        before = pq.read_table(os.path.join(out_dir, previous), columns=columns)
         table = pa.concat_tables([before, table.cast(before.schema)])
-    with atomic_output(os.path.join(out_dir, "licenses.parquet"), binary=True) as fh:
+    stat = os.stat(corpus_results)
+    key = json.dumps([previous, os.path.abspath(corpus_results), stat.st_size, stat.st_mtime_ns])
+    name = f"licenses-{hashlib.sha256(key.encode()).hexdigest()[:16]}.parquet"
+    with atomic_output(os.path.join(out_dir, name), binary=True) as fh:
         pq.write_table(table, fh)
+    return name

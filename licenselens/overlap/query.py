@@ -122,18 +122,16 @@ class OverlapIndex:
         self.arrays = Parts.open(directories) if engine == "local" else ray_parts(directories, ray_address)
         self.seed_size, self.seed_sampling = self.manifest["seed"], self.manifest["seed_sampling"]
         self.rules = load_yaml("overlap.yaml")
-        self.licenses = self._corpus_licenses(path)
+        self.licenses = self._corpus_licenses(path, self.manifest.get("licenses"))
         self._source_tokens = lru_cache(maxsize=256)(self._load_source)
         self._doc_numbers: dict[tuple[str, str], int] | None = None  # built on first source_text
 
     @staticmethod
-    def _corpus_licenses(path: str) -> dict[tuple[str, str], str]:
-        file = os.path.join(path, "licenses.parquet")
-        if not os.path.exists(file):
+    def _corpus_licenses(path: str, name: str | None) -> dict[tuple[str, str], str]:
+        if not name:
             return {}
+        file = os.path.join(path, name)
         table = pq.read_table(file)
-        if "origin" not in table.column_names:  # an index built before origins were kept: declared licences only
-            return {}
         return {
             (r["dataset"], r["origin"]): r["license_expression_spdx"] or r["declared_license"]
             for r in table.to_pylist()

@@ -3,7 +3,8 @@
 Inputs are read with plain file reads into small buffers, not mapped: pages read
 once then do not stay in the process's resident set, and the memory a merge
 takes is its buffers (``budget`` bytes across all inputs) plus one batch sorted
-at a time, whatever the size of the corpus.
+at a time, whatever the size of the corpus (rows of one key that fill a
+buffer, boilerplate's n-grams, are written straight through, in input order).
 """
 
 from __future__ import annotations
@@ -30,14 +31,22 @@ def shifted(kind: str, array: np.ndarray, base: int) -> np.ndarray:
     return array
 
 
+def _layout(path: str) -> tuple[np.dtype, int, int]:
+    """(dtype, length, offset of the data) of a 1-d .npy file."""
+    with open(path, "rb") as fh:
+        version = np.lib.format.read_magic(fh)
+        header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = header(fh)
+        return dtype, int(shape[0]), fh.tell()
+
+
 class _Reader:
-    """A sorted .npy file read front to back in pieces."""
+    """A sorted .npy file read front to back in pieces; opened for each read (a part may merge a thousand
+    shards: more files than a process may hold open)."""
 
     def __init__(self, path: str, kind: str, base: int):
-        mapped = np.load(path, mmap_mode="r")
-        self.dtype, self.total, self.offset = mapped.dtype, len(mapped), mapped.offset
-        del mapped
-        self.fh = open(path, "rb")
+        self.path = path
+        self.dtype, self.total, self.offset = _layout(path)
         self.kind, self.base, self.read = kind, base, 0
         self.buffer = np.zeros(0, dtype=self.dtype)
 
@@ -49,8 +58,9 @@ class _Reader:
         count = min(count, self.total - self.read)
         if count <= 0:
             return
-        self.fh.seek(self.offset + self.read * self.dtype.itemsize)
-        more = shifted(self.kind, np.fromfile(self.fh, dtype=self.dtype, count=count), self.base)
+        with open(self.path, "rb") as fh:
+            fh.seek(self.offset + self.read * self.dtype.itemsize)
+            more = shifted(self.kind, np.fromfile(fh, dtype=self.dtype, count=count), self.base)
         self.read += count
         self.buffer = np.concatenate((self.buffer, more)) if len(self.buffer) else more
 
@@ -60,8 +70,19 @@ class _Reader:
         taken, self.buffer = self.buffer[:cut], self.buffer[cut:]
         return taken
 
-    def close(self) -> None:
-        self.fh.close()
+    def drain(self, key, chunk: int, fh) -> int:
+        """Write the rows of ``key`` at the head of this input, reading on while its buffer holds only them; the
+        count. (Boilerplate repeats one n-gram millions of times: its rows go out without being held at once.)"""
+        written = 0
+        while True:
+            keys = KEYS[self.kind](self.buffer)
+            cut = int(np.searchsorted(keys, key, "right"))
+            self.buffer[:cut].tofile(fh)
+            written += cut
+            self.buffer = self.buffer[cut:]
+            if len(self.buffer) or self.exhausted:
+                return written
+            self.fill(chunk)
 
 
 def _header(fh, dtype: np.dtype, length: int) -> None:
@@ -79,43 +100,36 @@ def merge_sorted(sources: list[tuple[str, int]], out_path: str, kind: str, budge
     sorted together are the next rows of the output.
     """
     readers = [_Reader(path, kind, base) for path, base in sources]
-    try:
-        dtype = readers[0].dtype if readers else np.dtype(np.uint64)
-        total = sum(r.total for r in readers)
-        chunk = max(1024, budget // max(1, len(readers)) // dtype.itemsize)
-        written = 0
-        with open(out_path, "wb") as fh:
-            _header(fh, dtype, total)
-            while written < total:
-                for r in readers:
-                    if len(r.buffer) < chunk:
-                        r.fill(chunk - len(r.buffer))
-                limits = [KEYS[kind](r.buffer[-1:])[0] for r in readers if not r.exhausted]
-                pivot = min(limits) if limits else None
-                batch = [r.take_below(pivot) for r in readers]
-                size = sum(len(b) for b in batch)
-                if not size:  # a buffer holds only the pivot key: read further where it does
-                    for r in readers:
-                        if not r.exhausted and KEYS[kind](r.buffer[-1:])[0] == pivot:
-                            r.fill(len(r.buffer))
-                    continue
-                rows = np.concatenate(batch)
-                rows = rows[np.argsort(KEYS[kind](rows), kind="stable")]
-                rows.tofile(fh)
-                written += size
-        return total
-    finally:
-        for r in readers:
-            r.close()
+    dtype = readers[0].dtype if readers else np.dtype(np.uint64)
+    total = sum(r.total for r in readers)
+    chunk = max(1024, budget // max(1, len(readers)) // dtype.itemsize)
+    written = 0
+    with open(out_path, "wb") as fh:
+        _header(fh, dtype, total)
+        while written < total:
+            for r in readers:
+                if len(r.buffer) < chunk:
+                    r.fill(chunk - len(r.buffer))
+            limits = [KEYS[kind](r.buffer[-1:])[0] for r in readers if not r.exhausted]
+            pivot = min(limits) if limits else None
+            batch = [r.take_below(pivot) for r in readers]
+            size = sum(len(b) for b in batch)
+            if not size:  # nothing below the pivot: its rows, input by input (their order), however many
+                written += sum(r.drain(pivot, chunk, fh) for r in readers)
+                continue
+            rows = np.concatenate(batch)
+            rows = rows[np.argsort(KEYS[kind](rows), kind="stable")]
+            rows.tofile(fh)
+            written += size
+    return total
 
 
 def concatenate(sources: list[str], out_path: str, budget: int) -> int:
     """Concatenate .npy files of one dtype, ``budget`` bytes at a time; the length."""
-    arrays = [np.load(path, mmap_mode="r") for path in sources]
-    dtype = arrays[0].dtype if arrays else np.dtype(np.uint32)
-    total = sum(len(a) for a in arrays)
-    offsets = [(path, a.offset, len(a)) for path, a in zip(sources, arrays)]
-    del arrays
+    layouts = [_layout(path) for path in sources]
+    dtype = layouts[0][0] if layouts else np.dtype(np.uint32)
+    total = sum(length for _, length, _ in layouts)
+    offsets = [(path, offset, length) for path, (_, length, offset) in zip(sources, layouts)]
     step = max(1, budget // dtype.itemsize)
     with open(out_path, "wb") as fh:
         _header(fh, dtype, total)

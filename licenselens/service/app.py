@@ -67,7 +67,8 @@ ERRORS: dict[int | str, dict] = {
     code: {"model": ErrorBody, "description": text}
     for code, text in (
         (400, "Malformed request"),
-        (411, "No Content-Length"),
+        (411, "No Content-Length, or a Transfer-Encoding"),
+        (415, "Not JSON"),
         (413, "Body or batch over the limits"),
         (422, "Not a valid request"),
     )
@@ -152,8 +153,9 @@ def create_app(
             return _error(413, f"at most {limits.max_batch} outputs a request", outputs=len(request.outputs))
         return JSONResponse({"outputs": checked(request.outputs)})
 
+    # async: answered on the event loop, never queued behind checks in the worker threads
     @app.get("/healthz", summary="Liveness and the index served")
-    def healthz() -> dict:
+    async def healthz() -> dict:
         return {
             "status": "ok",
             "index": {
@@ -167,7 +169,7 @@ def create_app(
         }
 
     @app.get("/metrics", summary="Prometheus metrics")
-    def prometheus() -> Response:
+    async def prometheus() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return _Guarded(app, limits, metrics, known_paths)  # type: ignore[return-value]  # an ASGI app like FastAPI's
@@ -196,11 +198,23 @@ class _Guarded:
             await send(message)
 
         refused = _refused(scope, self.limits)
+        received = [0]
+
+        async def receiving():
+            message = await receive()
+            received[0] += len(message.get("body", b""))
+            if received[0] > self.limits.max_body_bytes:  # Content-Length said less: the server's parser
+                raise BodyTooLong()  # frames by it, so this is a last defence
+            return message
+
         try:
             if refused is not None:
                 await refused(scope, receive, sending)
             else:
-                await self.app(scope, receive, sending)
+                await self.app(scope, receiving, sending)
+        except BodyTooLong:
+            if not status[0]:
+                await _error(413, f"request body over {self.limits.max_body_bytes} bytes")(scope, receive, sending)
         except Exception:  # logged with its trace on the server; the client gets none (the handler's JSON 500)
             LOG.exception("request failed")
             if not status[0]:
@@ -209,11 +223,20 @@ class _Guarded:
         self.metrics.latency.labels(path).observe(time.perf_counter() - started)
 
 
+class BodyTooLong(Exception):
+    pass
+
+
 def _refused(scope, limits: ServiceLimits) -> JSONResponse | None:
-    """A request refused before its body is read: no length, or too long."""
+    """A request refused before its body is read: not JSON, chunked, no length, or too long."""
     if scope["method"] != "POST":
         return None
-    length = Headers(scope=scope).get("content-length")
+    headers = Headers(scope=scope)
+    if "transfer-encoding" in headers:
+        return _error(411, "a Content-Length header is required, and no Transfer-Encoding")
+    if headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        return _error(415, "send JSON: Content-Type: application/json")
+    length = headers.get("content-length")
     if length is None:
         return _error(411, "a Content-Length header is required")
     if not length.isdigit():

@@ -126,7 +126,7 @@ def test_add_keeps_the_parts_it_has_and_refuses_what_the_index_holds(indexes, tm
         _build(datasets[1:2], tmp_path / "nowhere", append=True)
 
 
-def test_merging_keeps_equal_hashes_in_input_order_and_grows_a_buffer_of_one_key(tmp_path):
+def test_merging_keeps_equal_hashes_in_input_order_and_writes_a_long_run_of_one_key_through(tmp_path):
     from licenselens.overlap.build import POSTING
     from licenselens.overlap.sortedfiles import merge_sorted
 
@@ -164,3 +164,47 @@ def test_parts_in_ray_actors_answer_as_local_parts(indexes):
             assert remote.check(output) == local.check(output)
     finally:
         ray.shutdown()
+
+
+def test_a_rebuild_rewrites_its_parts_and_writers_take_turns(indexes, tmp_path):
+    """A part is reused only from the shards it was merged from: a rebuild (after an upgrade, or of an input
+    edited without changing its size and time) writes new arrays; one command writes an index at a time."""
+    import fcntl
+
+    _, datasets, _, _ = indexes
+    out = tmp_path / "index"
+    first = _build(datasets[:1], out)
+    arrays = out / "parts" / first["parts"][0]["name"] / "postings.npy"
+    inode = arrays.stat().st_ino
+    again = _build(datasets[:1], out)
+    assert [p["name"] for p in again["parts"]] == [p["name"] for p in first["parts"]]
+    assert arrays.stat().st_ino != inode  # written anew from the rebuilt shards
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    (out / "manifest.json").write_text(json.dumps({**manifest, "tokeniser": {"tokeniser": "older"}}), "utf-8")
+    with pytest.raises(IndexBuildError, match="tokeniser"):
+        _build(datasets[1:2], out, append=True)
+    with open(out / ".lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with pytest.raises(IndexBuildError, match="another licenselens command is writing"):
+            compact_index(str(out))
+
+
+def test_a_merge_of_many_inputs_opens_one_at_a_time(tmp_path):
+    """A part of a thousand shards: more inputs than the process may hold open files."""
+    import subprocess
+    import sys
+
+    for k in range(120):
+        np.save(tmp_path / f"{k}.npy", np.sort(np.random.default_rng(k).integers(0, 2**40, 50, dtype=np.uint64)))
+    script = (
+        "import resource, sys, numpy as np\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48))\n"
+        "from licenselens.overlap.sortedfiles import merge_sorted, concatenate\n"
+        "paths = [f'{sys.argv[1]}/{k}.npy' for k in range(120)]\n"
+        "merge_sorted([(p, 0) for p in paths], sys.argv[1] + '/merged.npy', 'seeds', 4096)\n"
+        "concatenate(paths, sys.argv[1] + '/all.npy', 4096)\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(tmp_path)], check=True)
+    everything = np.concatenate([np.load(tmp_path / f"{k}.npy") for k in range(120)])
+    assert np.array_equal(np.load(tmp_path / "merged.npy"), np.sort(everything))
+    assert np.array_equal(np.load(tmp_path / "all.npy"), everything)

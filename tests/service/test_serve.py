@@ -107,11 +107,48 @@ def test_bad_requests_get_clear_json_errors_and_the_server_carries_on(server):
     got = httpx.post(server + "/v1/check/batch", json=many)
     assert got.status_code == 413 and "at most 8" in got.json()["error"]
     assert httpx.post(server + "/v1/check/batch", json={"outputs": []}).status_code == 422
-    chunked = httpx.post(server + "/v1/check", content=iter([b'{"text": "a"}']))  # no Content-Length
-    assert chunked.status_code == 411 and "Content-Length" in chunked.json()["error"]
+    json_type = {"content-type": "application/json"}
+    chunked = httpx.post(server + "/v1/check", content=iter([b'{"text": "a"}']), headers=json_type)
+    assert chunked.status_code == 411 and "Content-Length" in chunked.json()["error"]  # no length: chunked
+    assert httpx.post(server + "/v1/check", content=b'{"text": "a"}').status_code == 415  # not said to be JSON
+    assert _lying_length(server, 100_000) == 411  # a length and a longer chunked body: refused, not read
     assert httpx.get(server + "/v2/nothing").json() == {"error": "not found"}
     assert httpx.get(server + "/v1/check").status_code == 405
     assert httpx.get(server + "/healthz").json()["status"] == "ok"
+
+
+def _lying_length(server: str, size: int) -> int:
+    """Content-Length: 10 and a chunked body of ``size`` bytes, sent by hand; the status line's code."""
+    host, port = server.removeprefix("http://").split(":")
+    body = json.dumps({"text": "x" * size}).encode()
+    request = (
+        b"POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n" + f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port)), timeout=30) as conn:
+        conn.sendall(request)
+        return int(conn.recv(100).split(b" ")[1])
+
+
+def test_health_answers_while_checks_queue(index):
+    """Many slow checks at once: /healthz still answers at once, and beyond --max-concurrency a 503."""
+    proc, base = start(index, "--max-concurrency", "12")
+    long_text = " ".join(s["text"] for s in samples()) * 40
+    try:
+        with ThreadPoolExecutor(24) as pool:
+            checks = [
+                pool.submit(httpx.post, base + "/v1/check", json={"text": long_text}, timeout=300) for _ in range(10)
+            ]
+            time.sleep(1.0)
+            health = httpx.get(base + "/healthz", timeout=60)
+            pending = sum(not f.done() for f in checks)  # checks run one at a time: most still wait
+            over = [pool.submit(httpx.post, base + "/v1/check", json={"text": "a"}, timeout=300) for _ in range(8)]
+            codes = [f.result().status_code for f in checks + over]
+        assert health.status_code == 200 and pending >= 5, pending  # answered before the checks queued before it
+        assert codes.count(503) >= 1 and set(codes) <= {200, 503}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def test_metrics_count_requests_latency_and_verdicts(server):
