@@ -24,13 +24,15 @@ untouched; ``index compact`` merges consecutive parts out of core.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
+import inspect
 import json
 import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pyarrow as pa
@@ -49,6 +51,7 @@ from licenselens.tokens import SETTINGS as TOKENISER
 from licenselens.types.convert import asdict
 from licenselens.types.corpus import DatasetSpec, DocumentError, Manifest, Shard
 
+F = TypeVar("F", bound=Callable[..., Any])
 POSTING = np.dtype([("hash", "<u8"), ("doc", "<u4"), ("pos", "<u4")])
 FORMAT_VERSION = 5
 
@@ -189,6 +192,25 @@ class IndexExists(IndexBuildError):
     pass
 
 
+def one_writer(func: F) -> F:
+    """One command at a time writes an index (build, add, compact): ``func`` holds a lock in its ``out_dir``."""
+    signature = inspect.signature(func)
+
+    @functools.wraps(func)
+    def locked(*args, **kwargs):
+        out_dir = signature.bind(*args, **kwargs).arguments["out_dir"]
+        os.makedirs(out_dir, exist_ok=True)
+        with open(os.path.join(out_dir, ".lock"), "a+") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise IndexBuildError(f"{out_dir}: another licenselens command is writing this index") from exc
+            return func(*args, **kwargs)
+
+    return cast(F, locked)
+
+
+@one_writer
 def build_index(
     manifest: Manifest,
     out_dir: str,
@@ -206,37 +228,6 @@ def build_index(
     """Index ``manifest``'s datasets into ``out_dir``: a new index, or with ``append`` new parts after the
     parts of the index there (whose settings then apply). The manifest is written last: until then an
     append leaves the index as it was, and a build leaves none."""
-    with writing(out_dir):
-        return _build(
-            manifest,
-            out_dir,
-            settings,
-            engine,
-            jobs,
-            shard_bytes,
-            ray_address,
-            corpus_results,
-            progress,
-            append,
-            part_tokens,
-            budget,
-        )
-
-
-def _build(
-    manifest,
-    out_dir,
-    settings,
-    engine,
-    jobs,
-    shard_bytes,
-    ray_address,
-    corpus_results,
-    progress,
-    append,
-    part_tokens,
-    budget,
-) -> dict:
     previous = read_manifest(out_dir) if append else None
     if previous is not None:
         if previous["tokeniser"] != TOKENISER:
@@ -392,6 +383,7 @@ def _parts(
     return entries
 
 
+@one_writer
 def compact_index(
     out_dir: str,
     part_tokens: int = PART_TOKENS,
@@ -404,11 +396,6 @@ def compact_index(
 
     Queries give the same results before and after. A killed compact leaves the index as it was and the
     parts it finished, which the next compact takes up (a part's name says which parts it merges)."""
-    with writing(out_dir):
-        return _compact(out_dir, part_tokens, budget, engine, jobs, ray_address)
-
-
-def _compact(out_dir: str, part_tokens: int, budget: int, engine: str, jobs: int, ray_address: str | None) -> dict:
     manifest = read_manifest(out_dir)
     store = ShardStore(os.path.join(out_dir, "parts"))
     groups = _groups(manifest["parts"], part_tokens)
@@ -471,18 +458,6 @@ def write_manifest(out_dir: str, manifest: dict) -> None:
     for name in os.listdir(out_dir):  # licences of earlier manifests
         if name.startswith("licenses") and name.endswith(".parquet") and name != manifest.get("licenses"):
             os.unlink(os.path.join(out_dir, name))
-
-
-@contextmanager
-def writing(out_dir: str) -> Iterator[None]:
-    """One command at a time writes an index (build, add, compact): a lock held while it runs."""
-    os.makedirs(out_dir, exist_ok=True)
-    with open(os.path.join(out_dir, ".lock"), "a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise IndexBuildError(f"{out_dir}: another licenselens command is writing this index") from exc
-        yield
 
 
 SHARD_FILES = ("texts.bin", "offsets.npy", "docs.parquet")  # what stays of a shard once it is in a part

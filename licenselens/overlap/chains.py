@@ -32,25 +32,6 @@ class Chain:
 
 def chains(
     out_pos: np.ndarray,
-    src_pos: np.ndarray,
-    token_offsets: np.ndarray,
-    size: int,
-    drift: int,
-    gap: int,
-    min_hits: int,
-    limit: int | None = None,
-) -> list[Chain]:
-    """The first ``limit`` chains of at least ``min_hits`` hits, most hits first (then by document and position).
-
-    ``src_pos``: positions in the concatenated tokens of documents bounded by ``token_offsets``."""
-    if not len(out_pos):
-        return []
-    doc = np.searchsorted(token_offsets, src_pos, "right") - 1
-    return document_chains(out_pos, doc, src_pos - token_offsets[doc], size, drift, gap, min_hits, limit)
-
-
-def document_chains(
-    out_pos: np.ndarray,
     doc: np.ndarray,
     local: np.ndarray,
     size: int,
@@ -59,7 +40,8 @@ def document_chains(
     min_hits: int,
     limit: int | None = None,
 ) -> list[Chain]:
-    """``chains`` of hits given as (output position, document, position in the document)."""
+    """The first ``limit`` chains of at least ``min_hits`` hits, most hits first (then by document and position);
+    hits given as (output position, document, position in the document)."""
     if not len(out_pos):
         return []
     diagonal = local - out_pos

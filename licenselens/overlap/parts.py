@@ -23,7 +23,7 @@ import os
 import numpy as np
 
 from licenselens.execution.shards import ShardStore
-from licenselens.overlap.chains import Chain, document_chains
+from licenselens.overlap.chains import Chain, chains
 from licenselens.overlap.nearseeds import MAX_TOKENS, hits_at, seed_keys, seed_lookup
 from licenselens.overlap.seeds import NO_RUNS, Runs, gram_lookup, joined, runs_at
 from licenselens.overlap.sortedfiles import concatenate, merge_sorted, offsets_joined
@@ -180,4 +180,4 @@ class Parts:
     def chains(self, out: np.ndarray, size: int, sampling: int, limit: int, *args, **kwargs) -> list[Chain]:
         """``chains.chains`` of the output's seed hits (the further arguments are theirs)."""
         out_pos, doc, local = self.seed_hits(out, size, sampling, limit)
-        return document_chains(out_pos, doc, local, size, *args, **kwargs)
+        return chains(out_pos, doc, local, size, *args, **kwargs)

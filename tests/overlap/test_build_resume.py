@@ -88,11 +88,9 @@ def assert_nothing_looks_complete_that_is_not(out):
         assert index.check(passage).verdict == "verbatim"
 
 
-def run_and_kill(manifest, out, when) -> bool:
-    """Start a build, wait until ``when()`` holds or the build ends; SIGKILL it (and its workers) if still running."""
-    proc = subprocess.Popen(
-        command(manifest, out), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
+def run_and_kill(cmd, when) -> bool:
+    """Start a command, wait until ``when()`` holds or it ends; SIGKILL it (and its workers) if still running."""
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     while proc.poll() is None and not when():
         time.sleep(0.002)
     killed = proc.poll() is None
@@ -123,10 +121,10 @@ def test_kill_and_resume_gives_the_uninterrupted_index(tmp_path, record_property
     kills = 0
     for _ in range(6):  # at random points: interpreter start, shards, merge, manifest, clean-up
         deadline = time.monotonic() + rng.uniform(0.3, took)
-        kills += run_and_kill(manifest, out, lambda deadline=deadline: time.monotonic() >= deadline)
+        kills += run_and_kill(command(manifest, out), lambda deadline=deadline: time.monotonic() >= deadline)
         assert_nothing_looks_complete_that_is_not(out)
     # and once at the point most likely to leave a half-written file: while a part's arrays are written
-    kills += run_and_kill(manifest, out, lambda: merging(out))
+    kills += run_and_kill(command(manifest, out), lambda: merging(out))
     assert_nothing_looks_complete_that_is_not(out)
     assert kills >= 4
     record_property("kills", kills)  # figures for docs/reliability.md (pytest --junitxml)

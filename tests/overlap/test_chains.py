@@ -10,7 +10,8 @@ OFFSETS = np.array([0, 1000, 5000])  # two documents
 def _chains(pairs, drift=8, gap=48, min_hits=2):
     out_pos = np.array([o for o, _ in pairs], dtype=np.int64)
     src_pos = np.array([s for _, s in pairs], dtype=np.int64)
-    return chains(out_pos, src_pos, OFFSETS, 4, drift, gap, min_hits)
+    doc = np.searchsorted(OFFSETS, src_pos, "right") - 1
+    return chains(out_pos, doc, src_pos - OFFSETS[doc], 4, drift, gap, min_hits)
 
 
 def test_a_diagonal_drifting_one_token_in_ten_is_one_chain():

@@ -4,7 +4,6 @@ bounded memory."""
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ import tomli_w
 from licenselens.overlap import OverlapIndex
 
 from ..conftest import REPO, shakespeare
-from .test_build_resume import contents, corpus
+from .test_build_resume import contents, corpus, run_and_kill
 
 pytestmark = pytest.mark.slow
 
@@ -111,10 +110,10 @@ def test_add_and_compact_killed_at_random_resume_to_the_uninterrupted_index(tmp_
     kills = 0
     for when in [rng.uniform(0.5, took) for _ in range(3)] + [None]:
         if when is None:  # while a part's arrays are written
-            kills += run_and_kill_command(add, lambda: _writing_part(out))
+            kills += run_and_kill(add, lambda: _writing_part(out))
         else:
             deadline = time.monotonic() + when
-            kills += run_and_kill_command(add, lambda deadline=deadline: time.monotonic() >= deadline)
+            kills += run_and_kill(add, lambda deadline=deadline: time.monotonic() >= deadline)
         manifest_now = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
         if len(manifest_now["parts"]) == 1:  # not yet added: the index answers as it did
             assert _answers(out) == before
@@ -124,21 +123,10 @@ def test_add_and_compact_killed_at_random_resume_to_the_uninterrupted_index(tmp_
 
     compact = [sys.executable, "-m", "licenselens", "index", "compact", str(out), "--merge-memory", "1"]
     subprocess.run(compact[:-3] + [str(reference)], cwd=REPO, check=True, capture_output=True, timeout=600)
-    kills = run_and_kill_command(compact, lambda: _writing_part(out))
+    kills = run_and_kill(compact, lambda: _writing_part(out))
     assert _answers(out) == _answers(reference)  # before or after the compact, the same answers
     assert subprocess.run(compact, cwd=REPO, capture_output=True, timeout=600).returncode == 0
     assert contents(out) == contents(reference) and kills == 1
-
-
-def run_and_kill_command(cmd, when) -> bool:
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    while proc.poll() is None and not when():
-        time.sleep(0.002)
-    killed = proc.poll() is None
-    if killed:
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    return killed
 
 
 PEAK_RSS = (
