@@ -133,7 +133,7 @@ def _lying_length(server: str, size: int) -> int:
 def test_health_answers_while_checks_queue(index):
     """Many slow checks at once: /healthz still answers at once, and beyond --max-concurrency a 503."""
     proc, base = start(index, "--max-concurrency", "12")
-    long_text = " ".join(s["text"] for s in samples()) * 40
+    long_text = " ".join(s["text"] for s in samples()) * 20
     try:
         with ThreadPoolExecutor(24) as pool:
             checks = [
@@ -144,7 +144,7 @@ def test_health_answers_while_checks_queue(index):
             pending = sum(not f.done() for f in checks)  # checks run one at a time: most still wait
             over = [pool.submit(httpx.post, base + "/v1/check", json={"text": "a"}, timeout=300) for _ in range(8)]
             codes = [f.result().status_code for f in checks + over]
-        assert health.status_code == 200 and pending >= 5, pending  # answered before the checks queued before it
+        assert health.status_code == 200 and pending >= 4, pending  # answered before the checks queued before it
         assert codes.count(503) >= 1 and set(codes) <= {200, 503}
     finally:
         proc.terminate()
