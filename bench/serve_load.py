@@ -11,7 +11,8 @@ the index was built from) the requests are 1,000-token outputs made as
 overlap_bench.py makes them (a third verbatim, a third edited, a third
 original). The server runs as a separate process (``--workers`` processes);
 the client is httpx's async client, the same fixed count of POST /v1/check
-requests at each concurrency. The peer is the same checks called in process
+requests at each concurrency, after one pass over them that warms every
+worker (the peer makes the same pass). The peer is the same checks called in process
 (``OverlapIndex.check``, no HTTP): the ratio is what the service costs.
 
 Results: stdout and bench/results/serve_load-<timestamp>.json.
@@ -129,7 +130,7 @@ def main() -> None:
                 except httpx.TransportError:
                     time.sleep(0.2)
             results["index"] = httpx.get(base + "/healthz").json()["index"]
-            asyncio.run(load(base, texts[: 4 * args.workers], args.workers))  # every worker opened and warm
+            asyncio.run(load(base, texts, 2 * args.workers))  # one pass first: every worker warm, as in process
             results["http"] = [asyncio.run(load(base, texts, c)) for c in (1, 8, 32)]
         finally:
             server.terminate()
@@ -137,7 +138,7 @@ def main() -> None:
         from licenselens.overlap import OverlapIndex
 
         checker = OverlapIndex(str(index))
-        for text in outputs[:20]:
+        for text in texts:  # the same warm pass
             checker.check(text)
         times = []
         started = time.perf_counter()
