@@ -419,6 +419,8 @@ def read_manifest(out_dir: str) -> dict:
     try:
         with open(path, encoding="utf-8") as fh:
             manifest = json.load(fh)
+        if not isinstance(manifest, dict):
+            raise ValueError("manifest.json is not an object")
     except (OSError, ValueError) as exc:
         raise IndexBuildError(f"{out_dir}: not a licenselens index ({exc})") from exc
     if manifest.get("format_version") != FORMAT_VERSION:

@@ -40,11 +40,6 @@ def shard_seeds(tokens: np.ndarray, token_offsets: np.ndarray, size: int, sampli
     return combined
 
 
-def build_seeds(tokens: np.ndarray, token_offsets: np.ndarray, size: int, sampling: int) -> np.ndarray:
-    """The sorted seed table of token hashes in one piece (all documents, ``token_offsets`` their bounds)."""
-    return shard_seeds(tokens, token_offsets, size, sampling)
-
-
 def seed_keys(out: np.ndarray, size: int, sampling: int) -> tuple[np.ndarray, np.ndarray]:
     """(output positions, 32-bit keys) of an output's kept seeds (``out``: its 32-bit token hashes)."""
     if len(out) < size:
@@ -83,21 +78,3 @@ def hits_at(
     for k in range(size):
         equal &= np.take(corpus_tokens, src_pos + k, mode="clip") == out[out_pos + k]
     return out_pos[equal], src_pos[equal]
-
-
-def seed_hits(
-    seeds: np.ndarray, corpus_tokens: np.ndarray, out: np.ndarray, size: int, sampling: int, limit: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """(output positions, source positions) of the seeds an output shares with one seed table.
-
-    ``out`` holds the output's 32-bit token hashes. A seed found more often than
-    ``limit`` keeps its first occurrences (the lowest positions: boilerplate held
-    many times is linked to the same first documents by all its seeds). An index
-    of several parts shares the limit among them (``parts.Parts.seed_hits``).
-    """
-    positions, keys = seed_keys(out, size, sampling)
-    if not len(keys) or not len(seeds):
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    left, right = seed_lookup(seeds, keys)
-    return hits_at(seeds, corpus_tokens, out, positions, left, np.minimum(right - left, limit), size)

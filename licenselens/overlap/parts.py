@@ -38,22 +38,19 @@ class PartTooLarge(ValueError):
 
 def write_part(store: ShardStore, name: str, sources: list[str], record: dict, budget: int = MERGE_BUDGET) -> dict:
     """Part ``name`` from the arrays in folders ``sources`` (shards or parts, in index order); its record."""
-    tokens = [int(np.load(os.path.join(s, "token_offsets.npy"), mmap_mode="r")[-1]) for s in sources]
-    if sum(tokens) >= MAX_TOKENS:
-        raise PartTooLarge(f"{sum(tokens):,} tokens in one part: positions in a part are 32-bit")
+    offsets = [os.path.join(s, "token_offsets.npy") for s in sources]
     with store.writing(name, record) as tmp:
-        doc_bases = [0]
-        for s in sources:
-            doc_bases.append(doc_bases[-1] + len(np.load(os.path.join(s, "token_offsets.npy"), mmap_mode="r")) - 1)
-        token_bases = offsets_joined([os.path.join(s, "token_offsets.npy") for s in sources], _at(tmp, 3))
+        doc_bases, token_bases = offsets_joined(offsets, _at(tmp, 3))
+        if token_bases[-1] >= MAX_TOKENS:
+            raise PartTooLarge(f"{token_bases[-1]:,} tokens in one part: positions in a part are 32-bit")
         postings = merge_sorted(
             [(os.path.join(s, "postings.npy"), b) for s, b in zip(sources, doc_bases)], _at(tmp, 0), "postings", budget
         )
         seeds = merge_sorted(
-            [(os.path.join(s, "seeds.npy"), int(b)) for s, b in zip(sources, token_bases)], _at(tmp, 1), "seeds", budget
+            [(os.path.join(s, "seeds.npy"), b) for s, b in zip(sources, token_bases)], _at(tmp, 1), "seeds", budget
         )
         concatenate([os.path.join(s, "tokens.npy") for s in sources], _at(tmp, 2), budget)
-        record.update(documents=doc_bases[-1], tokens=sum(tokens), postings=postings, seeds=seeds)
+        record.update(documents=doc_bases[-1], tokens=token_bases[-1], postings=postings, seeds=seeds)
     return record
 
 
@@ -143,7 +140,8 @@ class Parts:
         return shares
 
     def runs(self, out: np.ndarray, grams: np.ndarray, n: int, gram: int, limit: int) -> Runs:
-        """``seeds.find_runs`` over every part, an n-gram's ``limit`` postings taken from the first parts on."""
+        """The runs (``seeds``) of an output's 32-bit token hashes ``out`` and n-gram hashes ``grams`` over every
+        part, an n-gram's ``limit`` postings taken from the first parts on."""
         if not len(grams) or not self.parts:
             return NO_RUNS
         rows = self.call(self.parts, "gram_rows", [(grams,)] * len(self.parts))
@@ -156,7 +154,8 @@ class Parts:
 
     def seed_hits(self, out: np.ndarray, size: int, sampling: int, limit: int):
         """(output positions, documents, positions in them) of the seeds an output shares with the index, a seed's
-        ``limit`` occurrences taken from the first parts on (``nearseeds.seed_hits``)."""
+        ``limit`` occurrences taken from the first parts on (``nearseeds``: a seed found more often than ``limit``
+        keeps its lowest positions, so boilerplate links all its seeds to the same first documents)."""
         positions, keys = seed_keys(out, size, sampling)
         empty = np.zeros(0, dtype=np.int64)
         if not len(keys) or not self.parts:

@@ -13,7 +13,6 @@ seeds whatever the length of their exact runs): ``near``; the verdict: ``verdict
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,7 +21,7 @@ from typing import BinaryIO
 import numpy as np
 import pyarrow.parquet as pq
 
-from licenselens.overlap.build import FORMAT_VERSION
+from licenselens.overlap.build import IndexBuildError, read_manifest
 from licenselens.overlap.chains import Chain
 from licenselens.overlap.hashing import ngram_hashes, token_hashes
 from licenselens.overlap.near import candidates, near_copies
@@ -102,19 +101,10 @@ class OverlapIndex:
 
     def __init__(self, path: str, engine: str = "local", ray_address: str | None = None):
         """``engine`` "ray": the parts' arrays held in Ray actors (``ray_parts``), the same results."""
-        manifest_path = os.path.join(path, "manifest.json")
         try:
-            with open(manifest_path, encoding="utf-8") as fh:
-                self.manifest = json.load(fh)
-            if not isinstance(self.manifest, dict):
-                raise ValueError("manifest.json is not an object")
-        except (OSError, ValueError) as exc:
-            raise IndexOpenError(f"{path}: not a licenselens index ({exc})") from exc
-        if self.manifest.get("format_version") != FORMAT_VERSION:
-            raise IndexOpenError(
-                f"{path}: index format {self.manifest.get('format_version')}, "
-                f"this licenselens reads {FORMAT_VERSION}: rebuild it"
-            )
+            self.manifest = read_manifest(path)
+        except IndexBuildError as exc:
+            raise IndexOpenError(str(exc)) from exc
         self.n, self.gram = self.manifest["n"], self.manifest["gram"]
         self.shards = [_Shard(os.path.join(path, "shards", s["name"])) for s in self.manifest["shards"]]
         self.shard_bases = np.cumsum([0] + [s["documents"] for s in self.manifest["shards"]])

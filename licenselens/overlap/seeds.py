@@ -35,19 +35,6 @@ class Runs:
 NO_RUNS = Runs(EMPTY, EMPTY, EMPTY, EMPTY)
 
 
-def find_runs(merged, out: np.ndarray, grams: np.ndarray, n: int, gram: int, limit: int) -> Runs:
-    """The runs of an output's 32-bit token hashes ``out`` and n-gram hashes ``grams`` in one part.
-
-    ``merged`` has ``hashes``, ``postings``, ``tokens`` and ``token_offsets``
-    (a part's arrays); an n-gram seeds at most its first ``limit`` postings. An
-    index of several parts shares the limit among them (``parts.Parts.runs``).
-    """
-    if not len(merged.hashes) or not len(grams):
-        return NO_RUNS
-    left, right = gram_lookup(merged.hashes, grams)
-    return runs_at(merged, out, left, np.minimum(right - left, limit), n, gram)
-
-
 def gram_lookup(hashes: np.ndarray, grams: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """[left, right) rows of each n-gram in a part's sorted postings hashes."""
     order = np.argsort(grams)  # sorted needles: each search starts where the last ended (fewer page faults)

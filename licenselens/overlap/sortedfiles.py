@@ -141,14 +141,15 @@ def concatenate(sources: list[str], out_path: str, budget: int) -> int:
     return total
 
 
-def offsets_joined(sources: list[str], out_path: str) -> np.ndarray:
-    """Documents' token offsets of several inputs as one array (each input's start at the previous end);
-    also the first token of each input."""
-    starts, parts = [0], [np.zeros(1, dtype=np.int64)]
+def offsets_joined(sources: list[str], out_path: str) -> tuple[list[int], list[int]]:
+    """Documents' token offsets of several inputs as one array (each input's start at the previous end); the
+    number of the first document and of the first token of each input, and the totals after them."""
+    doc_bases, token_bases, parts = [0], [0], [np.zeros(1, dtype=np.int64)]
     for path in sources:
         offsets = np.load(path)
-        parts.append(offsets[1:] + starts[-1])
-        starts.append(starts[-1] + int(offsets[-1]))
+        parts.append(offsets[1:] + token_bases[-1])
+        doc_bases.append(doc_bases[-1] + len(offsets) - 1)
+        token_bases.append(token_bases[-1] + int(offsets[-1]))
     with open(out_path, "wb") as fh:
         np.save(fh, np.concatenate(parts))
-    return np.array(starts[:-1], dtype=np.int64)
+    return doc_bases, token_bases

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from licenselens.overlap.hashing import ngram_hashes
-from licenselens.overlap.nearseeds import build_seeds, seed_hits
+from licenselens.overlap.nearseeds import hits_at, seed_keys, seed_lookup, shard_seeds
 
 
 def _brute_seeds(docs: list[list[int]], size: int, sampling: int) -> list[tuple[int, int]]:
@@ -20,6 +20,15 @@ def _brute_seeds(docs: list[list[int]], size: int, sampling: int) -> list[tuple[
     return sorted(found)
 
 
+def seed_hits(seeds, corpus_tokens, out, size, sampling, limit):
+    """(output positions, source positions) of the seeds an output shares with one seed table (one part)."""
+    positions, keys = seed_keys(out, size, sampling)
+    if not len(keys) or not len(seeds):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    left, right = seed_lookup(seeds, keys)
+    return hits_at(seeds, corpus_tokens, out, positions, left, np.minimum(right - left, limit), size)
+
+
 documents = st.lists(st.lists(st.integers(0, 6), min_size=0, max_size=12), min_size=1, max_size=6)
 
 
@@ -28,7 +37,7 @@ documents = st.lists(st.lists(st.integers(0, 6), min_size=0, max_size=12), min_s
 def test_seed_table_is_every_sampled_window_inside_a_document(docs, size, sampling):
     tokens = np.array([t for d in docs for t in d], dtype=np.uint32)
     offsets = np.concatenate(([0], np.cumsum([len(d) for d in docs]))).astype(np.int64)
-    table = build_seeds(tokens, offsets, size, sampling)
+    table = shard_seeds(tokens, offsets, size, sampling)
     assert [(int(v) >> 32, int(v) & 0xFFFFFFFF) for v in table] == _brute_seeds(docs, size, sampling)
 
 
@@ -38,7 +47,7 @@ def test_hits_are_every_shared_sampled_seed_up_to_the_limit(docs, out, limit):
     size, sampling = 3, 2
     tokens = np.array([t for d in docs for t in d], dtype=np.uint32)
     offsets = np.concatenate(([0], np.cumsum([len(d) for d in docs]))).astype(np.int64)
-    table = build_seeds(tokens, offsets, size, sampling)
+    table = shard_seeds(tokens, offsets, size, sampling)
     out_pos, src_pos = seed_hits(table, tokens, np.array(out, dtype=np.uint32), size, sampling, limit)
     expected = []
     stored = _brute_seeds(docs, size, sampling)
@@ -55,7 +64,7 @@ def test_a_seed_with_equal_key_but_other_tokens_is_no_hit():
     """32-bit keys may collide; the tokens decide."""
     tokens = np.array([1, 2, 3, 4, 5, 6, 7, 8], dtype=np.uint32)
     offsets = np.array([0, 8])
-    table = build_seeds(tokens, offsets, 2, 1)
+    table = shard_seeds(tokens, offsets, 2, 1)
     forged = ((table >> np.uint64(32)) << np.uint64(32)) | ((table & np.uint64(0xFFFFFFFF)) + np.uint64(1)) % np.uint64(
         7
     )
