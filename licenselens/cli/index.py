@@ -8,10 +8,11 @@ import time
 import click
 
 from licenselens.cli.errors import InputError, ItemsFailed
-from licenselens.cli.options import engine_options
+from licenselens.cli.options import IndexLocation, engine_options
 from licenselens.execution.executors import WorkerDied
 from licenselens.overlap.build import IndexBuildError, IndexSettings, build_index, compact_index
 from licenselens.overlap.parts import MERGE_BUDGET
+from licenselens.overlap.remote import at, shown
 from licenselens.privacy import MaskedConsole
 from licenselens.sources.manifest import ManifestError, manifest_for
 from licenselens.types.corpus import DatasetSpec, Manifest
@@ -54,7 +55,9 @@ corpus_results_option = click.option(
 
 @index_group.command("build")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("-o", "--output-dir", required=True, type=click.Path(file_okay=False), help="The index folder.")
+@click.option(
+    "-o", "--output-dir", required=True, type=IndexLocation(exists=False), help="The index: a folder or a URI."
+)
 @click.option(
     "--n",
     "n",
@@ -78,10 +81,11 @@ def build_command(
     sources, output_dir, n, gram, engine, ray_address, jobs, shard_size, corpus_results, merge_memory
 ) -> None:
     """Index SOURCES (manifests, data files or folders, as `licenselens corpus` reads them)."""
+    manifest = _sources_manifest(sources)
     _run(
-        lambda: build_index(
-            _sources_manifest(sources),
-            output_dir,
+        lambda folder, uri: build_index(
+            manifest,
+            folder,
             IndexSettings(n=n, gram=gram),
             engine,
             jobs,
@@ -89,15 +93,17 @@ def build_command(
             ray_address,
             corpus_results,
             budget=int(merge_memory * 2**20),
+            publish=uri,
         ),
         output_dir,
         "indexed",
+        existing=False,
     )
 
 
 @index_group.command("add")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--index", "index_dir", required=True, type=click.Path(file_okay=False, exists=True), help="The index.")
+@click.option("--index", "index_dir", required=True, type=IndexLocation(), help="The index (a folder or URI).")
 @engine_options
 @shard_size
 @corpus_results_option
@@ -107,10 +113,11 @@ def add_command(sources, index_dir, engine, ray_address, jobs, shard_size, corpu
 
     The index's settings apply. Queries give what an index built from all the datasets at once gives;
     until the add is done the index stays as it was, and an interrupted add resumes when run again."""
+    manifest = _sources_manifest(sources)
     _run(
-        lambda: build_index(
-            _sources_manifest(sources),
-            index_dir,
+        lambda folder, uri: build_index(
+            manifest,
+            folder,
             engine=engine,
             jobs=jobs,
             shard_bytes=int(shard_size * 2**20),
@@ -118,6 +125,7 @@ def add_command(sources, index_dir, engine, ray_address, jobs, shard_size, corpu
             corpus_results=corpus_results,
             append=True,
             budget=int(merge_memory * 2**20),
+            publish=uri,
         ),
         index_dir,
         "added",
@@ -125,24 +133,25 @@ def add_command(sources, index_dir, engine, ray_address, jobs, shard_size, corpu
 
 
 @index_group.command("compact")
-@click.argument("index_dir", type=click.Path(file_okay=False, exists=True))
+@click.argument("index_dir", type=IndexLocation())
 @engine_options
 @merge_memory
 def compact_command(index_dir, engine, ray_address, jobs, merge_memory) -> None:
     """Merge the parts of INDEX_DIR into as few as it can hold, out of core; queries give the same results."""
     _run(
-        lambda: compact_index(
-            index_dir, budget=int(merge_memory * 2**20), engine=engine, jobs=jobs, ray_address=ray_address
+        lambda folder, uri: compact_index(
+            folder, budget=int(merge_memory * 2**20), engine=engine, jobs=jobs, ray_address=ray_address, publish=uri
         ),
         index_dir,
         "compacted",
     )
 
 
-def _run(job, output_dir: str, verb: str) -> None:
+def _run(job, output_dir: str, verb: str, existing: bool = True) -> None:
+    """``job(folder, uri)`` on the index at ``output_dir`` (``remote.at``: a URI's local copy, then published)."""
     started = time.perf_counter()
     try:
-        result = job()
+        result = at(output_dir, job, existing)
     except IndexBuildError as exc:
         raise InputError(str(exc)) from exc
     except WorkerDied as exc:
@@ -154,7 +163,8 @@ def _run(job, output_dir: str, verb: str) -> None:
         f"{verb} in {seconds:.1f}s: {counts['documents']:,} documents, {counts['tokens']:,} tokens "
         f"({counts['tokens'] / max(seconds, 1e-9) / 1e6:.2f} M tokens/s) in {counts['parts']} part(s); "
         f"{counts['postings']:,} n-grams kept, {counts['bytes']:,} bytes ({counts['bytes_per_token']} per token) "
-        f"in {output_dir}"
+        f"in {shown(output_dir)}",
+        soft_wrap=True,  # one line, whatever the terminal's width: logs and scripts read it
     )
     errors = [e for e in result.get("run_errors", []) if not e["code"].startswith("skipped-")]
     for error in errors:

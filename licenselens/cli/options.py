@@ -23,6 +23,22 @@ from licenselens.scan.runner import scan_tree
 from licenselens.sources.base import ReadLimits
 
 
+class IndexLocation(click.ParamType):
+    """An index's folder, or a URI that pyarrow.fs speaks (s3://, gs://, hdfs://, file://: ``overlap.remote``)."""
+
+    name = "folder|uri"
+
+    def __init__(self, exists: bool = True):
+        self.exists = exists
+
+    def convert(self, value, param, ctx):
+        from licenselens.overlap.remote import is_uri
+
+        if is_uri(value):
+            return value
+        return click.Path(file_okay=False, exists=self.exists).convert(value, param, ctx)
+
+
 def _apply(options: list, func: Callable) -> Callable:
     for option in reversed(options):
         func = option(func)

@@ -10,7 +10,7 @@ import click
 
 from licenselens.atomic import atomic_output
 from licenselens.cli.errors import InputError
-from licenselens.cli.options import output_option, query_engine_options
+from licenselens.cli.options import IndexLocation, output_option, query_engine_options
 from licenselens.overlap.query import IndexOpenError, OverlapIndex
 from licenselens.overlap.verdict import reaches
 from licenselens.privacy import MaskedConsole
@@ -72,7 +72,7 @@ def overlap_command_body(
     header = {
         "tool": m["tool"],
         "index": {
-            "path": index_path,
+            "path": index.location,
             "n": m["n"],
             "gram": m["gram"],
             "documents": m["counts"]["documents"],
@@ -95,7 +95,7 @@ def overlap_command_body(
 
 
 @click.command("overlap")
-@click.option("--index", "index_path", required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--index", "index_path", required=True, type=IndexLocation(), help="The index (a folder or URI).")
 @click.argument("outputs", nargs=-1, required=True)
 @click.option("--text-field", default="text", show_default=True)
 @click.option("--id-field", default="id", show_default=True)

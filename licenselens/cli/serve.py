@@ -8,11 +8,11 @@ import os
 import click
 
 from licenselens.cli.errors import InputError
-from licenselens.cli.options import query_engine_options
+from licenselens.cli.options import IndexLocation, query_engine_options
 
 
 @click.command("serve")
-@click.option("--index", "index_path", required=True, type=click.Path(file_okay=False, exists=True), help="The index.")
+@click.option("--index", "index_path", required=True, type=IndexLocation(), help="The index (a folder or URI).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (localhost by default).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8470, show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes checking.")
@@ -45,7 +45,10 @@ def serve_command(index_path, host, port, workers, max_body, max_batch, max_conc
     if workers == 1:
         uvicorn.run(app, host=host, port=port, log_level="warning", limit_concurrency=max_concurrency)
         return
-    os.environ[ENVIRONMENT] = json.dumps([os.path.abspath(index_path), max_body, max_batch])
+    from licenselens.overlap.remote import is_uri
+
+    location = index_path if is_uri(index_path) else os.path.abspath(index_path)  # a URI: each worker's copy is current
+    os.environ[ENVIRONMENT] = json.dumps([location, max_body, max_batch])
     uvicorn.run(
         "licenselens.service.app:from_environment",
         factory=True,

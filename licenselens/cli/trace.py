@@ -9,6 +9,7 @@ import click
 from rich.markup import escape
 
 from licenselens.cli.errors import InputError
+from licenselens.cli.options import IndexLocation
 from licenselens.overlap.build import IndexBuildError
 from licenselens.overlap.query import IndexOpenError
 from licenselens.privacy import MaskedConsole
@@ -23,8 +24,8 @@ from licenselens.sources.manifest import ManifestError
     "--index",
     "index_path",
     required=True,
-    type=click.Path(exists=True, file_okay=False),
-    help="The corpus's overlap index (`licenselens index build`, or an audit's OUTDIR/index).",
+    type=IndexLocation(),
+    help="The corpus's overlap index (a folder or URI) (`licenselens index build`, or an audit's OUTDIR/index).",
 )
 @click.option(
     "--corpus-results",

@@ -4,6 +4,7 @@ Layout of INDEX_DIR::
 
     manifest.json              settings (tokeniser, n, gram, window, seeds), counts, sources, parts and
                                shards in index order; written last, atomically: what it lists is the index
+                               (``manifest``; an index at a URI: ``remote``)
     parts/<name>/              a part's arrays (``parts``): postings, seeds, token hashes and offsets of
                                consecutive shards' documents; done.json last
     shards/<key>/texts.bin     each document's text, zstd-compressed, one frame per document
@@ -42,8 +43,10 @@ from licenselens.atomic import atomic_output
 from licenselens.execution.executors import ENGINES
 from licenselens.execution.shards import ShardStore
 from licenselens.overlap.hashing import ngram_hashes, token_hashes, winnow
+from licenselens.overlap.manifest import FORMAT_VERSION, IndexBuildError, read_manifest, write_manifest
 from licenselens.overlap.nearseeds import shard_seeds
 from licenselens.overlap.parts import ARRAYS, MERGE_BUDGET, PartTooLarge, write_part
+from licenselens.overlap.remote import push_part
 from licenselens.signals.anchors import lowered
 from licenselens.sources.readers import READERS, plan_dataset
 from licenselens.stamp import tool_stamp
@@ -53,11 +56,6 @@ from licenselens.types.corpus import DatasetSpec, DocumentError, Manifest, Shard
 
 F = TypeVar("F", bound=Callable[..., Any])
 POSTING = np.dtype([("hash", "<u8"), ("doc", "<u4"), ("pos", "<u4")])
-FORMAT_VERSION = 5
-
-
-class IndexBuildError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -224,9 +222,11 @@ def build_index(
     append: bool = False,
     part_tokens: int = PART_TOKENS,
     budget: int = MERGE_BUDGET,
+    publish: str | None = None,
 ) -> dict:
     """Index ``manifest``'s datasets into ``out_dir``: a new index, or with ``append`` new parts after the
-    parts of the index there (whose settings then apply). The manifest is written last: until then an
+    parts of the index there (whose settings then apply); each part also uploaded to ``publish`` (``remote``)
+    as soon as it is written. The manifest is written last: until then an
     append leaves the index as it was, and a build leaves none."""
     previous = read_manifest(out_dir) if append else None
     if previous is not None:
@@ -280,6 +280,7 @@ def build_index(
         budget,
         lambda func, tasks: ENGINES[engine](func, tasks, jobs, progress or (lambda outcome: None), ray_address),
         redone=frozenset(shard_name(t) for t in pending),
+        publish=publish,
     )
     ShardStore(os.path.join(out_dir, "parts")).prune(p["name"] for p in parts)
     licenses = (previous or {}).get("licenses")
@@ -338,17 +339,25 @@ class PartTask:
     sources: tuple[str, ...]
     members: tuple[str, ...]  # its shards, in order
     budget: int
+    publish: str | None  # the URI of the index to upload the part to
 
 
 def write_part_task(task: PartTask) -> dict:
     store = ShardStore(task.directory)
     if not store.is_done(task.name):  # a killed run may have written it
         write_part(store, task.name, list(task.sources), {"shards": list(task.members)}, task.budget)
+    if task.publish:
+        push_part(os.path.dirname(task.directory), task.publish, task.name)
     return {"part": task.name}
 
 
 def _parts(
-    out_dir: str, groups: list[tuple[list[str], list[str]]], budget: int, run, redone: frozenset[str] = frozenset()
+    out_dir: str,
+    groups: list[tuple[list[str], list[str]]],
+    budget: int,
+    run,
+    redone: frozenset[str] = frozenset(),
+    publish: str | None = None,
 ) -> list[dict]:
     """The parts of ``groups`` (their members, the folders to merge), written by ``run`` (an engine) where
     missing or where a member was ``redone`` (so a part is only ever reused from the very shards it was
@@ -363,6 +372,7 @@ def _parts(
             tuple(sources),
             tuple(members),
             budget,
+            publish,
         )
         for members, sources in groups
     ]
@@ -391,6 +401,7 @@ def compact_index(
     engine: str = "local",
     jobs: int = 1,
     ray_address: str | None = None,
+    publish: str | None = None,
 ) -> dict:
     """Merge an index's consecutive parts, out of core, into as few as ``part_tokens`` allows; the manifest.
 
@@ -405,6 +416,7 @@ def compact_index(
             [([s for p in g for s in p["shards"]], [store.path(p["name"]) for p in g]) for g in groups if len(g) > 1],
             budget,
             lambda func, tasks: ENGINES[engine](func, tasks, jobs, lambda outcome: None, ray_address),
+            publish=publish,
         )
     )
     parts = [group[0] if len(group) == 1 else next(merged) for group in groups]
@@ -414,55 +426,10 @@ def compact_index(
     return manifest
 
 
-def read_manifest(out_dir: str) -> dict:
-    path = os.path.join(out_dir, "manifest.json")
-    try:
-        with open(path, encoding="utf-8") as fh:
-            manifest = json.load(fh)
-        if not isinstance(manifest, dict):
-            raise ValueError("manifest.json is not an object")
-    except (OSError, ValueError) as exc:
-        raise IndexBuildError(f"{out_dir}: not a licenselens index ({exc})") from exc
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexBuildError(
-            f"{out_dir}: index format {manifest.get('format_version')}, this licenselens reads {FORMAT_VERSION}: "
-            "rebuild it"
-        )
-    return manifest
-
-
 def settings_of(manifest: dict) -> IndexSettings:
     return IndexSettings(manifest["n"], manifest["gram"], manifest["seed"], manifest["seed_sampling"])
 
 
-def write_manifest(out_dir: str, manifest: dict) -> None:
-    """Counts and size from the parts and shards listed, then the manifest, atomically (the commit point)."""
-    totals = {key: sum(p[key] for p in manifest["parts"]) for key in ("documents", "tokens", "postings")}
-    files = [os.path.join(out_dir, "parts", p["name"], a) for p in manifest["parts"] for a in ARRAYS]
-    files += [os.path.join(out_dir, "shards", s["name"], f) for s in manifest["shards"] for f in SHARD_FILES]
-    if manifest.get("licenses"):
-        files.append(os.path.join(out_dir, manifest["licenses"]))
-    size = sum(os.path.getsize(f) for f in files if os.path.exists(f))  # what a query reads
-    manifest["counts"] = {
-        **totals,
-        "parts": len(manifest["parts"]),
-        "bytes": size,
-        "bytes_per_token": round(size / totals["tokens"], 3) if totals["tokens"] else None,
-    }
-    with atomic_output(os.path.join(out_dir, "manifest.json"), binary=False) as fh:
-        json.dump(manifest, fh, indent=2, ensure_ascii=False)
-        fh.write("\n")
-    directory = os.open(out_dir, os.O_RDONLY)
-    try:
-        os.fsync(directory)  # the rename on disk before anything the old manifest listed is removed
-    finally:
-        os.close(directory)
-    for name in os.listdir(out_dir):  # licences of earlier manifests
-        if name.startswith("licenses") and name.endswith(".parquet") and name != manifest.get("licenses"):
-            os.unlink(os.path.join(out_dir, name))
-
-
-SHARD_FILES = ("texts.bin", "offsets.npy", "docs.parquet")  # what stays of a shard once it is in a part
 TEMPORARY_PREFIX = ".licenselens-"  # atomic_output's temporary files
 
 

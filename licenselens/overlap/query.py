@@ -21,12 +21,13 @@ from typing import BinaryIO
 import numpy as np
 import pyarrow.parquet as pq
 
-from licenselens.overlap.build import IndexBuildError, read_manifest
 from licenselens.overlap.chains import Chain
 from licenselens.overlap.hashing import ngram_hashes, token_hashes
+from licenselens.overlap.manifest import IndexBuildError, read_manifest
 from licenselens.overlap.near import candidates, near_copies
 from licenselens.overlap.parts import Parts
 from licenselens.overlap.ray_parts import ray_parts
+from licenselens.overlap.remote import is_uri, pull, shown
 from licenselens.overlap.spans import coverage, maximal_spans
 from licenselens.overlap.verdict import verdict
 from licenselens.rules import load_yaml
@@ -40,6 +41,10 @@ PRECISION_AT = (25, 50)  # besides the index's n
 
 class IndexOpenError(ValueError):
     pass
+
+
+def _not_arrays(rel: str) -> bool:
+    return not rel.startswith("parts/") or rel.endswith("token_offsets.npy")
 
 
 class _Shard:
@@ -101,15 +106,20 @@ class OverlapIndex:
 
     def __init__(self, path: str, engine: str = "local", ray_address: str | None = None):
         """``engine`` "ray": the parts' arrays held in Ray actors (``ray_parts``), the same results."""
-        try:
-            self.manifest = read_manifest(path)
+        uri = path if is_uri(path) else None
+        self.location = shown(path) if uri else path  # for reports: a URI's query may hold credentials
+        try:  # an index at a URI: its local copy, without the parts' arrays where actors hold them
+            if uri:
+                path, self.manifest = pull(uri, None if engine == "local" else _not_arrays)
+            else:
+                self.manifest = read_manifest(path)
         except IndexBuildError as exc:
             raise IndexOpenError(str(exc)) from exc
         self.n, self.gram = self.manifest["n"], self.manifest["gram"]
         self.shards = [_Shard(os.path.join(path, "shards", s["name"])) for s in self.manifest["shards"]]
         self.shard_bases = np.cumsum([0] + [s["documents"] for s in self.manifest["shards"]])
         directories = [os.path.join(path, "parts", p["name"]) for p in self.manifest["parts"]]
-        self.arrays = Parts.open(directories) if engine == "local" else ray_parts(directories, ray_address)
+        self.arrays = Parts.open(directories) if engine == "local" else ray_parts(directories, ray_address, uri)
         self.seed_size, self.seed_sampling = self.manifest["seed"], self.manifest["seed_sampling"]
         self.rules = load_yaml("overlap.yaml")
         self.licenses = self._corpus_licenses(path, self.manifest.get("licenses"))

@@ -326,7 +326,7 @@ def run_trace(works_paths: Sequence[str], options: TraceOptions) -> TraceResult:
         schema_version=SCHEMA_VERSION,
         tool=tool_stamp(),
         source=TraceSource(
-            index=options.index,
+            index=index.location,
             index_documents=m["counts"]["documents"],
             index_tokens=m["counts"]["tokens"],
             n=m["n"],
