@@ -110,7 +110,8 @@ class OverlapIndex:
         self.location = shown(path) if uri else path  # for reports: a URI's query may hold credentials
         try:  # an index at a URI: its local copy, without the parts' arrays where actors hold them
             if uri:
-                path, self.manifest = pull(uri, None if engine == "local" else _not_arrays)
+                self.copy = pull(uri, None if engine == "local" else _not_arrays)  # held open while in use
+                path, self.manifest = self.copy.folder, self.copy.manifest
             else:
                 self.manifest = read_manifest(path)
         except IndexBuildError as exc:
@@ -119,7 +120,10 @@ class OverlapIndex:
         self.shards = [_Shard(os.path.join(path, "shards", s["name"])) for s in self.manifest["shards"]]
         self.shard_bases = np.cumsum([0] + [s["documents"] for s in self.manifest["shards"]])
         directories = [os.path.join(path, "parts", p["name"]) for p in self.manifest["parts"]]
-        self.arrays = Parts.open(directories) if engine == "local" else ray_parts(directories, ray_address, uri)
+        if engine == "local":
+            self.arrays = Parts.open(directories)
+        else:
+            self.arrays = ray_parts(directories, ray_address, (uri, self.copy.sizes) if uri else None)
         self.seed_size, self.seed_sampling = self.manifest["seed"], self.manifest["seed_sampling"]
         self.rules = load_yaml("overlap.yaml")
         self.licenses = self._corpus_licenses(path, self.manifest.get("licenses"))

@@ -15,7 +15,7 @@ import os
 import numpy as np
 
 from licenselens.overlap.parts import PartArrays, Parts
-from licenselens.overlap.remote import pull
+from licenselens.overlap.remote import fetch_part
 
 
 def call_ray(parts: list, method: str, arguments: list[tuple]) -> list:
@@ -25,19 +25,22 @@ def call_ray(parts: list, method: str, arguments: list[tuple]) -> list:
 
 
 class HeldPart(PartArrays):
-    """A part in an actor: the folder ``directory``, or for an index at ``uri`` that part, fetched into this
-    node's cache first."""
+    """A part in an actor: the folder ``directory``, or for an index at a URI (``store``: the URI and the sizes
+    of its files, from the manifest the query read) that part, fetched into this node's copy first."""
 
-    def __init__(self, directory: str, uri: str | None = None):
-        if uri:
-            name = os.path.basename(directory)
-            local, _ = pull(uri, lambda rel: rel.startswith(f"parts/{name}/"))
-            directory = os.path.join(local, "parts", name)
+    def __init__(self, directory: str, store: tuple[str, dict[str, int]] | None = None):
+        if store:
+            uri, sizes = store
+            prefix = f"parts/{os.path.basename(directory)}/"
+            self.copy = fetch_part(uri, {rel: size for rel, size in sizes.items() if rel.startswith(prefix)})
+            directory = os.path.join(self.copy.folder, prefix)
         super().__init__(directory)
 
 
-def ray_parts(directories: list[str], address: str | None = None, uri: str | None = None) -> Parts:
-    """The parts in ``directories`` (of the index at ``uri``, if given) each in an actor, on the cluster at
+def ray_parts(
+    directories: list[str], address: str | None = None, store: tuple[str, dict[str, int]] | None = None
+) -> Parts:
+    """The parts in ``directories`` (of the index at a URI: ``store``, see ``HeldPart``) each in an actor, on the cluster at
     ``address`` (or the one this process joined, or a local one started here); actors are spread over the
     nodes and reserve no CPU."""
     import ray
@@ -45,6 +48,6 @@ def ray_parts(directories: list[str], address: str | None = None, uri: str | Non
     if not ray.is_initialized():
         ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
     actor = ray.remote(num_cpus=0, scheduling_strategy="SPREAD")(HeldPart)
-    actors = [actor.remote(os.path.abspath(d), uri) for d in directories]
+    actors = [actor.remote(os.path.abspath(d), store) for d in directories]
     offsets = [np.load(os.path.join(d, "token_offsets.npy")) for d in directories]
     return Parts(actors, offsets, call_ray)

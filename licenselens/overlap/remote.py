@@ -1,18 +1,23 @@
 """An index kept at a URI that pyarrow.fs speaks (s3://, gs://, hdfs://, file://).
 
 Queries memory-map an index's arrays, so an index at a URI is read through a
-local copy in the cache (``$LICENSELENS_CACHE_DIR/indexes/<key>/reading``): ``pull``
-fetches the files its manifest lists that the copy lacks, each under a temporary
-name then renamed, the manifest last, then drops what it no longer lists; one pull
-at a time per copy. Listed files are immutable (``manifest``), so a copy is brought
-up to date by adding files, never by comparing contents.
+local copy in the cache (``$LICENSELENS_CACHE_DIR/indexes/<key>/reading``). ``pull``
+reads the store's manifest, lists the store once and fetches the files the manifest
+lists that the copy lacks (each under a temporary name, then renamed), the manifest
+last; if the store changes under it (a file listed is gone: a push removed it) it
+starts again from the new manifest. Listed files are immutable (``manifest``), so
+sizes tell what a copy lacks. One pull at a time per copy; every process that uses
+a copy holds a shared lock on it, and a pull removes what the manifest no longer
+lists only when no process holds one.
 
-``index build``, ``add`` and ``compact`` of a URI work in a copy of their own
-(``.../writing``: a killed run resumes there) and ``push`` uploads what the destination lacks: each part as
-soon as it is written, by the engine's worker that wrote it; then the shards; the
-manifest last, through a temporary name, so that readers see the old index or the
-new one; then the files no manifest lists any more are deleted. An object store
-has no locks: one writer at a time per index is the user's to ensure.
+``index build``, ``add`` and ``compact`` of a URI (``at``) take a lock of their own
+(one writer per index on a machine), check that the store takes a write before any
+work, and work in a copy of their own (``.../writing``). ``push`` uploads what the
+store lacks: each part as soon as it is written, by the engine's worker that wrote
+it; then the shards; then the manifest, through a temporary name, so that readers
+see the old index or the new one; then it deletes the files no manifest lists. A
+run killed after its manifest was written locally publishes it when run again. An
+object store has no locks: one writer per index across machines is yours to ensure.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import IO
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pyarrow as pa
@@ -36,6 +43,8 @@ from licenselens.overlap.parts import ARRAYS
 SECRETS = {"access_key", "secret_key", "session_token", "access_token", "credentials_file_path"}
 CHUNK = 8 << 20
 TRANSFERS = 8  # files moved at once
+TEMPORARY = ".licenselens-"
+ATTEMPTS = 3  # manifests read by one pull while the store keeps changing
 
 
 def is_uri(location: str) -> bool:
@@ -43,8 +52,20 @@ def is_uri(location: str) -> bool:
 
 
 def shown(uri: str) -> str:
-    """The URI without the query (which may hold credentials), for messages."""
-    return urlunsplit(urlsplit(uri)._replace(query=""))
+    """The URI without its user information and query (either may hold credentials), for messages."""
+    parts = urlsplit(uri)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query=""))
+
+
+def _error(uri: str, exc: BaseException | str) -> IndexBuildError:
+    """An error about ``uri`` whose text holds none of its credentials (pyarrow's messages repeat the URI)."""
+    text = str(exc).replace(uri, shown(uri))
+    parts = urlsplit(uri)
+    secrets = [v for k, v in parse_qsl(parts.query) if k in SECRETS]
+    secrets += [s for s in parts.netloc.rpartition("@")[0].split(":") if s]
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return IndexBuildError(f"{shown(uri)}: {text}")
 
 
 def _filesystem(uri: str) -> tuple[pafs.FileSystem, str]:
@@ -58,7 +79,7 @@ def _filesystem(uri: str) -> tuple[pafs.FileSystem, str]:
         else:
             fs, root = pafs.FileSystem.from_uri(uri)
     except (pa.ArrowException, OSError, ValueError, TypeError) as exc:
-        raise IndexBuildError(f"{shown(uri)}: {exc}") from exc
+        raise _error(uri, exc) from exc
     return fs, root.rstrip("/")
 
 
@@ -66,32 +87,63 @@ def local_copy(uri: str, role: str = "reading") -> str:
     """The cache folder of this URI's copy for reading or writing; the key leaves credentials out."""
     parts = urlsplit(uri)
     query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if k not in SECRETS))
-    key = hashlib.sha256(urlunsplit(parts._replace(query=query)).encode()).hexdigest()[:16]
-    path = os.path.join(cache_dir(), "indexes", key, role)
+    plain = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query=query))
+    path = os.path.join(cache_dir(), "indexes", hashlib.sha256(plain.encode()).hexdigest()[:16], role)
     os.makedirs(path, exist_ok=True)
     return path
 
 
-def _remote_sizes(fs: pafs.FileSystem, root: str) -> dict[str, int]:
-    """Every file under ``root`` by its path relative to it, with its size (one listing)."""
-    infos = fs.get_file_info(pafs.FileSelector(root, allow_not_found=True, recursive=True))
+def _remote_sizes(fs: pafs.FileSystem, root: str, under: str = "") -> dict[str, int]:
+    """Every file under ``root`` (or its folder ``under``) by its path relative to ``root``, with its size."""
+    infos = fs.get_file_info(pafs.FileSelector(f"{root}/{under}".rstrip("/"), allow_not_found=True, recursive=True))
     return {i.path[len(root) + 1 :]: i.size for i in infos if i.type == pafs.FileType.File}
 
 
-def pull(uri: str, wanted: Callable[[str], bool] | None = None, role: str = "reading") -> tuple[str, dict]:
-    """The local copy of the index at ``uri``, brought up to date, and its manifest. With ``wanted`` only
-    the files it accepts are fetched and the copy's manifest is left as it was (an actor's part, say)."""
+@dataclass
+class Copy:
+    """A local copy of an index at a URI, up to date when pulled: its folder, the store's manifest and the sizes
+    of the files it lists; ``hold``, a shared lock on the copy, is kept open as long as the copy is read."""
+
+    folder: str
+    manifest: dict
+    sizes: dict[str, int]
+    hold: IO
+
+    def close(self) -> None:
+        self.hold.close()
+
+
+class _Changed(Exception):
+    """The store changed while it was read (a listed file is gone)."""
+
+
+def pull(uri: str, wanted: Callable[[str], bool] | None = None, role: str = "reading") -> Copy:
+    """The local copy of the index at ``uri``, brought up to date. With ``wanted`` only the files it accepts
+    are fetched and the copy's own manifest is left as it was."""
     local = local_copy(uri, role)
     with open(os.path.join(local, ".lock"), "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # other pulls of this copy wait (a writer's copy has its own lock)
-        manifest = _pull(uri, local, wanted)
-        if wanted is None and role == "reading":  # what earlier manifests listed (open files stay readable)
-            ShardStore(os.path.join(local, "parts")).prune(p["name"] for p in manifest["parts"])
-            ShardStore(os.path.join(local, "shards")).prune(s["name"] for s in manifest["shards"])
-    return local, manifest
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one pull of this copy at a time
+        for attempt in range(ATTEMPTS):
+            try:
+                manifest, sizes = _pull(uri, local, wanted)
+                break
+            except _Changed as exc:
+                if attempt == ATTEMPTS - 1:
+                    raise _error(
+                        uri, f"{exc}: the index changed {ATTEMPTS} times while it was read, or is damaged"
+                    ) from exc
+        hold = open(os.path.join(local, ".in-use"), "a+")
+        if role == "reading":
+            try:  # what the manifest no longer lists goes, unless a process reads the copy (it may open it yet)
+                fcntl.flock(hold, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                _prune(local, manifest)
+            except BlockingIOError:
+                pass
+        fcntl.flock(hold, fcntl.LOCK_SH)  # taken before the pull lock is released: no prune in between
+    return Copy(local, manifest, sizes, hold)
 
 
-def _pull(uri: str, local: str, wanted: Callable[[str], bool] | None) -> dict:
+def _pull(uri: str, local: str, wanted: Callable[[str], bool] | None) -> tuple[dict, dict[str, int]]:
     fs, root = _filesystem(uri)
     try:
         try:
@@ -101,21 +153,60 @@ def _pull(uri: str, local: str, wanted: Callable[[str], bool] | None) -> dict:
             raise IndexBuildError(f"{shown(uri)}: not a licenselens index (no manifest.json)") from exc
         manifest = parse_manifest(data, shown(uri))
         have = _remote_sizes(fs, root)
-        missing = []
-        for rel in index_files(manifest, records=True):
-            if wanted is not None and not wanted(rel):
-                continue
-            target = os.path.join(local, rel)
-            if rel not in have:
-                raise IndexBuildError(f"{shown(uri)}: the manifest lists {rel}, which is not there")
-            if not os.path.exists(target) or os.path.getsize(target) != have[rel]:
-                missing.append(rel)
-        _parallel(lambda rel: _download(fs, f"{root}/{rel}", os.path.join(local, rel)), missing)
+        listed = index_files(manifest, records=True)
+        gone = [rel for rel in listed if rel not in have]
+        if gone:
+            raise _Changed(f"{gone[0]}, which its manifest lists, is not there")
+        sizes = {rel: have[rel] for rel in listed}
+        fetch(fs, root, local, {rel: sizes[rel] for rel in listed if wanted is None or wanted(rel)})
         if wanted is None:
-            _download_bytes(data, os.path.join(local, "manifest.json"))
+            fd, tmp = tempfile.mkstemp(dir=local, prefix=TEMPORARY, suffix=".tmp")
+            with os.fdopen(fd, "wb") as dst:
+                dst.write(data)
+            os.replace(tmp, os.path.join(local, "manifest.json"))
     except (pa.ArrowException, OSError) as exc:
-        raise IndexBuildError(f"{shown(uri)}: {exc}") from exc
-    return manifest
+        raise _error(uri, exc) from exc
+    return manifest, sizes
+
+
+def fetch(fs: pafs.FileSystem, root: str, local: str, files: dict[str, int]) -> None:
+    """``files`` (relative paths and their sizes in the store) into ``local`` where it lacks them."""
+    missing = [
+        rel
+        for rel, size in files.items()
+        if not os.path.exists(os.path.join(local, rel)) or os.path.getsize(os.path.join(local, rel)) != size
+    ]
+    try:
+        _parallel(lambda rel: _download(fs, f"{root}/{rel}", os.path.join(local, rel)), missing)
+    except FileNotFoundError as exc:
+        raise _Changed(str(exc)) from exc
+
+
+def fetch_part(uri: str, files: dict[str, int]) -> Copy:
+    """A part's files (from the manifest a ``pull`` read: no other read of the store) into this machine's copy:
+    what a Ray actor holding the part needs."""
+    local = local_copy(uri)
+    fs, root = _filesystem(uri)
+    with open(os.path.join(local, ".lock"), "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            fetch(fs, root, local, files)
+        except (_Changed, pa.ArrowException, OSError) as exc:
+            raise _error(uri, exc) from exc
+        hold = open(os.path.join(local, ".in-use"), "a+")
+        fcntl.flock(hold, fcntl.LOCK_SH)
+    return Copy(local, {}, files, hold)
+
+
+def _prune(local: str, manifest: dict) -> None:
+    """Parts, shards and licence tables the manifest does not list, and files of killed downloads."""
+    ShardStore(os.path.join(local, "parts")).prune(p["name"] for p in manifest["parts"])
+    ShardStore(os.path.join(local, "shards")).prune(s["name"] for s in manifest["shards"])
+    for folder, _, names in os.walk(local):
+        for name in names:
+            stale = name.startswith("licenses") and folder == local and name != manifest.get("licenses")
+            if stale or name.startswith(TEMPORARY):
+                os.unlink(os.path.join(folder, name))
 
 
 def _parallel(transfer: Callable[[str], None], files: list[str]) -> None:
@@ -127,7 +218,7 @@ def _parallel(transfer: Callable[[str], None], files: list[str]) -> None:
 
 def _download(fs: pafs.FileSystem, path: str, target: str) -> None:
     os.makedirs(os.path.dirname(target), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".licenselens-", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=TEMPORARY, suffix=".tmp")
     try:
         with fs.open_input_stream(path) as src, os.fdopen(fd, "wb") as dst:
             while chunk := src.read(CHUNK):
@@ -138,24 +229,12 @@ def _download(fs: pafs.FileSystem, path: str, target: str) -> None:
         raise
 
 
-def _download_bytes(data: bytes, target: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".licenselens-", suffix=".tmp")
-    with os.fdopen(fd, "wb") as dst:
-        dst.write(data)
-    os.replace(tmp, target)
-
-
-def upload(local: str, uri: str, files: Iterable[str], have: dict[str, int] | None = None) -> None:
-    """``files`` (relative to ``local``) to the index at ``uri`` where it lacks them (``have``: its sizes)."""
-    fs, root = _filesystem(uri)
-    try:
-        have = _remote_sizes(fs, root) if have is None else have
-        missing = [rel for rel in files if have.get(rel) != os.path.getsize(os.path.join(local, rel))]
-        for folder in sorted({os.path.dirname(f"{root}/{rel}") for rel in missing}):
-            fs.create_dir(folder, recursive=True)
-        _parallel(lambda rel: _upload(fs, os.path.join(local, rel), f"{root}/{rel}"), missing)
-    except (pa.ArrowException, OSError) as exc:
-        raise IndexBuildError(f"{shown(uri)}: {exc}") from exc
+def _upload_missing(fs: pafs.FileSystem, root: str, local: str, files: Iterable[str], have: dict[str, int]) -> None:
+    """``files`` (relative to ``local``) to the store where it lacks them (``have``: its sizes)."""
+    missing = [rel for rel in files if have.get(rel) != os.path.getsize(os.path.join(local, rel))]
+    for folder in sorted({os.path.dirname(f"{root}/{rel}") for rel in missing}):
+        fs.create_dir(folder, recursive=True)
+    _parallel(lambda rel: _upload(fs, os.path.join(local, rel), f"{root}/{rel}"), missing)
 
 
 def _upload(fs: pafs.FileSystem, source: str, path: str) -> None:
@@ -166,21 +245,23 @@ def _upload(fs: pafs.FileSystem, source: str, path: str) -> None:
 
 def push_part(local: str, uri: str, name: str) -> None:
     """A part just written in the local copy ``local``, to the index at ``uri``."""
-    upload(local, uri, [f"parts/{name}/{a}" for a in (*ARRAYS, RECORD)])
+    fs, root = _filesystem(uri)
+    try:
+        have = _remote_sizes(fs, root, f"parts/{name}")
+        _upload_missing(fs, root, local, [f"parts/{name}/{a}" for a in (*ARRAYS, RECORD)], have)
+    except (pa.ArrowException, OSError) as exc:
+        raise _error(uri, exc) from exc
 
 
 def push(local: str, uri: str) -> None:
     """The index in ``local`` to ``uri``: the files it lacks, the manifest, then the files no longer listed."""
     fs, root = _filesystem(uri)
-    manifest = read_manifest(local)
-    listed = index_files(manifest, records=True)
+    listed = index_files(read_manifest(local), records=True)
     try:
         have = _remote_sizes(fs, root)
-        upload(local, uri, listed, have)
-        temporary = f"{root}/.licenselens-manifest.json"
-        with open(os.path.join(local, "manifest.json"), "rb") as src, fs.open_output_stream(temporary) as dst:
-            dst.write(src.read())
-        fs.move(temporary, f"{root}/manifest.json")
+        _upload_missing(fs, root, local, listed, have)
+        _upload(fs, os.path.join(local, "manifest.json"), f"{root}/{TEMPORARY}manifest.json")
+        fs.move(f"{root}/{TEMPORARY}manifest.json", f"{root}/manifest.json")
         keep = set(listed)
         folders = {"/".join(rel.split("/")[:2]) for rel in listed}
         stale = set()
@@ -197,7 +278,7 @@ def push(local: str, uri: str) -> None:
             except FileNotFoundError:
                 pass
     except (pa.ArrowException, OSError) as exc:
-        raise IndexBuildError(f"{shown(uri)}: {exc}") from exc
+        raise _error(uri, exc) from exc
 
 
 def at(location: str, job: Callable[[str, str | None], dict], existing: bool) -> dict:
@@ -205,10 +286,35 @@ def at(location: str, job: Callable[[str, str | None], dict], existing: bool) ->
     when the job needs the ``existing`` index) published once the job is done; ``uri`` is for pushing parts."""
     if not is_uri(location):
         return job(location, None)
-    if existing:
-        local, _ = pull(location, role="writing")
-    else:
-        local = local_copy(location, "writing")
-    result = job(local, location)
-    push(local, location)
+    local = local_copy(location, "writing")
+    with open(os.path.join(os.path.dirname(local), "writer.lock"), "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise IndexBuildError(f"{shown(location)}: another licenselens command is writing this index") from exc
+        unpublished = os.path.join(local, ".unpublished")
+        if os.path.exists(unpublished):  # an earlier run wrote its index here and was stopped before publishing it
+            push(local, location)
+            os.unlink(unpublished)
+        else:
+            _check_writable(location)
+        if existing:
+            pull(location, role="writing").close()
+        result = job(local, location)
+        open(unpublished, "w").close()
+        push(local, location)
+        os.unlink(unpublished)
     return result
+
+
+def _check_writable(uri: str) -> None:
+    """A small object written and deleted: the scheme, the bucket, credentials and permissions are checked
+    before any indexing, not after hours of it."""
+    fs, root = _filesystem(uri)
+    try:
+        fs.create_dir(root, recursive=True)
+        with fs.open_output_stream(f"{root}/{TEMPORARY}probe") as fh:
+            fh.write(b"licenselens")
+        fs.delete_file(f"{root}/{TEMPORARY}probe")
+    except (pa.ArrowException, OSError) as exc:
+        raise _error(uri, exc) from exc

@@ -3,6 +3,8 @@ endpoints on localhost that speak those protocols over HTTP (moto's server; fake
 fresh local copies: every answer equals the local folder's, with the local engine and with parts held in Ray actors
 that fetch their own part."""
 
+import fcntl
+import gc
 import json
 import os
 import socket
@@ -14,8 +16,8 @@ import httpx
 import pyarrow.fs as pafs
 import pytest
 
-from licenselens.overlap import OverlapIndex
-from licenselens.overlap.build import compact_index
+from licenselens.overlap import OverlapIndex, remote
+from licenselens.overlap.build import IndexBuildError, compact_index
 from licenselens.overlap.remote import _filesystem, at, local_copy
 
 from ..conftest import REPO
@@ -127,7 +129,11 @@ def test_an_index_at_a_uri_added_to_and_compacted_answers_as_the_folder(indexes,
     assert len(compacted.manifest["parts"]) == 1
     assert [compacted.check(o) for o in outputs] == want
     copy = local_copy(uri)
-    assert set(os.listdir(os.path.join(copy, "parts"))) == parts  # the parts no manifest lists are gone
+    assert len(os.listdir(os.path.join(copy, "parts"))) == 4  # `added` still reads this copy: nothing removed
+    del added, compacted
+    gc.collect()
+    OverlapIndex(uri).copy.close()
+    assert set(os.listdir(os.path.join(copy, "parts"))) == parts  # no process reads it: the old parts are gone
     assert open(os.path.join(copy, "manifest.json"), "rb").read() == _read(uri, "manifest.json")
 
 
@@ -225,3 +231,57 @@ def test_ray_actors_fetch_their_own_part_of_an_index_at_s3(indexes, endpoint, tm
     actors = os.path.join(local_copy(uri), "parts")
     assert sorted(os.listdir(actors)) == sorted(names)
     assert all("postings.npy" in os.listdir(os.path.join(actors, n)) for n in names)
+
+
+def test_writers_take_turns_bad_stores_fail_first_and_an_unpublished_index_is_published(
+    indexes,  # noqa: F811
+    endpoint,
+    tmp_path,
+    monkeypatch,
+):
+    root, datasets, _, _ = indexes
+    monkeypatch.setenv("LICENSELENS_CACHE_DIR", str(tmp_path / "writer"))
+    uri = _bucket(endpoint, "delta")
+    build = lambda folder, publish: _build(datasets[:1], folder, publish=publish)  # noqa: E731
+    with open(os.path.join(os.path.dirname(local_copy(uri, "writing")), "writer.lock"), "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another command on this machine writing the index
+        with pytest.raises(IndexBuildError, match="another licenselens command is writing this index"):
+            at(uri, build, existing=False)
+    with pytest.raises(IndexBuildError, match="s3://no-such-bucket/corpus/index: .*") as failed:
+        at(uri.replace("delta", "no-such-bucket"), build, existing=False)
+    assert "endpoint_override" not in str(failed.value)
+    assert not os.listdir(os.path.join(local_copy(uri.replace("delta", "no-such-bucket"), "writing")))  # no work
+    at(uri, build, existing=False)
+
+    pushes = []
+
+    def push_fails_once(local, location):
+        pushes.append(local)
+        if len(pushes) == 1:
+            raise IndexBuildError("the connection dropped")
+        real_push(local, location)
+
+    real_push = remote.push
+    monkeypatch.setattr(remote, "push", push_fails_once)
+    add = lambda folder, publish: _build(datasets[1:2], folder, append=True, publish=publish)  # noqa: E731
+    with pytest.raises(IndexBuildError, match="dropped"):
+        at(uri, add, existing=True)
+    monkeypatch.setenv("LICENSELENS_CACHE_DIR", str(tmp_path / "reader"))
+    assert len(OverlapIndex(uri).manifest["parts"]) == 1  # the store still holds the index as it was
+    monkeypatch.setenv("LICENSELENS_CACHE_DIR", str(tmp_path / "writer"))
+    add = lambda folder, publish: _build(datasets[2:], folder, append=True, publish=publish)  # noqa: E731
+    at(uri, add, existing=True)  # publishes the stopped add first, then adds
+    monkeypatch.setenv("LICENSELENS_CACHE_DIR", str(tmp_path / "reader"))
+    index = OverlapIndex(uri)
+    assert [s["dataset"] for s in index.manifest["shards"]][-1] == "gamma.jsonl"
+    assert {s["dataset"] for s in index.manifest["shards"]} == {"alpha.jsonl", "beta.jsonl", "gamma.jsonl"}
+
+
+def test_credentials_in_a_uri_are_never_shown(endpoint, tmp_path):
+    for uri in (
+        f"s3://AKIDSHOWN:SECRETSHOWN@nothing/index?endpoint_override={endpoint}&scheme=http",
+        "nosuchscheme://bucket/index?secret_key=SECRETSHOWN",
+    ):
+        proc = _cli("overlap", "--index", uri, str(REPO / "samples" / "outputs"), cache=tmp_path)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        assert "SECRETSHOWN" not in proc.stderr and "AKIDSHOWN" not in proc.stderr, proc.stderr
