@@ -24,13 +24,15 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
+import posixpath
 import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import pyarrow as pa
 import pyarrow.fs as pafs
@@ -58,12 +60,17 @@ def shown(uri: str) -> str:
 
 
 def _error(uri: str, exc: BaseException | str) -> IndexBuildError:
-    """An error about ``uri`` whose text holds none of its credentials (pyarrow's messages repeat the URI)."""
-    text = str(exc).replace(uri, shown(uri))
+    """An error about ``uri`` whose text holds none of its credentials (pyarrow's messages repeat the URI);
+    raised ``from None``, so that no trace shows the original either."""
     parts = urlsplit(uri)
-    secrets = [v for k, v in parse_qsl(parts.query) if k in SECRETS]
-    secrets += [s for s in parts.netloc.rpartition("@")[0].split(":") if s]
-    for secret in secrets:
+    userinfo = parts.netloc.rpartition("@")[0]
+    text = str(exc).replace(uri, shown(uri))
+    if parts.query:
+        text = text.replace("?" + parts.query, "")
+    if userinfo:
+        text = text.replace(userinfo + "@", "")
+    secrets = [v for k, v in parse_qsl(parts.query) if k in SECRETS] + userinfo.split(":")
+    for secret in sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True):  # one inside another: both
         text = text.replace(secret, "***")
     return IndexBuildError(f"{shown(uri)}: {text}")
 
@@ -79,16 +86,18 @@ def _filesystem(uri: str) -> tuple[pafs.FileSystem, str]:
         else:
             fs, root = pafs.FileSystem.from_uri(uri)
     except (pa.ArrowException, OSError, ValueError, TypeError) as exc:
-        raise _error(uri, exc) from exc
+        raise _error(uri, exc) from None
     return fs, root.rstrip("/")
 
 
 def local_copy(uri: str, role: str = "reading") -> str:
-    """The cache folder of this URI's copy for reading or writing; the key leaves credentials out."""
-    parts = urlsplit(uri)
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if k not in SECRETS))
-    plain = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query=query))
-    path = os.path.join(cache_dir(), "indexes", hashlib.sha256(plain.encode()).hexdigest()[:16], role)
+    """The cache folder of this URI's copy for reading or writing. Its key is the store (filesystem type, endpoint)
+    and the normalised path: every spelling of one index (a trailing slash, other options, other credentials) has
+    the one copy, and the one writer lock."""
+    fs, root = _filesystem(uri)
+    endpoint = dict(parse_qsl(urlsplit(uri).query)).get("endpoint_override", "")
+    key = json.dumps([fs.type_name, endpoint, posixpath.normpath("/" + root)])
+    path = os.path.join(cache_dir(), "indexes", hashlib.sha256(key.encode()).hexdigest()[:16], role)
     os.makedirs(path, exist_ok=True)
     return path
 
@@ -131,7 +140,7 @@ def pull(uri: str, wanted: Callable[[str], bool] | None = None, role: str = "rea
                 if attempt == ATTEMPTS - 1:
                     raise _error(
                         uri, f"{exc}: the index changed {ATTEMPTS} times while it was read, or is damaged"
-                    ) from exc
+                    ) from None
         hold = open(os.path.join(local, ".in-use"), "a+")
         if role == "reading":
             try:  # what the manifest no longer lists goes, unless a process reads the copy (it may open it yet)
@@ -149,8 +158,8 @@ def _pull(uri: str, local: str, wanted: Callable[[str], bool] | None) -> tuple[d
         try:
             with fs.open_input_stream(f"{root}/manifest.json") as fh:
                 data = fh.read()
-        except FileNotFoundError as exc:
-            raise IndexBuildError(f"{shown(uri)}: not a licenselens index (no manifest.json)") from exc
+        except FileNotFoundError:
+            raise IndexBuildError(f"{shown(uri)}: not a licenselens index (no manifest.json)") from None
         manifest = parse_manifest(data, shown(uri))
         have = _remote_sizes(fs, root)
         listed = index_files(manifest, records=True)
@@ -165,7 +174,7 @@ def _pull(uri: str, local: str, wanted: Callable[[str], bool] | None) -> tuple[d
                 dst.write(data)
             os.replace(tmp, os.path.join(local, "manifest.json"))
     except (pa.ArrowException, OSError) as exc:
-        raise _error(uri, exc) from exc
+        raise _error(uri, exc) from None
     return manifest, sizes
 
 
@@ -179,7 +188,7 @@ def fetch(fs: pafs.FileSystem, root: str, local: str, files: dict[str, int]) -> 
     try:
         _parallel(lambda rel: _download(fs, f"{root}/{rel}", os.path.join(local, rel)), missing)
     except FileNotFoundError as exc:
-        raise _Changed(str(exc)) from exc
+        raise _Changed(str(exc)) from None
 
 
 def fetch_part(uri: str, files: dict[str, int]) -> Copy:
@@ -192,7 +201,7 @@ def fetch_part(uri: str, files: dict[str, int]) -> Copy:
         try:
             fetch(fs, root, local, files)
         except (_Changed, pa.ArrowException, OSError) as exc:
-            raise _error(uri, exc) from exc
+            raise _error(uri, exc) from None
         hold = open(os.path.join(local, ".in-use"), "a+")
         fcntl.flock(hold, fcntl.LOCK_SH)
     return Copy(local, {}, files, hold)
@@ -232,9 +241,14 @@ def _download(fs: pafs.FileSystem, path: str, target: str) -> None:
 def _upload_missing(fs: pafs.FileSystem, root: str, local: str, files: Iterable[str], have: dict[str, int]) -> None:
     """``files`` (relative to ``local``) to the store where it lacks them (``have``: its sizes)."""
     missing = [rel for rel in files if have.get(rel) != os.path.getsize(os.path.join(local, rel))]
-    for folder in sorted({os.path.dirname(f"{root}/{rel}") for rel in missing}):
+    for folder in sorted({os.path.dirname(f"{root}/{rel}") for rel in missing}) if _has_folders(fs) else ():
         fs.create_dir(folder, recursive=True)
     _parallel(lambda rel: _upload(fs, os.path.join(local, rel), f"{root}/{rel}"), missing)
+
+
+def _has_folders(fs: pafs.FileSystem) -> bool:
+    """Whether a file needs its folder made first (an object store's would be marker objects left behind)."""
+    return fs.type_name in ("local", "hdfs")
 
 
 def _upload(fs: pafs.FileSystem, source: str, path: str) -> None:
@@ -250,7 +264,7 @@ def push_part(local: str, uri: str, name: str) -> None:
         have = _remote_sizes(fs, root, f"parts/{name}")
         _upload_missing(fs, root, local, [f"parts/{name}/{a}" for a in (*ARRAYS, RECORD)], have)
     except (pa.ArrowException, OSError) as exc:
-        raise _error(uri, exc) from exc
+        raise _error(uri, exc) from None
 
 
 def push(local: str, uri: str) -> None:
@@ -272,13 +286,10 @@ def push(local: str, uri: str) -> None:
                 fs.delete_file(f"{root}/{rel}")
             elif rel.startswith("licenses") and rel not in keep:
                 fs.delete_file(f"{root}/{rel}")
-        for folder in sorted(stale):
-            try:
-                fs.delete_dir(f"{root}/{folder}")  # a folder, or an object store's marker if there is one
-            except FileNotFoundError:
-                pass
+        for folder in sorted(stale) if _has_folders(fs) else ():  # an object store has none once its files go
+            fs.delete_dir(f"{root}/{folder}")
     except (pa.ArrowException, OSError) as exc:
-        raise _error(uri, exc) from exc
+        raise _error(uri, exc) from None
 
 
 def at(location: str, job: Callable[[str, str | None], dict], existing: bool) -> dict:
@@ -290,31 +301,77 @@ def at(location: str, job: Callable[[str, str | None], dict], existing: bool) ->
     with open(os.path.join(os.path.dirname(local), "writer.lock"), "a+") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise IndexBuildError(f"{shown(location)}: another licenselens command is writing this index") from exc
+        except BlockingIOError:
+            raise IndexBuildError(f"{shown(location)}: another licenselens command is writing this index") from None
         unpublished = os.path.join(local, ".unpublished")
-        if os.path.exists(unpublished):  # an earlier run wrote its index here and was stopped before publishing it
-            push(local, location)
-            os.unlink(unpublished)
-        else:
-            _check_writable(location)
+        if os.path.exists(unpublished):
+            _publish_stopped(local, location, unpublished)
         if existing:
             pull(location, role="writing").close()
-        result = job(local, location)
-        open(unpublished, "w").close()
+        _check_writable(location, existing)
+        with open(unpublished, "w", encoding="utf-8") as fh:
+            fh.write(_manifest_digest(location))  # the index the job starts from
+        try:
+            result = job(local, location)
+        except Exception:
+            os.unlink(unpublished)  # the job failed: nothing of it to publish
+            raise
         push(local, location)
         os.unlink(unpublished)
     return result
 
 
-def _check_writable(uri: str) -> None:
-    """A small object written and deleted: the scheme, the bucket, credentials and permissions are checked
-    before any indexing, not after hours of it."""
+def _manifest_digest(uri: str) -> str:
+    """The store's manifest now, as a digest ("" for none)."""
     fs, root = _filesystem(uri)
     try:
-        fs.create_dir(root, recursive=True)
+        with fs.open_input_stream(f"{root}/manifest.json") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()
+    except FileNotFoundError:
+        return ""
+    except (pa.ArrowException, OSError) as exc:
+        raise _error(uri, exc) from None
+
+
+def _publish_stopped(local: str, uri: str, marker: str) -> None:
+    """An earlier command on this machine finished its index in the copy and was stopped before publishing it:
+    publish it, if the store still holds the index that command started from (else it would undo what was
+    published since) and the copy is complete (its manifest written); else drop it."""
+    with open(marker, encoding="utf-8") as fh:
+        base = fh.read()
+    try:
+        read_manifest(local)
+        complete = True
+    except IndexBuildError:
+        complete = False  # stopped before its manifest, or written by another version: nothing to publish
+    if complete and _manifest_digest(uri) == base:
+        push(local, uri)
+    os.unlink(marker)
+
+
+def _foreign(fs: pafs.FileSystem, root: str) -> list[str]:
+    """Files at ``root`` that no index build of ours wrote (before a manifest, only parts' uploads are)."""
+    names = [posixpath.basename(i.path) for i in fs.get_file_info(pafs.FileSelector(root, allow_not_found=True))]
+    ours = {"manifest.json", "parts", "shards"} if "manifest.json" in names else {"parts"}
+    foreign = [n for n in names if n not in ours and not n.startswith(("licenses-", TEMPORARY))]
+    if "parts" in names and "manifest.json" not in names:
+        parts = fs.get_file_info(pafs.FileSelector(f"{root}/parts"))
+        foreign += [i.path for i in parts if not posixpath.basename(i.path).startswith(("part-", TEMPORARY))]
+    return foreign
+
+
+def _check_writable(uri: str, existing: bool) -> None:
+    """A small object written and deleted: the scheme, the bucket, credentials and permissions are checked before
+    any indexing, not after hours of it. A new index is not written where other files are: publishing removes
+    what its manifest does not list."""
+    fs, root = _filesystem(uri)
+    try:
+        if not existing and _foreign(fs, root):
+            raise IndexBuildError(f"{shown(uri)}: holds files that are not a licenselens index's: write it elsewhere")
+        if _has_folders(fs):
+            fs.create_dir(root, recursive=True)
         with fs.open_output_stream(f"{root}/{TEMPORARY}probe") as fh:
             fh.write(b"licenselens")
         fs.delete_file(f"{root}/{TEMPORARY}probe")
     except (pa.ArrowException, OSError) as exc:
-        raise _error(uri, exc) from exc
+        raise _error(uri, exc) from None

@@ -245,8 +245,14 @@ def test_writers_take_turns_bad_stores_fail_first_and_an_unpublished_index_is_pu
     build = lambda folder, publish: _build(datasets[:1], folder, publish=publish)  # noqa: E731
     with open(os.path.join(os.path.dirname(local_copy(uri, "writing")), "writer.lock"), "a+") as held:
         fcntl.flock(held, fcntl.LOCK_EX)  # another command on this machine writing the index
-        with pytest.raises(IndexBuildError, match="another licenselens command is writing this index"):
-            at(uri, build, existing=False)
+        for spelling in (uri, uri.replace("corpus/index?", "corpus//index/?region=us-east-1&")):
+            with pytest.raises(IndexBuildError, match="another licenselens command is writing this index"):
+                at(spelling, build, existing=False)
+    fs, bucket_root = _filesystem(uri)
+    with fs.open_output_stream(bucket_root.replace("corpus/index", "notes/readme.txt")) as fh:
+        fh.write(b"a user's file")
+    with pytest.raises(IndexBuildError, match="not a licenselens index's"):
+        at(uri.replace("corpus/index", ""), build, existing=False)
     with pytest.raises(IndexBuildError, match="s3://no-such-bucket/corpus/index: .*") as failed:
         at(uri.replace("delta", "no-such-bucket"), build, existing=False)
     assert "endpoint_override" not in str(failed.value)
@@ -273,8 +279,31 @@ def test_writers_take_turns_bad_stores_fail_first_and_an_unpublished_index_is_pu
     at(uri, add, existing=True)  # publishes the stopped add first, then adds
     monkeypatch.setenv("LICENSELENS_CACHE_DIR", str(tmp_path / "reader"))
     index = OverlapIndex(uri)
-    assert [s["dataset"] for s in index.manifest["shards"]][-1] == "gamma.jsonl"
-    assert {s["dataset"] for s in index.manifest["shards"]} == {"alpha.jsonl", "beta.jsonl", "gamma.jsonl"}
+    assert list(dict.fromkeys(s["dataset"] for s in index.manifest["shards"])) == [
+        "alpha.jsonl",
+        "beta.jsonl",
+        "gamma.jsonl",
+    ]
+    index.copy.close()
+
+    # a stopped add is not published over what another machine published since
+    pushes.clear()
+    monkeypatch.setenv("LICENSELENS_CACHE_DIR", str(tmp_path / "writer"))
+    compact = lambda folder, publish: compact_index(folder, publish=publish)  # noqa: E731
+    with pytest.raises(IndexBuildError, match="dropped"):
+        at(uri, compact, existing=True)
+    monkeypatch.setenv("LICENSELENS_CACHE_DIR", str(tmp_path / "other-machine"))
+    at(uri, lambda folder, publish: _build(datasets[:2], folder, publish=publish), existing=False)  # a rebuild
+    monkeypatch.setenv("LICENSELENS_CACHE_DIR", str(tmp_path / "writer"))
+    at(uri, add, existing=True)
+    monkeypatch.setenv("LICENSELENS_CACHE_DIR", str(tmp_path / "reader"))
+    index = OverlapIndex(uri)
+    assert list(dict.fromkeys(s["dataset"] for s in index.manifest["shards"])) == [
+        "alpha.jsonl",
+        "beta.jsonl",
+        "gamma.jsonl",
+    ]
+    assert len(index.manifest["parts"]) == 2  # the other machine's rebuild (one part) and this add
 
 
 def test_credentials_in_a_uri_are_never_shown(endpoint, tmp_path):
