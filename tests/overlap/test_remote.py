@@ -277,14 +277,7 @@ def test_writers_take_turns_bad_stores_fail_first_and_an_unpublished_index_is_pu
     monkeypatch.setenv("LICENSELENS_CACHE_DIR", str(tmp_path / "writer"))
     add = lambda folder, publish: _build(datasets[2:], folder, append=True, publish=publish)  # noqa: E731
     at(uri, add, existing=True)  # publishes the stopped add first, then adds
-    monkeypatch.setenv("LICENSELENS_CACHE_DIR", str(tmp_path / "reader"))
-    index = OverlapIndex(uri)
-    assert list(dict.fromkeys(s["dataset"] for s in index.manifest["shards"])) == [
-        "alpha.jsonl",
-        "beta.jsonl",
-        "gamma.jsonl",
-    ]
-    index.copy.close()
+    assert _datasets(uri, tmp_path / "reader", monkeypatch) == (["alpha.jsonl", "beta.jsonl", "gamma.jsonl"], 3)
 
     # a stopped add is not published over what another machine published since
     pushes.clear()
@@ -296,14 +289,16 @@ def test_writers_take_turns_bad_stores_fail_first_and_an_unpublished_index_is_pu
     at(uri, lambda folder, publish: _build(datasets[:2], folder, publish=publish), existing=False)  # a rebuild
     monkeypatch.setenv("LICENSELENS_CACHE_DIR", str(tmp_path / "writer"))
     at(uri, add, existing=True)
-    monkeypatch.setenv("LICENSELENS_CACHE_DIR", str(tmp_path / "reader"))
+    # the other machine's rebuild (one part) and this add
+    assert _datasets(uri, tmp_path / "reader", monkeypatch) == (["alpha.jsonl", "beta.jsonl", "gamma.jsonl"], 2)
+
+
+def _datasets(uri: str, cache, monkeypatch) -> tuple[list[str], int]:
+    """The datasets of the index at ``uri``, in order, and its number of parts, as a reader sees them."""
+    monkeypatch.setenv("LICENSELENS_CACHE_DIR", str(cache))
     index = OverlapIndex(uri)
-    assert list(dict.fromkeys(s["dataset"] for s in index.manifest["shards"])) == [
-        "alpha.jsonl",
-        "beta.jsonl",
-        "gamma.jsonl",
-    ]
-    assert len(index.manifest["parts"]) == 2  # the other machine's rebuild (one part) and this add
+    index.copy.close()
+    return list(dict.fromkeys(s["dataset"] for s in index.manifest["shards"])), len(index.manifest["parts"])
 
 
 def test_credentials_in_a_uri_are_never_shown(endpoint, tmp_path):
