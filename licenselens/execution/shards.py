@@ -16,8 +16,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from licenselens.atomic import TEMPORARY  # prefix of folders being written or replaced
+
 RECORD = "done.json"
-TEMPORARY = ".licenselens-"  # prefix of folders being written or replaced
 
 
 class ShardStore:

@@ -39,7 +39,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from licenselens.atomic import atomic_output
+from licenselens.atomic import TEMPORARY, atomic_output
 from licenselens.execution.executors import ENGINES
 from licenselens.execution.shards import ShardStore
 from licenselens.overlap.hashing import ngram_hashes, token_hashes, winnow
@@ -430,14 +430,11 @@ def settings_of(manifest: dict) -> IndexSettings:
     return IndexSettings(manifest["n"], manifest["gram"], manifest["seed"], manifest["seed_sampling"])
 
 
-TEMPORARY_PREFIX = ".licenselens-"  # atomic_output's temporary files
-
-
 def _discard_leftovers(out_dir: str, rebuilding: bool) -> None:
     """Temporary files of a killed build go; and while shards are rebuilt the index is not complete,
     so its manifest (written last) goes first: a killed rebuild never looks like a finished index."""
     for name in os.listdir(out_dir):
-        if name.startswith(TEMPORARY_PREFIX) and name.endswith(".tmp"):
+        if name.startswith(TEMPORARY) and name.endswith(".tmp"):
             os.unlink(os.path.join(out_dir, name))
     if rebuilding and os.path.exists(os.path.join(out_dir, "manifest.json")):
         os.unlink(os.path.join(out_dir, "manifest.json"))

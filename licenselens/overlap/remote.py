@@ -27,7 +27,6 @@ import hashlib
 import json
 import os
 import posixpath
-import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import pyarrow as pa
 import pyarrow.fs as pafs
 
+from licenselens.atomic import TEMPORARY, atomic_output
 from licenselens.cachedir import cache_dir
 from licenselens.execution.shards import RECORD, ShardStore
 from licenselens.overlap.manifest import IndexBuildError, index_files, parse_manifest, read_manifest
@@ -45,7 +45,6 @@ from licenselens.overlap.parts import ARRAYS
 SECRETS = {"access_key", "secret_key", "session_token", "access_token", "credentials_file_path"}
 CHUNK = 8 << 20
 TRANSFERS = 8  # files moved at once
-TEMPORARY = ".licenselens-"
 ATTEMPTS = 3  # manifests read by one pull while the store keeps changing
 
 
@@ -169,10 +168,8 @@ def _pull(uri: str, local: str, wanted: Callable[[str], bool] | None) -> tuple[d
         sizes = {rel: have[rel] for rel in listed}
         fetch(fs, root, local, {rel: sizes[rel] for rel in listed if wanted is None or wanted(rel)})
         if wanted is None:
-            fd, tmp = tempfile.mkstemp(dir=local, prefix=TEMPORARY, suffix=".tmp")
-            with os.fdopen(fd, "wb") as dst:
+            with atomic_output(os.path.join(local, "manifest.json"), binary=True) as dst:
                 dst.write(data)
-            os.replace(tmp, os.path.join(local, "manifest.json"))
     except (pa.ArrowException, OSError) as exc:
         raise _error(uri, exc) from None
     return manifest, sizes
@@ -227,15 +224,9 @@ def _parallel(transfer: Callable[[str], None], files: list[str]) -> None:
 
 def _download(fs: pafs.FileSystem, path: str, target: str) -> None:
     os.makedirs(os.path.dirname(target), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=TEMPORARY, suffix=".tmp")
-    try:
-        with fs.open_input_stream(path) as src, os.fdopen(fd, "wb") as dst:
-            while chunk := src.read(CHUNK):
-                dst.write(chunk)
-        os.replace(tmp, target)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with fs.open_input_stream(path) as src, atomic_output(target, binary=True) as dst:
+        while chunk := src.read(CHUNK):
+            dst.write(chunk)
 
 
 def _upload_missing(fs: pafs.FileSystem, root: str, local: str, files: Iterable[str], have: dict[str, int]) -> None:
