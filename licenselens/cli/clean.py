@@ -50,6 +50,7 @@ def clean_command(
     jobs,
     timeout,
     shard_size,
+    dedup_memory,
     max_line_bytes,
     max_file_size,
     fresh,

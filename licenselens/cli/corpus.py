@@ -47,6 +47,7 @@ def corpus_command(
     jobs,
     timeout,
     shard_size,
+    dedup_memory,
     max_line_bytes,
     max_file_size,
     fresh,

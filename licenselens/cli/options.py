@@ -186,6 +186,14 @@ def corpus_read_options(func: Callable) -> Callable:
                 help="MiB of input per shard (the unit of parallelism and resumption).",
             ),
             click.option(
+                "--dedup-memory",
+                type=click.IntRange(min=1),
+                default=CorpusOptions.dedup_memory,
+                show_default=True,
+                help="Kept documents whose duplicate keys (text digest, LSH bands) stay in memory, about 3 KB "
+                "each; older ones go to a file in the work folder, so memory stays bounded.",
+            ),
+            click.option(
                 "--max-line-bytes",
                 type=click.IntRange(min=1),
                 default=ReadLimits.max_line_bytes,
@@ -213,6 +221,7 @@ def corpus_options(params: dict[str, Any], **extra: Any) -> CorpusOptions:
         timeout=params["timeout"],
         shard_bytes=int(params["shard_size"] * 2**20),
         fresh=params["fresh"],
+        dedup_memory=params["dedup_memory"],
         limits=ReadLimits(max_line_bytes=params["max_line_bytes"], max_file_bytes=params["max_file_size"]),
         **extra,
     )

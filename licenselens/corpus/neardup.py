@@ -1,24 +1,20 @@
-"""Near-duplicate documents: MinHash signatures of token shingles, and LSH to find, in run order, the first
-earlier document each one nearly repeats (settings: rules/dedup.yaml).
+"""Near-duplicate documents: MinHash signatures of token shingles and their LSH band keys (settings:
+rules/dedup.yaml).
 
 Signatures are computed per document wherever its shard runs (any engine); the decisions are taken in one
-pass in manifest order, so they are the same whatever the engine or the number of workers.
+pass in manifest order (corpus/repeats.py), so they are the same whatever the engine or the number of workers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from licenselens.overlap.hashing import ngram_hashes, token_hashes
 from licenselens.rules import load_yaml
 from licenselens.signals.anchors import lowered
-
-if TYPE_CHECKING:
-    from datasketch import LeanMinHash
 
 # datasketch is imported where it is used: it imports scipy (0.6 s), which every command would pay
 
@@ -43,6 +39,7 @@ def dedup_settings() -> DedupSettings:
 
 
 NONE = np.uint32(0xFFFFFFFF)  # a signature of only these: a document too short to compare
+BLOCK = 1024  # shingles permuted at once
 
 
 @cache
@@ -74,61 +71,30 @@ def signature(text: str, settings: DedupSettings) -> np.ndarray:
         return np.full(settings.num_perm, NONE, dtype=np.uint32)
     mixed = _fmix32(ngram_hashes(tokens, settings.shingle_tokens).astype(np.uint32))
     a, b = _permutations(settings.num_perm, settings.seed)
-    permuted = np.empty((len(mixed), settings.num_perm), dtype=np.uint32)  # in place: a quarter faster
-    np.multiply(mixed[:, None], a, out=permuted)
-    permuted += b
-    return permuted.min(axis=0)
+    # in blocks that stay in the CPU's cache, in place: a third faster than the whole product at once
+    block = np.empty((min(len(mixed), BLOCK), settings.num_perm), dtype=np.uint32)
+    found = np.full(settings.num_perm, NONE, dtype=np.uint32)
+    for start in range(0, len(mixed), BLOCK):
+        part = block[: min(BLOCK, len(mixed) - start)]
+        np.multiply(mixed[start : start + BLOCK, None], a, out=part)
+        part += b
+        np.minimum(found, part.min(axis=0), out=found)
+    return found
 
 
 def comparable(values: np.ndarray) -> bool:
     return bool((values != NONE).any())
 
 
-@dataclass(frozen=True)
-class NearMatch:
-    first: int  # position of the earlier document in the order documents were added
-    similarity: float  # estimated Jaccard similarity of the two shingle sets
-
-
-class NearDuplicates:
-    """Documents offered in run order; each is compared with the earlier ones that repeat nothing
-    themselves (the ones `clean` keeps), so a chain A~B~C without A~C keeps C."""
-
-    def __init__(self, settings: DedupSettings):
-        self.settings = settings
-        from datasketch import MinHashLSH
-
-        self.lsh = MinHashLSH(num_perm=settings.num_perm, params=(settings.lsh_bands, settings.lsh_rows))
-        self.matrix = np.zeros((1024, settings.num_perm), dtype=np.uint32)  # kept signatures, in run order
-        self.positions: list[int] = []
-        self.row_of: dict[int, int] = {}
-        self.needed = int(np.ceil(settings.threshold * settings.num_perm - 1e-9))  # equal values to reach it
-
-    def _sketch(self, values: np.ndarray) -> LeanMinHash:
-        from datasketch import LeanMinHash
-
-        # LeanMinHash: MinHash would draw its 128 permutations again for every document (0.2 ms each)
-        return LeanMinHash(seed=self.settings.seed, hashvalues=values, scheme=SCHEME)
-
-    def match(self, values: np.ndarray) -> NearMatch | None:
-        """The first kept document this one nearly repeats, if any: every LSH candidate is checked with the
-        whole signature at once (boilerplate-heavy corpora make many candidates)."""
-        candidates = self.lsh.query(self._sketch(values))
-        if not candidates:
-            return None
-        rows = np.array(sorted(self.row_of[c] for c in candidates), dtype=np.int64)
-        equal = np.count_nonzero(self.matrix[rows] == values, axis=1)
-        hits = np.flatnonzero(equal >= self.needed)
-        if not len(hits):
-            return None
-        row = int(rows[hits[0]])
-        return NearMatch(self.positions[row], round(int(equal[hits[0]]) / self.settings.num_perm, 4))
-
-    def keep(self, position: int, values: np.ndarray) -> None:
-        self.lsh.insert(position, self._sketch(values), check_duplication=False)  # positions are unique
-        row = len(self.positions)
-        if row == len(self.matrix):
-            self.matrix = np.concatenate((self.matrix, np.zeros_like(self.matrix)))
-        self.matrix[row] = values
-        self.positions.append(position)
-        self.row_of[position] = row
+def band_keys(signatures: np.ndarray, settings: DedupSettings) -> np.ndarray:
+    """One int64 per LSH band of each signature (rows of ``signatures``): equal bands give equal keys, and the
+    band's number is mixed in, so all bands share one table. 64 bits: two unequal bands share a key with
+    probability 2**-63, and every candidate is checked with its whole signature anyway."""
+    count, bands, rows = len(signatures), settings.lsh_bands, settings.lsh_rows
+    values = signatures[:, : bands * rows].reshape(count, bands, rows).astype(np.uint64)
+    keys = np.repeat(np.arange(1, bands + 1, dtype=np.uint64)[None, :] * np.uint64(0x9E3779B97F4A7C15), count, 0)
+    with np.errstate(over="ignore"):
+        for row in range(rows):  # splitmix64's steps, one value at a time
+            keys = (keys ^ values[:, :, row]) * np.uint64(0xBF58476D1CE4E5B9)
+            keys ^= keys >> np.uint64(31)
+    return (keys >> np.uint64(1)).astype(np.int64)  # SQLite's integers are signed

@@ -10,16 +10,19 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from licenselens.atomic import atomic_output
-from licenselens.corpus.neardup import NearDuplicates, comparable, dedup_settings
-from licenselens.corpus.process import ShardTask, process_shard, shard_rows, shard_signatures
+from licenselens.corpus.neardup import band_keys, comparable, dedup_settings
+from licenselens.corpus.process import ShardExtra, ShardTask, process_shard, shard_rows, shard_signatures
+from licenselens.corpus.repeats import MEMORY, NearDuplicates, SeenTexts
 from licenselens.corpus.schema import RESULT_SCHEMA
 from licenselens.corpus.tally import DatasetTally, totals
 from licenselens.corpus.trees import TreeScan, scan_trees
 from licenselens.execution.executors import ENGINES
+from licenselens.execution.pool import alongside
 from licenselens.execution.shards import ShardStore
 from licenselens.privacy import redact
 from licenselens.rules import rules_dir
@@ -60,6 +63,11 @@ class CorpusOptions:
     limits: ReadLimits = ReadLimits()  # largest JSON Lines record and whole-file document read
     use_cache: bool = True  # the scan's findings cache, for source-tree datasets
     cache_dir: str | None = None
+    dedup_memory: int = MEMORY  # kept documents whose duplicate keys stay in memory (corpus/repeats.py)
+
+
+# each dataset's shards and their names in the shard store, in run order, and its planning errors
+Layout = tuple[tuple[DatasetSpec, tuple[tuple[Shard, str], ...], tuple[DocumentError, ...]], ...]
 
 
 @dataclass(frozen=True)
@@ -72,7 +80,7 @@ class CorpusRun:
     trees: tuple[TreeScan, ...] = ()  # the scans of the source-tree datasets, in manifest order
     # each dataset's shards and their names in the shard store (rows, signatures), in run order, and its
     # planning errors (inputs missing or unreadable): what `clean` reads back beside the documents
-    shards_by_dataset: tuple[tuple[DatasetSpec, tuple[tuple[Shard, str], ...], tuple[DocumentError, ...]], ...] = ()
+    shards_by_dataset: Layout = ()
     store: str = ""
 
 
@@ -100,7 +108,11 @@ def run_corpus(
     options: CorpusOptions,
     progress: Callable[[dict], None] | None = None,
     on_plan: Callable[[int], None] | None = None,
+    extra: ShardExtra | None = None,
+    then: Callable[[Layout, str], None] | None = None,
 ) -> CorpusRun:
+    """``extra``: more per-document work done in each shard as it is measured (`clean`'s decisions);
+    ``then``: a pass over the finished shards (their layout and store), run while they are merged."""
     if options.engine not in ENGINES:
         raise CorpusError(f"unknown engine {options.engine!r} (known: {', '.join(ENGINES)})")
     _check_output_dir(manifest, options.output_dir)
@@ -136,7 +148,7 @@ def run_corpus(
         names.append([])
         for shard in shards:
             tree = scans.get(shard.location)
-            name = f"{key}-{shard.key}" + (f"-{tree.digest}" if tree else "")
+            name = f"{key}-{shard.key}" + (f"-{tree.digest}" if tree else "") + (f"-{extra.key}" if extra else "")
             names[-1].append(name)
             if not store.is_done(name):
                 tasks.append(
@@ -149,6 +161,7 @@ def run_corpus(
                         options.limits,
                         tree.findings_path if tree else None,
                         manifest.surrogates,
+                        extra,
                     )
                 )
     every = [name for group in names for name in group]
@@ -158,7 +171,16 @@ def run_corpus(
     for _ in range(len(every) - len(tasks)):
         progress({"reused": True})
     ENGINES[options.engine](process_shard, tasks, options.jobs, progress, options.ray_address, install_scancode_patches)
-    summary = _merge(manifest, plan, names, store, options.output_dir)
+    layout = tuple(
+        (spec, tuple(zip(shards, group)), tuple(errors)) for (spec, shards, errors), group in zip(plan, names)
+    )
+    merging = (manifest, plan, names, store, options.output_dir, work, options.dedup_memory)
+    if then is None:
+        summary = _merge(*merging)
+    else:  # both read the finished shards and nothing else: the merge in a process of its own meanwhile
+        with alongside(_merge, *merging) as merged:
+            then(layout, store.directory)
+        summary = merged.result()
     store.prune(every)
     _prune_trees(tree_dir, {t.findings_path for t in trees})
     return CorpusRun(
@@ -168,7 +190,7 @@ def run_corpus(
         len(every),
         len(every) - len(tasks),
         tuple(trees),
-        tuple((spec, tuple(zip(shards, group)), tuple(errors)) for (spec, shards, errors), group in zip(plan, names)),
+        layout,
         store.directory,
     )
 
@@ -180,52 +202,64 @@ def _prune_trees(directory: str, keep: set[str]) -> None:
                 os.unlink(entry.path)
 
 
-@dataclass
-class _Repeats:
-    """Each document's exact and near duplicate (the first earlier one in run order) and its cluster."""
-
-    duplicate_of: list[str | None] = field(default_factory=list)
-    near_duplicate_of: list[str | None] = field(default_factory=list)
-    similarity: list[float | None] = field(default_factory=list)
-    cluster: list[str | None] = field(default_factory=list)
+REPEATS = "repeats"  # a folder of the work folder, for the merge: each shard's documents' earlier copies
+REPEAT_SCHEMA = pa.schema(
+    [("duplicate_of", pa.string()), ("near_duplicate_of", pa.string()), ("near_similarity", pa.float64())]
+)
 
 
-def _repeats(datasets: list[tuple[str, list[str]]], store: ShardStore) -> _Repeats:
-    """Exact duplicates by text digest; near duplicates by MinHash LSH against the documents kept so far
-    (neither kind of duplicate themselves), so a document is dropped by `clean` exactly when it is marked."""
-    first_seen: dict[str, str] = {}
-    near = NearDuplicates(dedup_settings())
-    keys: list[str] = []
-    found = _Repeats()
-    members: dict[int, int] = {}  # position of a kept document -> documents that repeat it
-    for dataset, shard_names in datasets:
-        for name in shard_names:
-            table = shard_rows(store, name)
-            signatures = shard_signatures(store, name)
-            for i, (digest, doc_id) in enumerate(
-                zip(table.column("sha256").to_pylist(), table.column("doc_id").to_pylist())
-            ):
-                key, position = f"{dataset}:{doc_id}", len(keys)
-                keys.append(key)
-                exact = first_seen.get(digest)
-                first_seen.setdefault(digest, key)
-                match = near.match(signatures[i]) if exact is None and comparable(signatures[i]) else None
-                if exact is None and match is None and comparable(signatures[i]):
-                    near.keep(position, signatures[i])
-                if match is not None:
-                    members[match.first] = members.get(match.first, 0) + 1
-                found.duplicate_of.append(exact)
-                found.near_duplicate_of.append(keys[match.first] if match else None)
-                found.similarity.append(match.similarity if match else None)
-                found.cluster.append(keys[match.first] if match else None)
-    for position in members:  # the kept document names its cluster too
-        found.cluster[position] = keys[position]
-    return found
+def _repeats(datasets: list[tuple[str, list[str]]], store: ShardStore, work: str, memory: int) -> np.ndarray:
+    """Each shard's exact and near duplicates (the first earlier document in run order), written beside its
+    rows (in ``work``/repeats); near duplicates by MinHash LSH against the documents kept so far (neither kind of duplicate
+    themselves), so a document is dropped by `clean` exactly when it is marked. Memory stays bounded: what
+    was kept is in corpus.repeats's stores, the answers in files. Returns which positions are
+    repeated by a later document (they name their cluster too)."""
+    settings = dedup_settings()
+    seen, near = SeenTexts(work, memory), NearDuplicates(settings, work, memory)
+    repeated = np.zeros(1024, dtype=bool)
+    position = 0
+    os.makedirs(os.path.join(work, REPEATS), exist_ok=True)
+    try:
+        for dataset, shard_names in datasets:
+            for name in shard_names:
+                table = shard_rows(store, name, ["sha256", "doc_id"])
+                signatures = shard_signatures(store, name)
+                keys = band_keys(signatures, settings)
+                found: dict[str, list] = {field: [] for field in REPEAT_SCHEMA.names}
+                for i, (digest, doc_id) in enumerate(
+                    zip(table.column("sha256").to_pylist(), table.column("doc_id").to_pylist())
+                ):
+                    key = f"{dataset}:{doc_id}"
+                    exact = seen.first(digest)
+                    seen.add(digest, key)
+                    usable = exact is None and comparable(signatures[i])
+                    match = near.match(signatures[i], keys[i]) if usable else None
+                    if usable and match is None:
+                        near.keep(position, key, signatures[i], keys[i])
+                    if match is not None:
+                        while match.first >= len(repeated):
+                            repeated = np.concatenate((repeated, np.zeros(len(repeated), dtype=bool)))
+                        repeated[match.first] = True
+                    found["duplicate_of"].append(exact)
+                    found["near_duplicate_of"].append(match.name if match else None)
+                    found["near_similarity"].append(match.similarity if match else None)
+                    position += 1
+                pq.write_table(pa.Table.from_pydict(found, schema=REPEAT_SCHEMA), _repeats_file(work, name))
+    finally:
+        seen.close()
+        near.close()
+    return repeated
 
 
-def _merge(manifest: Manifest, plan, names: list[list[str]], store: ShardStore, output_dir: str) -> CorpusSummary:
+def _repeats_file(work: str, name: str) -> str:
+    return os.path.join(work, REPEATS, f"{name}.parquet")
+
+
+def _merge(
+    manifest: Manifest, plan, names: list[list[str]], store: ShardStore, output_dir: str, work: str, memory: int
+) -> CorpusSummary:
     """Shards in plan order into one table; duplicates marked against the first occurrence in that order."""
-    repeats = _repeats([(spec.name, group) for (spec, _, _), group in zip(plan, names)], store)
+    repeated = _repeats([(spec.name, group) for (spec, _, _), group in zip(plan, names)], store, work, memory)
     tallies, at = [], 0
     with atomic_output(os.path.join(output_dir, RESULTS_FILE), binary=True) as fh:
         with pq.ParquetWriter(fh, RESULT_SCHEMA) as writer:
@@ -234,20 +268,25 @@ def _merge(manifest: Manifest, plan, names: list[list[str]], store: ShardStore, 
                 tally.add_errors(plan_errors)
                 for name in shard_names:
                     table = shard_rows(store, name)
+                    repeats = pq.read_table(_repeats_file(work, name), schema=REPEAT_SCHEMA)
                     end = at + table.num_rows
-                    added = {
-                        "duplicate_of": pa.array(repeats.duplicate_of[at:end], pa.string()),
-                        "near_duplicate_of": pa.array(repeats.near_duplicate_of[at:end], pa.string()),
-                        "near_similarity": pa.array(repeats.similarity[at:end], pa.float64()),
-                        "near_cluster": pa.array(repeats.cluster[at:end], pa.string()),
-                    }
-                    tally.add(table, repeats.duplicate_of[at:end], repeats.near_duplicate_of[at:end])
+                    near_of = repeats.column("near_duplicate_of").to_pylist()
+                    keys = (f"{spec.name}:{doc_id}" for doc_id in table.column("doc_id").to_pylist())
+                    # a cluster is named by its kept document, which names it too
+                    named = repeated[at:end]  # shorter at the end: no later document repeats those
+                    cluster = [
+                        of or (key if i < len(named) and named[i] else None)
+                        for i, (of, key) in enumerate(zip(near_of, keys))
+                    ]
+                    tally.add(table, repeats.column("duplicate_of").to_pylist(), near_of)
                     tally.add_errors(_errors(store.record(name)))
-                    for column, values in added.items():
-                        table = table.append_column(RESULT_SCHEMA.field(column), values)
+                    for column in repeats.column_names:
+                        table = table.append_column(RESULT_SCHEMA.field(column), repeats.column(column))
+                    table = table.append_column(RESULT_SCHEMA.field("near_cluster"), pa.array(cluster, pa.string()))
                     writer.write_table(table)
                     at = end
                 tallies.append(tally.to_dict())
+    shutil.rmtree(os.path.join(work, REPEATS), ignore_errors=True)
     summary: CorpusSummary = {
         "tool": tool_stamp(index_version()),
         "manifest": manifest.source,

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any
 
 # A task that was queued when a worker died may not have run yet, and a worker may be killed for the
@@ -64,3 +65,12 @@ def run_tasks(
                         continue
             else:
                 on_lost(i, LOST)
+
+
+@contextmanager
+def alongside(func: Callable[..., Any], *args: Any) -> Iterator[Future]:
+    """``func(*args)`` in a forked process while the block runs in this one (two passes of one run that
+    share nothing but files); the future gives its result or raises its exception. Leaving the block waits
+    for it."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as executor:
+        yield executor.submit(func, *args)

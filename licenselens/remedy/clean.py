@@ -1,10 +1,10 @@
 """`licenselens clean`: the corpus a policy allows, written in its input's formats, with what was removed and why.
 
-The corpus pipeline measures every document first (into OUTDIR/before: resumable, any engine); then one
-pass in manifest order (remedy/decide.py) reads each document again beside its measured row and decides:
-excluded, opted out, personal data to drop, denied by the policy; otherwise its personal data is masked or
-replaced by synthetic surrogates in every field, and it is kept unless its cleaned text repeats, exactly or
-nearly, a document kept before it.
+The corpus pipeline measures every document (into OUTDIR/before: resumable per shard, any engine) and, in
+the same read, decides what it can alone (remedy/prepare.py): excluded, opted out, personal data to drop,
+denied by the policy; otherwise its personal data is masked or replaced by synthetic surrogates in every
+field. Then one pass in manifest order (remedy/decide.py) keeps each remaining document unless its cleaned
+text repeats, exactly or nearly, a document kept before it, and writes what it keeps.
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from dataclasses import dataclass
 import pyarrow.parquet as pq
 
 from licenselens.atomic import atomic_output
-from licenselens.corpus.runner import CorpusOptions, CorpusRun, run_corpus
+from licenselens.corpus.runner import WORK_DIR, CorpusOptions, CorpusRun, Layout, run_corpus
 from licenselens.corpus.surrogate_ledger import ledger_text, read_ledger
 from licenselens.execution.shards import ShardStore
-from licenselens.policy.evaluate import PolicyEvaluator
 from licenselens.policy.loading import builtin_policies, load_policy
 from licenselens.privacy import redact
 from licenselens.remedy.cleaned_manifest import write_manifest
-from licenselens.remedy.decide import REMOVED_SCHEMA, Cleaner, CleanError, Settings
+from licenselens.remedy.decide import REMOVED_SCHEMA, Cleaner, CleanError
+from licenselens.remedy.prepare import CleanSettings
 from licenselens.scancode.licensedb import index_version
 from licenselens.sources.readers import expand_inputs
 from licenselens.stamp import tool_stamp
@@ -98,7 +98,9 @@ def _check_output(manifest: Manifest, out: str) -> None:
             where = os.path.realpath(prefix if os.path.isdir(prefix) else os.path.dirname(prefix) or ".")
             if _inside(root, where):
                 raise CleanError(f"output folder {out} is where dataset {spec.name!r} globs for files; choose another")
-    if os.path.isdir(out) and os.listdir(out) and not os.path.isfile(os.path.join(out, SUMMARY_FILE)):
+    # an earlier clean's, finished, or stopped while measuring (its work folder is there: run again, it resumes)
+    earlier = os.path.isfile(os.path.join(out, SUMMARY_FILE)) or os.path.isdir(os.path.join(out, BEFORE_DIR, WORK_DIR))
+    if os.path.isdir(out) and os.listdir(out) and not earlier:
         raise CleanError(f"output folder {out} is not empty and was not written by licenselens clean: choose another")
 
 
@@ -118,19 +120,34 @@ def run_clean(manifest: Manifest, options: CleanOptions, progress: Callable[[dic
     policy_name = options.policy or manifest.policy or "default"
     policy = load_policy(policy_name)
     os.makedirs(out, exist_ok=True)
-    before = run_corpus(
-        manifest, dataclasses.replace(options.corpus, output_dir=os.path.join(out, BEFORE_DIR)), progress
-    )
+    earlier = frozenset(read_ledger(manifest.surrogates)) if manifest.surrogates else frozenset()  # cleaned before
+    settings = CleanSettings(options.pii, options.exclude, options.seed, policy, earlier)
+    before_dir = os.path.join(out, BEFORE_DIR)
     staging = os.path.join(out, f".{DATA_DIR}.partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    os.makedirs(staging)
-    earlier = set(read_ledger(manifest.surrogates)) if manifest.surrogates else set()  # a corpus cleaned before
-    settings = Settings(options.pii, options.exclude, options.seed, options.corpus.limits)
     removed_path = os.path.join(out, REMOVED_FILE)
-    with atomic_output(removed_path, binary=True) as fh, pq.ParquetWriter(fh, REMOVED_SCHEMA) as removed:
-        cleaner = Cleaner(settings, PolicyEvaluator(policy), staging, removed, set(earlier), DATA_DIR)
-        store = ShardStore(before.store)
-        datasets = [cleaner.dataset(spec, shards, errors, store) for spec, shards, errors in before.shards_by_dataset]
+    cleaner = Cleaner(
+        options.corpus.limits,
+        staging,
+        set(earlier),
+        DATA_DIR,
+        os.path.join(before_dir, WORK_DIR),
+        options.corpus.dedup_memory,
+    )
+    datasets: list[dict] = []
+
+    def decide(layout: Layout, store: str) -> None:
+        """Meanwhile the measurements are merged into OUTDIR/before."""
+        shutil.rmtree(staging, ignore_errors=True)
+        os.makedirs(staging)
+        shards = ShardStore(store)
+        with atomic_output(removed_path, binary=True) as fh, pq.ParquetWriter(fh, REMOVED_SCHEMA) as removed:
+            try:
+                datasets.extend(cleaner.dataset(spec, group, errors, shards, removed) for spec, group, errors in layout)
+            finally:
+                cleaner.close()
+
+    corpus = dataclasses.replace(options.corpus, output_dir=before_dir)
+    before = run_corpus(manifest, corpus, progress, extra=settings, then=decide)
     data = os.path.join(out, DATA_DIR)
     shutil.rmtree(data, ignore_errors=True)
     os.replace(staging, data)

@@ -1,5 +1,6 @@
-"""The decision pass of `clean`: each document read again beside its measured row, in manifest order; kept
-(its personal data masked or replaced, in every field) or removed with its reason.
+"""The pass of `clean` in manifest order: each document's decision, made in its shard's worker
+(remedy/prepare.py), completed with the duplicate decisions, which depend on what was kept before; the kept
+documents written in their input's format.
 
 Duplicates are decided on the cleaned text against the documents kept so far: an audit of the cleaned
 corpus makes the same comparisons on the same texts, so it finds none.
@@ -7,7 +8,7 @@ corpus makes the same comparisons on the same texts, so it finds none.
 
 from __future__ import annotations
 
-import hashlib
+import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -16,21 +17,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from licenselens.corpus.neardup import NearDuplicates, comparable, dedup_settings, signature
-from licenselens.corpus.process import shard_rows, shard_signatures
+from licenselens.corpus.neardup import NONE, band_keys, dedup_settings
+from licenselens.corpus.repeats import NearDuplicates, SeenTexts
 from licenselens.execution.shards import ShardStore
-from licenselens.policy.base import Subject
-from licenselens.policy.evaluate import PolicyEvaluator
 from licenselens.privacy import redact
-from licenselens.remedy.exclusions import document_key, listed
-from licenselens.remedy.fields import Scrubber, changed, holds_personal, string_columns
-from licenselens.remedy.writers import WRITERS, ArrowWriter, CorpusWriter, Kept, text_fields
-from licenselens.signals.pii import PII_TYPES, find_pii, mask_text
-from licenselens.sources.base import ReadLimits, SourceRecord
+from licenselens.remedy.exclusions import document_key
+from licenselens.remedy.prepare import id_bytes, read_decisions
+from licenselens.remedy.writers import WRITERS, ArrowWriter, CorpusWriter, Kept
+from licenselens.signals.pii import PII_TYPES
+from licenselens.sources.base import ReadLimits
 from licenselens.sources.readers import READERS, expand_inputs
-from licenselens.sources.records import record_to_document
 from licenselens.types.corpus import DatasetSpec, Document, DocumentError, Shard
-from licenselens.types.policy import Verdict
 
 REMOVED_SCHEMA = pa.schema(
     [
@@ -46,14 +43,6 @@ REMOVED_SCHEMA = pa.schema(
 
 class CleanError(ValueError):
     pass
-
-
-@dataclass(frozen=True)
-class Settings:
-    pii: str  # mask | synthetic | drop
-    exclude: frozenset[str]
-    seed: str
-    limits: ReadLimits
 
 
 @dataclass
@@ -87,24 +76,27 @@ def _targets(inputs: list[str]) -> dict[str, str]:
 class Cleaner:
     def __init__(
         self,
-        settings: Settings,
-        evaluator: PolicyEvaluator,
+        limits: ReadLimits,
         staging: str,
-        removed: pq.ParquetWriter,
         ledger: set[str],
         published: str,
+        work: str,
+        memory: int,
     ):
-        self.settings, self.evaluator, self.staging, self.removed_out = settings, evaluator, staging, removed
+        self.limits, self.staging = limits, staging
+        self.removed_out: pq.ParquetWriter | None = None  # removed.parquet, open while datasets are decided
         self.published = published  # the folder of OUTDIR that ``staging`` becomes
         self.dedup = dedup_settings()
-        self.near = NearDuplicates(self.dedup)
-        self.digests: dict[str, str] = {}  # sha256 of a kept text -> its document
-        self.kept_keys: list[str] = []
+        self.seen = SeenTexts(work, memory)  # sha256 of a kept text -> its document
+        self.near = NearDuplicates(self.dedup, work, memory)
+        self.kept_count = 0
         self.ledger = ledger  # surrogates (of this run, and of the corpus when it was cleaned before)
-        self.verdicts: dict[str | None, tuple[str, str | None]] = {}
         self.removed_rows: list[dict] = []
         self.excluded: set[str] = set()  # lines of the exclusion list that named a document
-        self._columns: tuple[object, dict] = (None, {})  # the last record batch's string columns
+
+    def close(self) -> None:
+        self.seen.close()
+        self.near.close()
 
     # --- one dataset ---
 
@@ -114,7 +106,9 @@ class Cleaner:
         shards: tuple[tuple[Shard, str], ...],
         plan_errors: tuple[DocumentError, ...],
         store: ShardStore,
+        removed: pq.ParquetWriter,
     ) -> dict:
+        self.removed_out = removed
         tally = _Tally()
         inputs, _ = expand_inputs(spec)
         for error in plan_errors:  # missing, corrupt, unreadable inputs, as the corpus run planned them
@@ -158,143 +152,93 @@ class Cleaner:
     def _shard(
         self, spec: DatasetSpec, shard: Shard, name: str, store: ShardStore, writer: CorpusWriter, tally: _Tally
     ) -> None:
-        rows = shard_rows(store, name).to_pylist()
-        signatures = shard_signatures(store, name)
-        failed = {e["origin"] for e in store.record(name)["errors"] if e["code"] == "analysis-failed"}
-        at = 0
-        for item, record in READERS[shard.reader](self.settings.limits).records(spec, shard):
-            if isinstance(item, DocumentError):
-                self._unread(spec.name, item, tally)
+        decisions, signatures = read_decisions(store.path(name))
+        kept = self._decide(spec, decisions, signatures, tally)
+        if kept:
+            self._write(spec, shard, decisions, kept, writer)
+
+    def _decide(self, spec: DatasetSpec, decisions: list[dict], signatures: np.ndarray, tally: _Tally) -> set[int]:
+        """The places of the shard's items that are kept: in manifest order, from what the workers decided
+        and what was kept before; nothing of the input is read."""
+        keys = band_keys(signatures, self.dedup)
+        usable = (signatures != NONE).any(axis=1) if len(signatures) else np.zeros(0, dtype=bool)
+        kept: set[int] = set()
+        candidate = 0
+        for place, decision in enumerate(decisions):
+            if decision["unread"]:
+                tally.unread[decision["reason"]] += 1
+                self._remove(spec.name, decision, decision["reason"], decision["rule"], None)
                 continue
-            data = item.text.encode("utf-8", "surrogatepass")
             tally.documents += 1
-            tally.bytes_in += len(data)
-            if failed and mask_text(item.origin) in failed:  # no row: the corpus run could not analyse it
-                self._remove(spec.name, item.doc_id, item.origin, "analysis-failed", None, len(data), tally)
-            elif at < len(rows) and rows[at]["sha256"] == hashlib.sha256(data).hexdigest():
-                self._document(spec, item, record, rows[at], signatures[at], writer, tally)
-                at += 1
-            else:
-                raise CleanError(f"{item.origin}: the input changed after it was measured; run clean again")
+            tally.bytes_in += decision["bytes"]
+            if decision["reason"] is not None:
+                if decision["excluded_by"] is not None:
+                    self.excluded.add(decision["excluded_by"])
+                self._remove(spec.name, decision, decision["reason"], decision["rule"], tally)
+                continue
+            values, band, comparable = signatures[candidate], keys[candidate], usable[candidate]
+            candidate += 1
+            first = self.seen.first(decision["sha256"])
+            if first is not None:
+                self._remove(spec.name, decision, "duplicate", first, tally)
+                continue
+            match = self.near.match(values, band) if comparable else None
+            if match is not None:
+                self._remove(spec.name, decision, "near-duplicate", match.name, tally)
+                continue
+            key = document_key(spec.name, decision["raw_id"].decode("utf-8", "surrogatepass"))
+            self.seen.add(decision["sha256"], key)
+            if comparable:
+                self.near.keep(self.kept_count, key, values, band)
+            kept.add(place)
+            self.kept_count += 1
+            tally.kept += 1
+            tally.bytes_out += decision["bytes_out"]
+            tally.changed += decision["changed"]
+            self.ledger.update(decision["ledger"])
+            if decision["replaced"]:
+                tally.replaced.update(json.loads(decision["replaced"]))
+        return kept
 
-    # --- one document ---
-
-    def _judge(self, spec: DatasetSpec, item: Document, row: dict) -> tuple[str, str | None] | None:
-        line = listed(self.settings.exclude, spec.name, item.doc_id) if self.settings.exclude else None
-        if line is not None:
-            self.excluded.add(line)
-            return "excluded", None
-        if row["tdm_opt_out"]:
-            return "opt-out", row["tdm_signals"][0]["signal"]
-        found = [t for t in PII_TYPES if row[f"pii_{t}"]]
-        if found and self.settings.pii == "drop":
-            return "personal-information", ", ".join(found)
-        expression = row["license_expression_spdx"]
-        if expression not in self.verdicts:
-            verdict, rule = self.evaluator.judge(Subject(license_expression_spdx=expression))
-            self.verdicts[expression] = (verdict, rule.id if rule else None)
-        verdict, rule_id = self.verdicts[expression]
-        return ("policy", rule_id) if verdict == Verdict.DENY else None
-
-    def _row_strings(self, record: SourceRecord) -> dict:
-        """Every field of the record that can hold text: all of a JSON record; a table row's string columns."""
-        if record.batch is None:
-            return record.fields
-        if self._columns[0] is not record.batch:
-            self._columns = (record.batch, string_columns(record.batch))
-        return {**{name: values[record.row] for name, values in self._columns[1].items()}, **record.fields}
-
-    def _document(
-        self,
-        spec: DatasetSpec,
-        item: Document,
-        record: SourceRecord | None,
-        row: dict,
-        values: np.ndarray,
-        writer: CorpusWriter,
-        tally: _Tally,
+    def _write(
+        self, spec: DatasetSpec, shard: Shard, decisions: list[dict], kept: set[int], writer: CorpusWriter
     ) -> None:
-        key = document_key(spec.name, item.doc_id)
-        size = len(item.text.encode("utf-8", "surrogatepass"))
-        judged = self._judge(spec, item, row)
-        if judged:
-            self._remove(spec.name, item.doc_id, item.origin, *judged, size, tally)
-            return
-        text_holds = any(row[f"pii_{t}"] for t in PII_TYPES)
-        scrubber = Scrubber(self.settings.pii == "synthetic", self.settings.seed, key)
-        kept, text = Kept(item, record), item.text
-        if record is not None:  # every field: ids and metadata hold personal data too, and no run measures them
-            fields = self._row_strings(record)
-            texts = set(text_fields(spec, record.fields))  # measured by the corpus run: its row says
-            personal = text_holds or holds_personal({k: v for k, v in fields.items() if k not in texts})
-            if personal and self.settings.pii == "drop":
-                self._remove(spec.name, item.doc_id, item.origin, "personal-information", "a field", size, tally)
-                return
-            new = changed(fields, scrubber) if personal else {}
-            if new:
-                made = record_to_document(spec, {**record.fields, **new}, item.origin, item.doc_id)
-                assert isinstance(made, Document)  # the same fields as before, changed within
-                kept, text = Kept(item, record, fields=new), made.text
-        else:
-            path = dict(item.metadata).get("path") or ""
-            masked_path = mask_text(path)
-            if masked_path != path and self.settings.pii == "drop":
-                self._remove(spec.name, item.doc_id, item.origin, "personal-information", "file name", size, tally)
-                return
-            new_text = scrubber(item.text) if text_holds else None
-            kept = Kept(item, None, text=new_text, path=masked_path if masked_path != path else None)
-            text = item.text if new_text is None else new_text
-        if text != item.text:
-            ledger = self.ledger | scrubber.ledger()
-            if find_pii(text, surrogates=frozenset(ledger)).counts:  # a value only the whole text shows
-                self._remove(spec.name, item.doc_id, item.origin, "personal-information-remains", None, size, tally)
-                return
-        self._keep(spec, key, item, text, kept, values, scrubber, writer, tally, size)
+        """The kept items of the shard, read again (a reader that can skips parsing the others), each checked
+        to be the document that was measured."""
+        place = -1
+        for place, (item, record) in enumerate(
+            READERS[shard.reader](self.limits).records(spec, shard, kept.__contains__)
+        ):
+            if place not in kept:
+                continue
+            decision = decisions[place] if place < len(decisions) else None
+            if not isinstance(item, Document) or decision is None or decision["raw_id"] != id_bytes(item.doc_id):
+                raise CleanError(f"{shard.location}: the input changed after it was measured; run clean again")
+            fields = json.loads(decision["fields"]) if decision["fields"] else None
+            writer.keep(Kept(item, record, fields=fields, text=decision["text"], path=decision["path"]))
+        if place + 1 != len(decisions):
+            raise CleanError(f"{shard.location}: the input changed after it was measured; run clean again")
 
-    def _keep(self, spec, key, item, text, kept, values, scrubber, writer, tally, size) -> None:
-        data = text.encode("utf-8", "surrogatepass")
-        digest = hashlib.sha256(data).hexdigest()
-        if digest in self.digests:
-            self._remove(spec.name, item.doc_id, item.origin, "duplicate", self.digests[digest], size, tally)
-            return
-        edited = text != item.text
-        if edited:
-            values = signature(text, self.dedup)
-        match = self.near.match(values) if comparable(values) else None
-        if match is not None:
-            first = self.kept_keys[match.first]
-            self._remove(spec.name, item.doc_id, item.origin, "near-duplicate", first, size, tally)
-            return
-        writer.keep(kept)
-        self.digests[digest] = key
-        if comparable(values):
-            self.near.keep(len(self.kept_keys), values)
-        self.kept_keys.append(key)
-        tally.kept += 1
-        tally.bytes_out += len(data)
-        tally.changed += edited or bool(kept.fields) or kept.path is not None
-        self.ledger |= scrubber.ledger()
-        tally.replaced.update(scrubber.counts)
+    def _remove(self, dataset: str, decision: dict, reason: str, rule: str | None, tally: _Tally | None) -> None:
+        """A removed row: the worker masked the id, origin and rule; a kept document's name is masked here."""
+        if tally is not None:
+            tally.removed[reason] += 1
+        shown = {"doc_id": decision["doc_id"], "origin": decision["origin"], "rule": redact(rule)}
+        self._add_row({"dataset": redact(dataset), "reason": reason, **shown, "bytes": decision["bytes"]})
 
     def _unread(self, dataset: str, error: DocumentError, tally: _Tally) -> None:
+        """An input the corpus run could not plan (missing, unreadable)."""
         tally.unread[error.code] += 1
-        self._row(dataset, "", error.origin, error.code, error.message, 0)
+        row = {"dataset": dataset, "doc_id": "", "origin": error.origin, "reason": error.code, "rule": error.message}
+        self._add_row(redact(row) | {"bytes": 0})
 
-    def _remove(
-        self, dataset: str, doc_id: str, origin: str, reason: str, rule: str | None, size: int, tally: _Tally
-    ) -> None:
-        tally.removed[reason] += 1
-        self._row(dataset, doc_id, origin, reason, rule, size)
-
-    def _row(self, dataset: str, doc_id: str, origin: str, reason: str, rule: str | None, size: int) -> None:
-        self.removed_rows.append(
-            redact({"dataset": dataset, "doc_id": doc_id, "origin": origin, "reason": reason, "rule": rule})
-            | {"bytes": size}
-        )
+    def _add_row(self, row: dict) -> None:
+        self.removed_rows.append(row)
         if len(self.removed_rows) >= 4096:
             self._flush_removed()
 
     def _flush_removed(self) -> None:
         if self.removed_rows:
+            assert self.removed_out is not None
             self.removed_out.write_table(pa.Table.from_pylist(self.removed_rows, schema=REMOVED_SCHEMA))
             self.removed_rows = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -24,6 +24,9 @@ class Source(ABC):
     @abstractmethod
     def entries(self) -> Iterator[Entry]:
         """Yield entries in a deterministic order."""
+
+
+Wanted = Callable[[int], bool]  # which items of a shard, by place, a caller needs parsed
 
 
 @dataclass(frozen=True)
@@ -64,9 +67,10 @@ class DocumentReader(ABC):
         """Stream a shard's documents in order; a bad record yields a DocumentError and reading goes on."""
 
     def records(
-        self, spec: DatasetSpec, shard: Shard
-    ) -> Iterator[tuple[Document | DocumentError, SourceRecord | None]]:
+        self, spec: DatasetSpec, shard: Shard, wanted: Wanted | None = None
+    ) -> Iterator[tuple[Document | DocumentError | None, SourceRecord | None]]:
         """``read``'s items, the same ones in the same order, each with the record it came from (None for
-        whole-file documents and errors): what `clean` writes back in the input's format."""
+        whole-file documents and errors): what `clean` writes back in the input's format. A reader may skip
+        parsing the items whose place in the shard (0, 1, ...) ``wanted`` refuses, yielding (None, None)."""
         for item in self.read(spec, shard):
             yield item, None

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from licenselens.sources.base import DocumentReader, SourceRecord
+from licenselens.sources.base import DocumentReader, SourceRecord, Wanted
 from licenselens.sources.records import make_shard, record_to_document
 from licenselens.types.convert import printable
 from licenselens.types.corpus import DatasetSpec, Document, DocumentError, Shard
@@ -82,7 +82,7 @@ class ParquetReader(DocumentReader):
         for item, _ in self._items(spec, shard, keep=False):
             yield item
 
-    def records(self, spec: DatasetSpec, shard: Shard) -> Iterator[Item]:
+    def records(self, spec: DatasetSpec, shard: Shard, wanted: Wanted | None = None) -> Iterator[Item]:
         return self._items(spec, shard, keep=True)
 
     def _items(self, spec: DatasetSpec, shard: Shard, keep: bool) -> Iterator[Item]:
@@ -172,7 +172,7 @@ class ArrowReader(DocumentReader):
         for item, _ in self._items(spec, shard, keep=False):
             yield item
 
-    def records(self, spec: DatasetSpec, shard: Shard) -> Iterator[Item]:
+    def records(self, spec: DatasetSpec, shard: Shard, wanted: Wanted | None = None) -> Iterator[Item]:
         return self._items(spec, shard, keep=True)
 
     def _items(self, spec: DatasetSpec, shard: Shard, keep: bool) -> Iterator[Item]:

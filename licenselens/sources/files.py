@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterator
 from functools import lru_cache
 
-from licenselens.sources.base import DocumentReader, Entry, SourceRecord
+from licenselens.sources.base import DocumentReader, Entry, SourceRecord, Wanted
 from licenselens.sources.reading import classify, decode
 from licenselens.sources.records import make_shard, record_to_document
 from licenselens.sources.tree import TreeSource
@@ -42,11 +42,12 @@ class JsonRecordsReader(DocumentReader):
 
     def read(self, spec: DatasetSpec, shard: Shard) -> Iterator[Document | DocumentError]:
         for item, _ in self.records(spec, shard):
+            assert item is not None  # every item is parsed when none is refused
             yield item
 
     def records(
-        self, spec: DatasetSpec, shard: Shard
-    ) -> Iterator[tuple[Document | DocumentError, SourceRecord | None]]:
+        self, spec: DatasetSpec, shard: Shard, wanted: Wanted | None = None
+    ) -> Iterator[tuple[Document | DocumentError | None, SourceRecord | None]]:
         try:
             with open(shard.location, "rb") as fh:
                 data = json.load(fh)

@@ -10,7 +10,7 @@ import os
 import zlib
 from collections.abc import Iterator
 
-from licenselens.sources.base import DocumentReader, SourceRecord
+from licenselens.sources.base import DocumentReader, SourceRecord, Wanted
 from licenselens.sources.reading import SNIFF_BYTES, classify, utf16_without_bom
 from licenselens.sources.records import make_shard, record_to_document
 from licenselens.types.convert import printable
@@ -150,12 +150,14 @@ class JsonlReader(DocumentReader):
 
     def read(self, spec: DatasetSpec, shard: Shard) -> Iterator[Document | DocumentError]:
         for item, _ in self.records(spec, shard):
+            assert item is not None  # every item is parsed when none is refused
             yield item
 
     def records(
-        self, spec: DatasetSpec, shard: Shard
-    ) -> Iterator[tuple[Document | DocumentError, SourceRecord | None]]:
+        self, spec: DatasetSpec, shard: Shard, wanted: Wanted | None = None
+    ) -> Iterator[tuple[Document | DocumentError | None, SourceRecord | None]]:
         line_no, pos, limit = shard.first_record - 1, shard.start, self.limits.max_line_bytes
+        place = -1  # every line that is not blank is one item
         shown = printable(shard.location)
         try:
             # zstandard ends a truncated stream without an error: find out first, so the cut line is not parsed
@@ -172,6 +174,7 @@ class JsonlReader(DocumentReader):
                     line_no += 1
                     origin = f"{shown}:{line_no}"
                     if line is None:
+                        place += 1
                         yield _alone(
                             DocumentError(
                                 spec.name,
@@ -182,6 +185,10 @@ class JsonlReader(DocumentReader):
                         )
                         continue
                     if not line.strip():
+                        continue
+                    place += 1
+                    if wanted is not None and not wanted(place):
+                        yield None, None  # not parsed: the caller has no use for it
                         continue
                     try:
                         record = json.loads(line)

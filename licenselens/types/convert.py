@@ -13,7 +13,13 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 def printable(text: str) -> str:
     """Text that can be written as UTF-8: lone surrogates (undecodable bytes of a file name kept by
     ``surrogateescape``, or ``\\udcff`` escapes in JSON) become U+FFFD."""
-    return _SURROGATES.sub("\ufffd", text)
+    if text.isascii():  # the common cases first: a scan with the expression costs more than reading the text
+        return text
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return _SURROGATES.sub("\ufffd", text)
 
 
 def to_jsonable(obj: Any) -> Any:

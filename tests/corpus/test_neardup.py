@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 from datasketch import MinHash
 
-from licenselens.corpus.neardup import NONE, DedupSettings, NearDuplicates, comparable, dedup_settings, signature
+from licenselens.corpus.neardup import NONE, DedupSettings, band_keys, comparable, dedup_settings, signature
+from licenselens.corpus.repeats import NearDuplicates
 from licenselens.overlap.hashing import ngram_hashes, token_hashes
 from licenselens.signals.anchors import lowered
 
@@ -37,6 +38,10 @@ def test_short_documents_are_not_compared():
     assert (signature("", settings) == NONE).all()
 
 
+def _keys(values: np.ndarray, settings: DedupSettings) -> np.ndarray:
+    return band_keys(values[None, :], settings)[0]
+
+
 def _edited(text: str, every: int, rng: random.Random) -> str:
     words = text.split(" ")
     return " ".join("zzz" + w if i % every == 0 and rng.random() < 0.9 else w for i, w in enumerate(words))
@@ -63,10 +68,10 @@ def test_first_kept_document_wins_and_chains_do_not_drop_the_far_end():
     decisions = []
     for position, text in enumerate((base, other, near, near)):
         values = signature(text, settings)
-        match = found.match(values)
+        match = found.match(values, _keys(values, settings))
         decisions.append(match.first if match else None)
         if match is None:
-            found.keep(position, values)
+            found.keep(position, str(position), values, _keys(values, settings))
     assert decisions == [None, None, 0, 0]
     # A ~ B and B ~ C but not A ~ C: B is dropped, so C is compared with A only and kept
     words = PLAYS[300_000:310_000].split()
@@ -82,8 +87,8 @@ def test_first_kept_document_wins_and_chains_do_not_drop_the_far_end():
     kept = []
     for position, text in enumerate((a, b, c)):
         values = signature(text, settings)
-        if chain.match(values) is None:
-            chain.keep(position, values)
+        if chain.match(values, _keys(values, settings)) is None:
+            chain.keep(position, str(position), values, _keys(values, settings))
             kept.append(position)
     assert kept == [0, 2]
 
@@ -101,6 +106,71 @@ def test_lsh_finds_every_pair_over_the_threshold():
             continue
         over += 1
         found = NearDuplicates(settings)
-        found.keep(0, va)
-        assert found.match(vb) is not None
+        found.keep(0, "a", va, _keys(va, settings))
+        assert found.match(vb, _keys(vb, settings)) is not None
     assert over >= 40
+
+
+def _windows(count: int, seed: int) -> list[str]:
+    """Overlapping windows of the plays, some edited: many near duplicates, with many candidates each."""
+    rng = random.Random(seed)
+    texts = []
+    for _ in range(count):
+        start = rng.randrange(0, 60_000)
+        text = PLAYS[start : start + rng.randrange(800, 3_000)]
+        texts.append(_edited(text, rng.choice((50, 100, 400)), rng) if rng.random() < 0.3 else text)
+    return texts
+
+
+def _datasketch_decisions(signatures: np.ndarray, settings: DedupSettings) -> list[int | None]:
+    """The oracle: datasketch's own MinHashLSH with the same banding; candidates checked in kept order."""
+    from datasketch import LeanMinHash, MinHashLSH
+
+    lsh = MinHashLSH(num_perm=settings.num_perm, params=(settings.lsh_bands, settings.lsh_rows))
+    kept: dict[int, np.ndarray] = {}
+    needed = int(np.ceil(settings.threshold * settings.num_perm - 1e-9))
+    decisions: list[int | None] = []
+    for position, values in enumerate(signatures):
+        sketch = LeanMinHash(seed=settings.seed, hashvalues=values, scheme="affine32")
+        first = next((c for c in sorted(lsh.query(sketch)) if np.count_nonzero(kept[c] == values) >= needed), None)
+        decisions.append(first)
+        if first is None:
+            lsh.insert(position, sketch)
+            kept[position] = values
+    return decisions
+
+
+def test_decisions_equal_datasketchs_in_memory_and_in_the_file(tmp_path):
+    """The band tables give datasketch's MinHashLSH decisions, and the same once most of what was kept has
+    moved to the SQLite file (memory_documents small), which is removed at close."""
+    texts = _windows(400, seed=3)
+    settings = DedupSettings()
+    for memory in (10**6, 25):
+        signatures = np.array([signature(t, settings) for t in texts])
+        keys = band_keys(signatures, settings)
+        found = NearDuplicates(settings, str(tmp_path), memory)
+        decisions: list[int | None] = []
+        for position, values in enumerate(signatures):
+            match = found.match(values, keys[position])
+            decisions.append(match.first if match else None)
+            if match is None:
+                found.keep(position, f"d{position}", values, keys[position])
+        expected = _datasketch_decisions(signatures, settings)
+        assert decisions == expected
+        assert sum(d is not None for d in decisions) >= 100  # the case has many near duplicates
+        if memory == 25:
+            assert found.base >= 250 and len(found.positions) < 25  # most in the file, the rest in memory
+            assert len(list(tmp_path.iterdir())) == 1
+        found.close()
+        assert not list(tmp_path.iterdir())
+
+
+def test_seen_texts_keep_the_first_name_in_memory_and_in_the_file(tmp_path):
+    from licenselens.corpus.repeats import SeenTexts
+
+    seen = SeenTexts(str(tmp_path), memory=3)
+    for n in range(10):
+        seen.add(f"digest{n % 7}", f"doc{n}")
+    assert [seen.first(f"digest{n}") for n in range(8)] == [f"doc{n}" for n in range(7)] + [None]
+    seen.close()
+    assert not list(tmp_path.iterdir())

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -248,10 +251,17 @@ def test_synthetic_surrogates_are_counted_apart_and_runs_repeat(corpus, tmp_path
     runs = [
         run_clean(
             manifest,
-            CleanOptions(output_dir=str(tmp_path / name), pii="synthetic", seed="s1", corpus=CorpusOptions(jobs=jobs)),
+            CleanOptions(
+                output_dir=str(tmp_path / name),
+                pii="synthetic",
+                seed="s1",
+                corpus=CorpusOptions(jobs=jobs, dedup_memory=memory),
+            ),
         )
-        for name, jobs in (("one", 1), ("two", 2))
+        # the second run holds 2 kept documents' keys in memory, the rest in its work folder's file
+        for name, jobs, memory in (("one", 1, 10**6), ("two", 2, 2))
     ]
+    assert not list((tmp_path / "two").rglob("repeats-*.sqlite"))  # removed when done
     one, two = tmp_path / "one", tmp_path / "two"
     files = sorted(p.relative_to(one) for p in (one / "data").rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(two) for p in (two / "data").rglob("*") if p.is_file())
@@ -319,3 +329,36 @@ def test_ray_engine_writes_the_same_corpus(corpus, cleaned, tmp_path):
     for name in files:
         if name.name != "clean-summary.json":
             assert (local / name).read_bytes() == (ray_out / name).read_bytes(), name
+
+
+def test_a_killed_clean_resumes_and_writes_the_same_corpus(corpus, cleaned, tmp_path):
+    """Killed while its shards are measured and decided (small shards, so there are many), `clean` run again
+    reuses the finished ones and writes the same bytes as the uninterrupted run of the `cleaned` fixture."""
+    out, exclude = tmp_path / "resumed", corpus.parent / "exclude.txt"
+    command = [sys.executable, "-m", "licenselens", "clean", str(corpus), "-o", str(out), "-j", "2"]
+    proc = subprocess.Popen(
+        [*command, "--shard-size", "0.01", "--exclude", str(exclude)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    shards = out / "before" / ".licenselens-work" / "shards"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None and len(list(shards.glob("*/done.json"))) < 4:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = len(list(shards.glob("*/done.json")))
+    assert done >= 4 and not (out / "clean-summary.json").exists()  # killed before it finished
+    listed = frozenset(line for line in exclude.read_text().splitlines() if ":" in line)
+    options = CleanOptions(output_dir=str(out), exclude=listed, corpus=CorpusOptions(jobs=2, shard_bytes=int(0.01 * 2**20)))
+    run = run_clean(load_manifest(corpus), options)
+    assert run.before.shards_reused >= done and run.before.shards > run.before.shards_reused
+    local = cleaned[0]
+    files = sorted(p.relative_to(local) for p in local.rglob("*") if p.is_file() and "before" not in p.parts)
+    assert files == sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file() and "before" not in p.parts)
+    for name in files:
+        if name.name != "clean-summary.json":  # its totals are compared below
+            assert (local / name).read_bytes() == (out / name).read_bytes(), name
+    assert run.summary["totals"] == json.loads((local / "clean-summary.json").read_text())["totals"]
