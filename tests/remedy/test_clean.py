@@ -352,7 +352,9 @@ def test_a_killed_clean_resumes_and_writes_the_same_corpus(corpus, cleaned, tmp_
     done = len(list(shards.glob("*/done.json")))
     assert done >= 4 and not (out / "clean-summary.json").exists()  # killed before it finished
     listed = frozenset(line for line in exclude.read_text().splitlines() if ":" in line)
-    options = CleanOptions(output_dir=str(out), exclude=listed, corpus=CorpusOptions(jobs=2, shard_bytes=int(0.01 * 2**20)))
+    options = CleanOptions(
+        output_dir=str(out), exclude=listed, corpus=CorpusOptions(jobs=2, shard_bytes=int(0.01 * 2**20))
+    )
     run = run_clean(load_manifest(corpus), options)
     assert run.before.shards_reused >= done and run.before.shards > run.before.shards_reused
     local = cleaned[0]
