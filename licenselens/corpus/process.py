@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from licenselens.corpus.surrogate_ledger import read_ledger
 from licenselens.corpus.trees import tree_findings
 from licenselens.execution.shards import ShardStore
 from licenselens.privacy import redact
+from licenselens.signals.pii import mask_text
 from licenselens.sources.base import ReadLimits, SourceRecord
 from licenselens.sources.readers import READERS
 from licenselens.types.convert import asdict
@@ -68,17 +70,26 @@ def analyser(timeout: float, surrogates: str | None = None) -> DocumentAnalyser:
     return _analysers[timeout, surrogates]
 
 
+def extra_name(name: str, extra: ShardExtra) -> str:
+    """The store's name for an extra's outputs of shard ``name``: apart from the measurements, so another
+    extra (another exclusion list, policy or seed of `clean`) reuses them."""
+    return f"{name}-{extra.key}"
+
+
 def process_shard(task: ShardTask) -> dict:
     store = ShardStore(task.directory)
+    wanted_extra = task.extra is not None and not store.is_done(extra_name(task.name, task.extra))
     if store.is_done(task.name):
-        return {"key": task.shard.key, "reused": True}
+        if not wanted_extra:
+            return {"key": task.shard.key, "reused": True}
+        return _extra_only(task, store)
     started = time.perf_counter()
     worker = analyser(task.timeout, task.surrogates)
     files = tree_findings(task.tree_results) if task.tree_results else None
     rows, errors, signatures = [], [], []
     settings = dedup_settings()
     reader = READERS[task.shard.reader](task.limits)
-    extra = task.extra.begin(task.spec, task.shard) if task.extra else None
+    extra = task.extra.begin(task.spec, task.shard) if task.extra and wanted_extra else None
     items = (
         reader.records(task.spec, task.shard)
         if extra
@@ -111,9 +122,42 @@ def process_shard(task: ShardTask) -> dict:
     with store.writing(task.name, record) as folder:
         pq.write_table(pa.Table.from_pylist(rows, schema=ROW_SCHEMA), os.path.join(folder, ROWS))
         np.save(os.path.join(folder, SIGNATURES), np.array(signatures, np.uint32).reshape(len(rows), settings.num_perm))
-        if extra:
+    if extra and task.extra:
+        with store.writing(extra_name(task.name, task.extra), {"shard": asdict(task.shard)}) as folder:
             extra.save(folder)
     return {"key": task.shard.key, "reused": False, **stats}
+
+
+def _extra_only(task: ShardTask, store: ShardStore) -> dict:
+    """The extra's work on a shard measured before: its documents read again beside their rows."""
+    assert task.extra is not None
+    started = time.perf_counter()
+    extra = task.extra.begin(task.spec, task.shard)
+    rows = shard_rows(store, task.name).to_pylist()
+    signatures = shard_signatures(store, task.name)
+    failed = {e["origin"] for e in store.record(task.name)["errors"] if e["code"] == "analysis-failed"}
+    at = 0
+    for item, source in READERS[task.shard.reader](task.limits).records(task.spec, task.shard):
+        assert item is not None  # every item is parsed when none is refused
+        if isinstance(item, DocumentError):
+            extra.unread(item)
+        elif failed and mask_text(item.origin) in failed:  # no row: the measuring could not analyse it
+            extra.failed(item)
+        elif (
+            at < len(rows)
+            and rows[at]["sha256"] == hashlib.sha256(item.text.encode("utf-8", "surrogatepass")).hexdigest()
+        ):
+            extra.document(item, source, rows[at], signatures[at])
+            at += 1
+        else:
+            raise ShardChanged(f"{item.origin}: the input changed after it was measured; run again with --fresh")
+    with store.writing(extra_name(task.name, task.extra), {"shard": asdict(task.shard)}) as folder:
+        extra.save(folder)
+    return {"key": task.shard.key, "reused": True, "seconds": round(time.perf_counter() - started, 3)}
+
+
+class ShardChanged(ValueError):
+    pass
 
 
 def shard_rows(store: ShardStore, name: str, columns: list[str] | None = None) -> pa.Table:

@@ -17,6 +17,7 @@ import numpy as np
 
 from licenselens.corpus.neardup import DedupSettings
 
+BATCH = 900  # rows a query names: under SQLite's oldest limit of 999 variables
 MEMORY = 200_000  # documents: about 3 KB each in memory (band tables, signature, digest)
 
 
@@ -132,14 +133,17 @@ class NearDuplicates:
     def _match_spilled(self, values: np.ndarray, keys: list[int]) -> NearMatch | None:
         assert self.spill.db is not None
         rows = [row for (row,) in self.spill.db.execute(self._query, keys)]
-        if not rows:
-            return None
-        marks = ",".join("?" * len(rows))
-        query = f"SELECT position, name, signature FROM kept WHERE row IN ({marks}) ORDER BY row"
-        for position, name, blob in self.spill.db.execute(query, rows):
-            equal = int(np.count_nonzero(np.frombuffer(blob, dtype=np.uint32) == values))
-            if equal >= self.needed:
-                return NearMatch(position, name, self._similarity(equal))
+        for start in range(0, len(rows), BATCH):  # in row order: the first kept that is similar enough wins
+            part = rows[start : start + BATCH]
+            marks = ",".join("?" * len(part))
+            query = f"SELECT position, name, signature FROM kept WHERE row IN ({marks}) ORDER BY row"
+            found = self.spill.db.execute(query, part).fetchall()
+            matrix = np.frombuffer(b"".join(blob for _, _, blob in found), dtype=np.uint32).reshape(len(found), -1)
+            equal = np.count_nonzero(matrix == values, axis=1)
+            hits = np.flatnonzero(equal >= self.needed)
+            if len(hits):
+                position, name, _ = found[hits[0]]
+                return NearMatch(position, name, self._similarity(int(equal[hits[0]])))
         return None
 
     def _similarity(self, equal: int) -> float:

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from licenselens.atomic import atomic_output
 from licenselens.corpus.neardup import band_keys, comparable, dedup_settings
-from licenselens.corpus.process import ShardExtra, ShardTask, process_shard, shard_rows, shard_signatures
+from licenselens.corpus.process import ShardExtra, ShardTask, extra_name, process_shard, shard_rows, shard_signatures
 from licenselens.corpus.repeats import MEMORY, NearDuplicates, SeenTexts
 from licenselens.corpus.schema import RESULT_SCHEMA
 from licenselens.corpus.tally import DatasetTally, totals
@@ -148,9 +148,9 @@ def run_corpus(
         names.append([])
         for shard in shards:
             tree = scans.get(shard.location)
-            name = f"{key}-{shard.key}" + (f"-{tree.digest}" if tree else "") + (f"-{extra.key}" if extra else "")
+            name = f"{key}-{shard.key}" + (f"-{tree.digest}" if tree else "")
             names[-1].append(name)
-            if not store.is_done(name):
+            if not store.is_done(name) or (extra and not store.is_done(extra_name(name, extra))):
                 tasks.append(
                     ShardTask(
                         shard,
@@ -165,6 +165,7 @@ def run_corpus(
                     )
                 )
     every = [name for group in names for name in group]
+    kept = every + ([extra_name(name, extra) for name in every] if extra else [])
     if on_plan:
         on_plan(len(every))
     progress = progress or (lambda outcome: None)
@@ -181,7 +182,7 @@ def run_corpus(
         with alongside(_merge, *merging) as merged:
             then(layout, store.directory)
         summary = merged.result()
-    store.prune(every)
+    store.prune(kept)
     _prune_trees(tree_dir, {t.findings_path for t in trees})
     return CorpusRun(
         summary,
@@ -203,6 +204,7 @@ def _prune_trees(directory: str, keep: set[str]) -> None:
 
 
 REPEATS = "repeats"  # a folder of the work folder, for the merge: each shard's documents' earlier copies
+DEDUP_DIR = "dedup-corpus"  # the merge's duplicate stores (corpus/repeats.py) when they outgrow memory
 REPEAT_SCHEMA = pa.schema(
     [("duplicate_of", pa.string()), ("near_duplicate_of", pa.string()), ("near_similarity", pa.float64())]
 )
@@ -215,10 +217,13 @@ def _repeats(datasets: list[tuple[str, list[str]]], store: ShardStore, work: str
     was kept is in corpus.repeats's stores, the answers in files. Returns which positions are
     repeated by a later document (they name their cluster too)."""
     settings = dedup_settings()
-    seen, near = SeenTexts(work, memory), NearDuplicates(settings, work, memory)
+    folder = os.path.join(work, DEDUP_DIR)  # this merge's own; a stopped run's files go first
+    shutil.rmtree(folder, ignore_errors=True)
+    seen, near = SeenTexts(folder, memory), NearDuplicates(settings, folder, memory)
     repeated = np.zeros(1024, dtype=bool)
     position = 0
-    os.makedirs(os.path.join(work, REPEATS), exist_ok=True)
+    shutil.rmtree(os.path.join(work, REPEATS), ignore_errors=True)
+    os.makedirs(os.path.join(work, REPEATS))
     try:
         for dataset, shard_names in datasets:
             for name in shard_names:
@@ -244,10 +249,12 @@ def _repeats(datasets: list[tuple[str, list[str]]], store: ShardStore, work: str
                     found["near_duplicate_of"].append(match.name if match else None)
                     found["near_similarity"].append(match.similarity if match else None)
                     position += 1
-                pq.write_table(pa.Table.from_pydict(found, schema=REPEAT_SCHEMA), _repeats_file(work, name))
+                with atomic_output(_repeats_file(work, name), binary=True) as fh:
+                    pq.write_table(pa.Table.from_pydict(found, schema=REPEAT_SCHEMA), fh)
     finally:
         seen.close()
         near.close()
+        shutil.rmtree(folder, ignore_errors=True)
     return repeated
 
 

@@ -9,7 +9,10 @@ and reported (``on_lost``) while every other task still gets its result.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -20,6 +23,7 @@ from typing import Any
 # A task that was queued when a worker died may not have run yet, and a worker may be killed for the
 # memory of another: so a suspect is judged on runs of its own.
 ALONE_ATTEMPTS = 2
+PR_SET_PDEATHSIG = 1  # prctl(2)
 LOST = (
     f"its worker process died (a crash in native code, or killed for memory) in each of {ALONE_ATTEMPTS} "
     "runs on its own"
@@ -72,5 +76,18 @@ def alongside(func: Callable[..., Any], *args: Any) -> Iterator[Future]:
     """``func(*args)`` in a forked process while the block runs in this one (two passes of one run that
     share nothing but files); the future gives its result or raises its exception. Leaving the block waits
     for it."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as executor:
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_die_with_parent) as executor:
         yield executor.submit(func, *args)
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this process when the one that forked it dies (killed, not only stopped), so a
+    stopped run leaves no pass writing into its work folder under the next run."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the pass ends on its own
+        return
+    if os.getppid() == 1:  # the parent died before the call
+        os._exit(1)

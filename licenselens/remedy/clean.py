@@ -126,6 +126,7 @@ def run_clean(manifest: Manifest, options: CleanOptions, progress: Callable[[dic
     staging = os.path.join(out, f".{DATA_DIR}.partial")
     removed_path = os.path.join(out, REMOVED_FILE)
     cleaner = Cleaner(
+        settings,
         options.corpus.limits,
         staging,
         set(earlier),

@@ -8,8 +8,11 @@ corpus makes the same comparisons on the same texts, so it finds none.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import pickle
+import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -18,11 +21,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from licenselens.corpus.neardup import NONE, band_keys, dedup_settings
+from licenselens.corpus.process import extra_name
 from licenselens.corpus.repeats import NearDuplicates, SeenTexts
 from licenselens.execution.shards import ShardStore
 from licenselens.privacy import redact
-from licenselens.remedy.exclusions import document_key
-from licenselens.remedy.prepare import id_bytes, read_decisions
+from licenselens.remedy.prepare import CleanSettings, read_decisions
 from licenselens.remedy.writers import WRITERS, ArrowWriter, CorpusWriter, Kept
 from licenselens.signals.pii import PII_TYPES
 from licenselens.sources.base import ReadLimits
@@ -41,8 +44,15 @@ REMOVED_SCHEMA = pa.schema(
 )
 
 
+DEDUP_DIR = "dedup-clean"
+
+
 class CleanError(ValueError):
     pass
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass
@@ -76,6 +86,7 @@ def _targets(inputs: list[str]) -> dict[str, str]:
 class Cleaner:
     def __init__(
         self,
+        settings: CleanSettings,
         limits: ReadLimits,
         staging: str,
         ledger: set[str],
@@ -83,12 +94,15 @@ class Cleaner:
         work: str,
         memory: int,
     ):
-        self.limits, self.staging = limits, staging
+        self.settings, self.limits, self.staging = settings, limits, staging
         self.removed_out: pq.ParquetWriter | None = None  # removed.parquet, open while datasets are decided
         self.published = published  # the folder of OUTDIR that ``staging`` becomes
         self.dedup = dedup_settings()
-        self.seen = SeenTexts(work, memory)  # sha256 of a kept text -> its document
-        self.near = NearDuplicates(self.dedup, work, memory)
+        folder = os.path.join(work, DEDUP_DIR)  # this pass's own: the corpus merge may run meanwhile
+        shutil.rmtree(folder, ignore_errors=True)  # a stopped run's files
+        self.folder = folder
+        self.seen = SeenTexts(folder, memory)  # sha256 of a kept text -> its document
+        self.near = NearDuplicates(self.dedup, folder, memory)
         self.kept_count = 0
         self.ledger = ledger  # surrogates (of this run, and of the corpus when it was cleaned before)
         self.removed_rows: list[dict] = []
@@ -97,6 +111,7 @@ class Cleaner:
     def close(self) -> None:
         self.seen.close()
         self.near.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     # --- one dataset ---
 
@@ -152,7 +167,7 @@ class Cleaner:
     def _shard(
         self, spec: DatasetSpec, shard: Shard, name: str, store: ShardStore, writer: CorpusWriter, tally: _Tally
     ) -> None:
-        decisions, signatures = read_decisions(store.path(name))
+        decisions, signatures = read_decisions(store.path(extra_name(name, self.settings)))
         kept = self._decide(spec, decisions, signatures, tally)
         if kept:
             self._write(spec, shard, decisions, kept, writer)
@@ -186,10 +201,9 @@ class Cleaner:
             if match is not None:
                 self._remove(spec.name, decision, "near-duplicate", match.name, tally)
                 continue
-            key = document_key(spec.name, decision["raw_id"].decode("utf-8", "surrogatepass"))
-            self.seen.add(decision["sha256"], key)
+            self.seen.add(decision["sha256"], decision["name"])
             if comparable:
-                self.near.keep(self.kept_count, key, values, band)
+                self.near.keep(self.kept_count, decision["name"], values, band)
             kept.add(place)
             self.kept_count += 1
             tally.kept += 1
@@ -212,18 +226,18 @@ class Cleaner:
             if place not in kept:
                 continue
             decision = decisions[place] if place < len(decisions) else None
-            if not isinstance(item, Document) or decision is None or decision["raw_id"] != id_bytes(item.doc_id):
+            if not isinstance(item, Document) or decision is None or decision["source_sha256"] != _digest(item.text):
                 raise CleanError(f"{shard.location}: the input changed after it was measured; run clean again")
-            fields = json.loads(decision["fields"]) if decision["fields"] else None
+            fields = pickle.loads(decision["fields"]) if decision["fields"] else None
             writer.keep(Kept(item, record, fields=fields, text=decision["text"], path=decision["path"]))
         if place + 1 != len(decisions):
             raise CleanError(f"{shard.location}: the input changed after it was measured; run clean again")
 
     def _remove(self, dataset: str, decision: dict, reason: str, rule: str | None, tally: _Tally | None) -> None:
-        """A removed row: the worker masked the id, origin and rule; a kept document's name is masked here."""
+        """A removed row: the worker masked the id, origin, rule and the names of kept documents."""
         if tally is not None:
             tally.removed[reason] += 1
-        shown = {"doc_id": decision["doc_id"], "origin": decision["origin"], "rule": redact(rule)}
+        shown = {"doc_id": decision["doc_id"], "origin": decision["origin"], "rule": rule}
         self._add_row({"dataset": redact(dataset), "reason": reason, **shown, "bytes": decision["bytes"]})
 
     def _unread(self, dataset: str, error: DocumentError, tally: _Tally) -> None:

@@ -7,9 +7,11 @@ the pass in manifest order (remedy/decide.py).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
+import pickle
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,7 +24,9 @@ from licenselens.policy.evaluate import PolicyEvaluator
 from licenselens.privacy import redact
 from licenselens.remedy.exclusions import document_key, listed
 from licenselens.remedy.fields import Scrubber, changed, holds_personal, string_columns
+from licenselens.remedy.surrogates import RULES as SURROGATE_RULES
 from licenselens.remedy.writers import text_fields
+from licenselens.rules import rules_dir
 from licenselens.signals.pii import PII_TYPES, find_pii, mask_text
 from licenselens.sources.base import SourceRecord
 from licenselens.sources.records import record_to_document
@@ -35,16 +39,17 @@ DECISION_SCHEMA = pa.schema(
     [
         ("doc_id", pa.string()),  # masked, as removed.parquet lists it
         ("origin", pa.string()),
-        ("raw_id", pa.binary()),  # the id as read (UTF-8, surrogates kept): to check the writing pass reads it
+        ("name", pa.string()),  # DATASET:DOC_ID, masked: what a duplicate of it names
+        ("source_sha256", pa.string()),  # of the text as read: the writing pass checks it reads the same
         ("reason", pa.string()),
         ("rule", pa.string()),
-        ("excluded_by", pa.string()),  # the line of the exclusion list that named it
+        ("excluded_by", pa.string()),  # sha256 of the line of the exclusion list that named it (a count)
         ("bytes", pa.int64()),
         ("unread", pa.bool_()),  # an item that was never a document: reason is its error code, rule its message
         ("sha256", pa.string()),  # of the text to be written
         ("bytes_out", pa.int64()),
         ("changed", pa.bool_()),
-        ("fields", pa.string()),  # JSON of the record's top-level fields with new values
+        ("fields", pa.binary()),  # the record's top-level fields with new values, pickled (tables hold dates)
         ("text", pa.string()),  # a whole-file document's new text
         ("path", pa.string()),  # a whole-file document's new name in its folder
         ("replaced", pa.string()),  # JSON: personal data replaced, by type
@@ -64,17 +69,15 @@ class CleanSettings:
     @property
     def key(self) -> str:
         """What the decisions depend on besides the shard: part of the shard's name in the store."""
+        policy = dataclasses.replace(self.policy, source="")  # its content, wherever its file is
         digest = hashlib.sha256(
-            json.dumps([self.pii, sorted(self.exclude), self.seed, repr(self.policy), sorted(self.earlier)]).encode()
+            json.dumps([self.pii, sorted(self.exclude), self.seed, repr(policy), sorted(self.earlier)]).encode()
         )
+        digest.update((rules_dir() / SURROGATE_RULES).read_bytes())
         return "clean" + digest.hexdigest()[:10]
 
     def begin(self, spec: DatasetSpec, shard: Shard) -> ShardDecisions:
         return ShardDecisions(self, spec)
-
-
-def id_bytes(doc_id: str) -> bytes:
-    return doc_id.encode("utf-8", "surrogatepass")
 
 
 @dataclass
@@ -137,7 +140,7 @@ class ShardDecisions:
             sha256=hashlib.sha256(data).hexdigest(),
             bytes_out=len(data),
             changed=text != item.text or bool(new_fields) or new_path is not None,
-            fields=json.dumps(new_fields) if new_fields else None,
+            fields=pickle.dumps(new_fields) if new_fields else None,
             text=new_text,
             path=new_path,
             replaced=json.dumps(dict(scrubber.counts)) if scrubber.counts else None,
@@ -148,8 +151,8 @@ class ShardDecisions:
         """(reason, rule, line of the exclusion list) of a document removed whatever else was kept."""
         exclude = self.settings.exclude
         line = listed(exclude, self.spec.name, item.doc_id) if exclude else None
-        if line is not None:
-            return "excluded", None, line
+        if line is not None:  # kept as a digest: the line may name someone
+            return "excluded", None, hashlib.sha256(line.encode("utf-8", "surrogatepass")).hexdigest()
         if row["tdm_opt_out"]:
             return "opt-out", row["tdm_signals"][0]["signal"], None
         found = [t for t in PII_TYPES if row[f"pii_{t}"]]
@@ -174,9 +177,12 @@ class ShardDecisions:
         self._row(item, reason=reason, rule=rule, excluded_by=excluded_by)
 
     def _row(self, item: Document, **values) -> None:
-        shown = redact({"doc_id": item.doc_id, "origin": item.origin, "rule": values.pop("rule", None)})
-        size = len(item.text.encode("utf-8", "surrogatepass"))
-        self.rows.append({**shown, "raw_id": id_bytes(item.doc_id), "bytes": size, "unread": False, **values})
+        """Work files hold no one's data: ids, origins, rules and names masked as removed.parquet shows them."""
+        name = document_key(self.spec.name, item.doc_id)
+        shown = redact({"doc_id": item.doc_id, "origin": item.origin, "rule": values.pop("rule", None), "name": name})
+        data = item.text.encode("utf-8", "surrogatepass")
+        source = hashlib.sha256(data).hexdigest()
+        self.rows.append({**shown, "source_sha256": source, "bytes": len(data), "unread": False, **values})
 
     def save(self, folder: str) -> None:
         pq.write_table(pa.Table.from_pylist(self.rows, schema=DECISION_SCHEMA), os.path.join(folder, DECISIONS))

@@ -174,3 +174,22 @@ def test_seen_texts_keep_the_first_name_in_memory_and_in_the_file(tmp_path):
     assert [seen.first(f"digest{n}") for n in range(8)] == [f"doc{n}" for n in range(7)] + [None]
     seen.close()
     assert not list(tmp_path.iterdir())
+
+
+def test_the_file_answers_lookups_with_more_candidates_than_a_query_can_name(tmp_path):
+    """Boilerplate: 2,000 kept documents share one band; the similar one is the 1,500th (in the file)."""
+    settings = DedupSettings()
+    rng = np.random.default_rng(1)
+    shared = rng.integers(0, 2**32 - 1, size=settings.lsh_rows, dtype=np.uint32)
+    kept = rng.integers(0, 2**32 - 1, size=(2_000, settings.num_perm), dtype=np.uint32)
+    kept[:, : settings.lsh_rows] = shared
+    query = kept[1_500].copy()
+    query[-10:] = rng.integers(0, 2**32 - 1, size=10, dtype=np.uint32)  # 118 of 128 equal
+    found = NearDuplicates(settings, str(tmp_path), memory=100)
+    keys = band_keys(kept, settings)
+    for position in range(len(kept)):
+        found.keep(position, f"d{position}", kept[position], keys[position])
+    assert found.base >= 1_900
+    match = found.match(query, band_keys(query[None, :], settings)[0])
+    assert match is not None and (match.first, match.name) == (1_500, "d1500")
+    found.close()

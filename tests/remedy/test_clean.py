@@ -6,6 +6,8 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from licenselens.corpus.runner import CorpusOptions, run_corpus
-from licenselens.remedy.clean import CleanOptions, run_clean
+from licenselens.remedy.clean import CleanError, CleanOptions, run_clean
 from licenselens.remedy.writers import WRITERS
 from licenselens.sources.manifest import load_manifest
 from licenselens.sources.readers import READERS, read_documents
@@ -345,11 +347,11 @@ def test_a_killed_clean_resumes_and_writes_the_same_corpus(corpus, cleaned, tmp_
     )
     shards = out / "before" / ".licenselens-work" / "shards"
     deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and proc.poll() is None and len(list(shards.glob("*/done.json"))) < 4:
+    while time.monotonic() < deadline and proc.poll() is None and _finished(shards) < 4:
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    done = len(list(shards.glob("*/done.json")))
+    done = _finished(shards)
     assert done >= 4 and not (out / "clean-summary.json").exists()  # killed before it finished
     listed = frozenset(line for line in exclude.read_text().splitlines() if ":" in line)
     options = CleanOptions(
@@ -364,3 +366,32 @@ def test_a_killed_clean_resumes_and_writes_the_same_corpus(corpus, cleaned, tmp_
         if name.name != "clean-summary.json":  # its totals are compared below
             assert (local / name).read_bytes() == (out / name).read_bytes(), name
     assert run.summary["totals"] == json.loads((local / "clean-summary.json").read_text())["totals"]
+
+
+def _finished(shards: Path) -> int:
+    """Shards measured and decided: a shard's measurements and, beside them, its decisions (NAME-clean...)."""
+    done = {p.parent.name for p in shards.glob("*/done.json")}
+    return sum(any(other.startswith(name + "-clean") for other in done) for name in done)
+
+
+def test_an_input_changed_after_it_was_measured_is_not_written(corpus, tmp_path):
+    """A text changed under the same id, size and modification time after the measuring is refused when it
+    would be written, not copied unmeasured (its personal data never looked at)."""
+    root = tmp_path / "changed"
+    shutil.copytree(corpus.parent, root)
+    manifest = load_manifest(root / corpus.name)
+    options = CleanOptions(output_dir=str(tmp_path / "out"), corpus=CorpusOptions(jobs=1))
+    run_clean(manifest, options)
+    web = root / "web.jsonl"  # w01, kept by the first run
+    lines = web.read_bytes().split(b"\n")
+    stat = web.stat()
+    secret = b"SECRET anna.k@mailbox.org "
+    stretch = re.search(rb"(?<![\\A-Za-z])[A-Za-z ,;:.']{%d}" % len(secret), lines[1].split(b'"text"', 1)[1])
+    assert stretch is not None
+    changed = lines[1].replace(stretch.group(), secret, 1)
+    assert len(changed) == len(lines[1]) and json.loads(changed)["id"] == "w01"
+    web.write_bytes(b"\n".join([lines[0], changed, *lines[2:]]))
+    os.utime(web, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the shard's name cannot tell
+    with pytest.raises(CleanError, match="changed after it was measured"):
+        run_clean(manifest, options)
+    assert b"anna.k@mailbox.org" not in b"".join(p.read_bytes() for p in (tmp_path / "out").rglob("*.jsonl"))
