@@ -125,6 +125,7 @@ def run_clean(manifest: Manifest, options: CleanOptions, progress: Callable[[dic
     before_dir = os.path.join(out, BEFORE_DIR)
     staging = os.path.join(out, f".{DATA_DIR}.partial")
     removed_path = os.path.join(out, REMOVED_FILE)
+    removed_partial = os.path.join(out, f".{REMOVED_FILE}.partial")
     cleaner = Cleaner(
         settings,
         options.corpus.limits,
@@ -141,7 +142,8 @@ def run_clean(manifest: Manifest, options: CleanOptions, progress: Callable[[dic
         shutil.rmtree(staging, ignore_errors=True)
         os.makedirs(staging)
         shards = ShardStore(store)
-        with atomic_output(removed_path, binary=True) as fh, pq.ParquetWriter(fh, REMOVED_SCHEMA) as removed:
+        # published with data/, once the merge has finished too
+        with pq.ParquetWriter(removed_partial, REMOVED_SCHEMA) as removed:
             try:
                 datasets.extend(cleaner.dataset(spec, group, errors, shards, removed) for spec, group, errors in layout)
             finally:
@@ -149,6 +151,7 @@ def run_clean(manifest: Manifest, options: CleanOptions, progress: Callable[[dic
 
     corpus = dataclasses.replace(options.corpus, output_dir=before_dir)
     before = run_corpus(manifest, corpus, progress, extra=settings, then=decide)
+    os.replace(removed_partial, removed_path)
     data = os.path.join(out, DATA_DIR)
     shutil.rmtree(data, ignore_errors=True)
     os.replace(staging, data)

@@ -100,7 +100,7 @@ class ShardDecisions:
     def document(self, item: Document, record: SourceRecord | None, row: dict, values: np.ndarray) -> None:
         judged = self._judge(item, row)
         if judged:
-            self._removed(item, *judged)
+            self._removed(item, *judged, row=row)
             return
         settings = self.settings
         text_holds = any(row[f"pii_{t}"] for t in PII_TYPES)
@@ -111,7 +111,7 @@ class ShardDecisions:
             texts = set(text_fields(self.spec, record.fields))  # measured by the corpus run: its row says
             personal = text_holds or holds_personal({k: v for k, v in fields.items() if k not in texts})
             if personal and settings.pii == "drop":
-                self._removed(item, "personal-information", "a field")
+                self._removed(item, "personal-information", "a field", row=row)
                 return
             new = changed(fields, scrubber) if personal else {}
             if new:
@@ -122,7 +122,7 @@ class ShardDecisions:
             path = dict(item.metadata).get("path") or ""
             masked_path = mask_text(path)
             if masked_path != path and settings.pii == "drop":
-                self._removed(item, "personal-information", "file name")
+                self._removed(item, "personal-information", "file name", row=row)
                 return
             new_text = scrubber(item.text) if text_holds else None
             new_path = masked_path if masked_path != path else None
@@ -130,13 +130,15 @@ class ShardDecisions:
         ledger = scrubber.ledger()
         if text != item.text:
             if find_pii(text, surrogates=settings.earlier | ledger).counts:  # a value only the whole text shows
-                self._removed(item, "personal-information-remains", None)
+                self._removed(item, "personal-information-remains", None, row=row)
                 return
             values = signature(text, dedup_settings())
         data = text.encode("utf-8", "surrogatepass")
         self.signatures.append(values)
         self._row(
             item,
+            row,
+            name=redact(document_key(self.spec.name, item.doc_id)),  # what a later duplicate names
             sha256=hashlib.sha256(data).hexdigest(),
             bytes_out=len(data),
             changed=text != item.text or bool(new_fields) or new_path is not None,
@@ -173,16 +175,22 @@ class ShardDecisions:
             self._columns = (record.batch, string_columns(record.batch))
         return {**{name: values[record.row] for name, values in self._columns[1].items()}, **record.fields}
 
-    def _removed(self, item: Document, reason: str, rule: str | None, excluded_by: str | None = None) -> None:
-        self._row(item, reason=reason, rule=rule, excluded_by=excluded_by)
+    def _removed(
+        self, item: Document, reason: str, rule: str | None, excluded_by: str | None = None, row: dict | None = None
+    ) -> None:
+        self._row(item, row, reason=reason, rule=redact(rule), excluded_by=excluded_by)
 
-    def _row(self, item: Document, **values) -> None:
-        """Work files hold no one's data: ids, origins, rules and names masked as removed.parquet shows them."""
-        name = document_key(self.spec.name, item.doc_id)
-        shown = redact({"doc_id": item.doc_id, "origin": item.origin, "rule": values.pop("rule", None), "name": name})
-        data = item.text.encode("utf-8", "surrogatepass")
-        source = hashlib.sha256(data).hexdigest()
-        self.rows.append({**shown, "source_sha256": source, "bytes": len(data), "unread": False, **values})
+    def _row(self, item: Document, row: dict | None, **values) -> None:
+        """Work files hold no one's data: ids, origins, rules and names masked as removed.parquet shows them
+        (the measured row has the id and origin masked already, and the text's digest)."""
+        if row is None:
+            shown = redact({"doc_id": item.doc_id, "origin": item.origin})
+            source = hashlib.sha256(item.text.encode("utf-8", "surrogatepass")).hexdigest()
+        else:
+            shown, source = {"doc_id": row["doc_id"], "origin": row["origin"]}, row["sha256"]
+        self.rows.append(
+            {**shown, "source_sha256": source, "bytes": row["bytes"] if row else _size(item), "unread": False, **values}
+        )
 
     def save(self, folder: str) -> None:
         pq.write_table(pa.Table.from_pylist(self.rows, schema=DECISION_SCHEMA), os.path.join(folder, DECISIONS))
@@ -195,3 +203,7 @@ def read_decisions(folder: str) -> tuple[list[dict], np.ndarray]:
         pq.read_table(os.path.join(folder, DECISIONS), schema=DECISION_SCHEMA).to_pylist(),
         np.load(os.path.join(folder, SIGNATURES)),
     )
+
+
+def _size(item: Document) -> int:
+    return len(item.text.encode("utf-8", "surrogatepass"))
