@@ -10,7 +10,7 @@ from licenselens.detectors import DETECTORS, Content
 from licenselens.detectors.merge import one_per_statement
 from licenselens.execution.pool import run_tasks
 from licenselens.scancode.api import text_scancode_reads
-from licenselens.scancode.calls import DEFAULT_MEMORY_ALLOWANCE
+from licenselens.scancode.calls import DEFAULT_MEMORY_ALLOWANCE, load_index
 from licenselens.scancode.patches import install as install_scancode_patches
 from licenselens.sources.reading import classify, decode
 from licenselens.types.findings import FileError, Findings
@@ -96,6 +96,11 @@ def analyse_files(tasks: list[Task], jobs: int, progress: Progress | None = None
             if progress:
                 progress(len(results), len(tasks))
         return results
+
+    if any(needs_index(task[0], task[1], task[3]) for task in tasks):
+        # loaded once, here: the forked workers share its pages (their memory is not one index each) and
+        # start matching at once, where each would otherwise load its own in the same seconds
+        load_index()
 
     def done(i: int, value: tuple[str, Findings]) -> None:
         results[value[0]] = value[1]
