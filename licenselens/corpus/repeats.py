@@ -64,9 +64,7 @@ class SeenTexts:
         return self.recent.get(digest)
 
     def add(self, digest: str, name: str) -> None:
-        """The first name given for a digest stays."""
-        if digest in self.recent or (self.spill.db is not None and self.first(digest) is not None):
-            return
+        """A digest ``first`` has just not found: callers look it up anyway, so it is not looked up twice."""
         self.recent[digest] = name
         if len(self.recent) >= self.limit:
             db = self.spill.connect()

@@ -236,7 +236,8 @@ def _repeats(datasets: list[tuple[str, list[str]]], store: ShardStore, work: str
                 ):
                     key = f"{dataset}:{doc_id}"
                     exact = seen.first(digest)
-                    seen.add(digest, key)
+                    if exact is None:
+                        seen.add(digest, key)
                     usable = exact is None and comparable(signatures[i])
                     match = near.match(signatures[i], keys[i]) if usable else None
                     if usable and match is None:

@@ -13,6 +13,7 @@ import json
 import os
 import pickle
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
@@ -66,7 +67,7 @@ class CleanSettings:
     policy: Policy
     earlier: frozenset[str] = frozenset()  # the surrogates of a corpus cleaned before
 
-    @property
+    @cached_property  # asked for every shard, by the planner and the workers: the exclusion list hashed once
     def key(self) -> str:
         """What the decisions depend on besides the shard: part of the shard's name in the store."""
         policy = dataclasses.replace(self.policy, source="")  # its content, wherever its file is
