@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -13,7 +13,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from licenselens.atomic import atomic_output
 from licenselens.cli.errors import InputError
 from licenselens.config import ConfigError, ProjectConfig
-from licenselens.corpus.runner import CorpusOptions
 from licenselens.execution.executors import ENGINES
 from licenselens.policy.baseline import BaselineError
 from licenselens.policy.loading import PolicyError, builtin_policies
@@ -21,6 +20,9 @@ from licenselens.privacy import MaskedConsole
 from licenselens.scan.options import ScanOptions
 from licenselens.scan.runner import scan_tree
 from licenselens.sources.base import ReadLimits
+
+if TYPE_CHECKING:
+    from licenselens.corpus.runner import CorpusOptions
 
 
 class IndexLocation(click.ParamType):
@@ -169,6 +171,8 @@ def load_or_fail(loader, *args):
 
 def corpus_read_options(func: Callable) -> Callable:
     """How documents are read and measured: ``corpus`` and ``clean``."""
+    from licenselens.corpus.runner import CorpusOptions  # here: scan and check never load the corpus pipeline
+
     return _apply(
         [
             click.option(
@@ -214,6 +218,8 @@ def corpus_read_options(func: Callable) -> Callable:
 
 def corpus_options(params: dict[str, Any], **extra: Any) -> CorpusOptions:
     """CorpusOptions from a command's ``engine_options``, ``corpus_read_options`` and ``--fresh``."""
+    from licenselens.corpus.runner import CorpusOptions
+
     return CorpusOptions(
         engine=params["engine"],
         jobs=params["jobs"],

@@ -54,11 +54,13 @@ import ipaddress
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from licenselens.signals.pii_checks import BARE_KINDS, DIGITS, VALIDATORS, excluded, known_suffix
 from licenselens.signals.pii_rules import PII_TYPES, PiiRules, pii_rules
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -276,6 +278,8 @@ def _valid_ipv6(token: str, rules: PiiRules) -> bool:
 
 def _codes(text: str) -> np.ndarray:
     """One number per character, so that array positions are string positions."""
+    import numpy as np  # here: masking a command's short outputs (check) needs no numpy
+
     if text.isascii():
         return np.frombuffer(text.encode("ascii"), dtype=np.uint8)
     try:
@@ -290,6 +294,11 @@ def _digit_runs(text: str, rules: PiiRules):
     A run is digits joined by at most ``max_separators`` separators; it is kept
     with 7 digits or more, or 4 and more in 4 groups (1.1.1.1).
     """
+    if len(text) <= _FEW_DIGITS:  # a command's short outputs: no numpy to import
+        few = [m.start() for m in _ASCII_DIGIT.finditer(text)]
+        return _runs_of_few(text, few, rules) if len(few) >= 4 else ()
+    import numpy as np
+
     codes = _codes(text)
     pos = np.flatnonzero((codes - 48) < 10)  # unsigned: everything below "0" wraps round
     if pos.size < 4:
@@ -300,6 +309,7 @@ def _digit_runs(text: str, rules: PiiRules):
 
 
 _FEW_DIGITS = 256  # below this, a loop in Python costs less than numpy's ~50 calls
+_ASCII_DIGIT = re.compile("[0-9]")  # what numpy's test above finds: code points 48-57 only
 
 
 def _runs_of_few(text: str, pos: list[int], rules: PiiRules) -> list[tuple[int, int, int, int]]:
@@ -326,11 +336,14 @@ def _runs_of_few(text: str, pos: list[int], rules: PiiRules) -> list[tuple[int, 
 
 def _runs_of_many(codes: np.ndarray, pos: np.ndarray, rules: PiiRules) -> list[tuple[int, int, int, int]]:
     """The same as ``_runs_of_few``, vectorised for digit-heavy text (tables, data, code)."""
+    import numpy as np
+
+    separators = np.frombuffer(rules.separator_table, dtype=bool)
     gaps = np.diff(pos)
     joined = gaps <= rules.max_separators + 1
     for k in range(1, rules.max_separators + 1):
         between = codes[np.minimum(pos[:-1] + k, codes.size - 1)]
-        joined &= (gaps <= k) | rules.separator_table[np.minimum(between, 255)]
+        joined &= (gaps <= k) | separators[np.minimum(between, 255)]
     breaks = np.flatnonzero(~joined)
     first = np.concatenate(([0], breaks + 1))
     last = np.concatenate((breaks, [pos.size - 1]))

@@ -8,8 +8,6 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-import numpy as np
-
 from licenselens.rules import load_yaml
 
 PII_TYPES: tuple[str, ...] = ("email", "phone", "cn_mobile", "cn_id", "payment_card", "ip")
@@ -36,7 +34,7 @@ class PiiRules:
     emphasis: tuple[str, ...]  # markers around an address that close it: _jane@x.org_
     ipv6_anchor: re.Pattern
     separators: str
-    separator_table: np.ndarray  # bool by character code (0-255), True for run separators
+    separator_table: bytes  # one byte by character code (0-255), 1 for run separators: numpy views it as bool
     max_separators: int
     digit_patterns: tuple[DigitPattern, ...]
     country_codes: frozenset[str]
@@ -75,8 +73,9 @@ def pii_rules() -> PiiRules:
             raise ValueError(f"rules/pii.yaml: no validator for pattern {kind!r} (known: {', '.join(_KINDS)})")
         pii_type, min_digits, min_groups = _KINDS[kind]
         digit_patterns.append(DigitPattern(kind, pii_type, re.compile(source), min_digits, min_groups))
-    table = np.zeros(256, dtype=bool)
-    table[[ord(c) for c in data["digit_runs"]["separators"]]] = True
+    table = bytearray(256)
+    for c in data["digit_runs"]["separators"]:
+        table[ord(c)] = 1
     country_codes: set[str] = set()
     for code in data["phone"]["country_codes"]:
         low, _, high = str(code).partition("-")
@@ -106,7 +105,7 @@ def pii_rules() -> PiiRules:
         private_tlds=frozenset(t.lower() for t in email["private_tlds"]),
         ipv6_anchor=re.compile(data["anchors"]["ipv6"]),
         separators=data["digit_runs"]["separators"],
-        separator_table=table,
+        separator_table=bytes(table),
         max_separators=int(data["digit_runs"]["max_separators"]),
         digit_patterns=tuple(digit_patterns),
         country_codes=frozenset(country_codes),

@@ -326,6 +326,16 @@ def test_both_ways_of_finding_digit_runs_agree(text):
         assert many == pii._runs_of_few(text, positions, rules)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("0123456789٣३３𝟗x é.\n"), max_size=300))
+def test_short_texts_find_the_digits_numpy_finds(text):
+    # short texts find digits with a regular expression, others with numpy: the same positions, other scripts' digits
+    # left out by both
+    import numpy as np
+
+    assert [m.start() for m in pii._ASCII_DIGIT.finditer(text)] == np.flatnonzero((pii._codes(text) - 48) < 10).tolist()
+
+
 def test_non_latin1_text_keeps_positions():
     # characters beyond U+00FF (and beyond U+FFFF) before a finding must not shift it
     text = "😀 電話 13812345678 🙂 and é 4111 1111 1111 1111"
