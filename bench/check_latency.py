@@ -86,6 +86,8 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=10)
     args = parser.parse_args()
 
+    # as on a user's machine: this sandbox sets it, so every run would compile licenselens's modules anew
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     for licence_free in (False, True):
         run_set(args, licence_free)
 

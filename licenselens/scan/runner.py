@@ -22,7 +22,7 @@ from licenselens.scan.references import follow_references
 from licenselens.scan.reuse import apply_reuse
 from licenselens.scan.summary import summarise
 from licenselens.scan.warm import analyse_warm
-from licenselens.scancode.licensedb import index_version
+from licenselens.scancode.licensedb import facts_ready, index_version
 from licenselens.sources.base import Entry
 from licenselens.sources.tree import TreeSource
 from licenselens.stamp import tool_stamp
@@ -78,11 +78,12 @@ def run_detectors(work: list[SourceFile], options: ScanOptions, progress: Progre
     results: dict[str, Findings] = {}
     if not tasks:  # all from the cache: not even ScanCode's modules are imported (a warm pre-commit run)
         return results
-    # the server saves the index load only: files that do not need the index are faster on local workers
+    # the server saves the index load only: files that do not need the index are faster on local workers;
+    # without the index's facts (a fresh cache folder) telling which need it would itself load the index
     if (
         options.warm_server
         and len(tasks) <= WARM_MAX_FILES
-        and any(needs_index(t[0], t[1], options.detectors) for t in tasks)
+        and (not facts_ready() or any(needs_index(t[0], t[1], options.detectors) for t in tasks))
     ):
         served = analyse_warm(tasks, options)
         if served is not None:

@@ -19,6 +19,7 @@ from licenselens.scan.analyse import Task, analyse_file, analyse_files
 from licenselens.scan.cache import stack_version
 from licenselens.scan.options import ScanOptions
 from licenselens.scancode.calls import forget_file_types, load_index
+from licenselens.scancode.licensedb import facts_ready, load_facts, store_facts
 from licenselens.scancode.patches import install as install_scancode_patches
 from licenselens.types.convert import to_jsonable
 from licenselens.types.findings import Findings, findings_from_dict
@@ -44,10 +45,13 @@ def server_key(options: ScanOptions) -> str:
 def analyse_warm(tasks: list[Task], options: ScanOptions) -> list[Findings] | None:
     """The findings of ``tasks`` from the warm server, or None (after starting one for the next run)."""
     key = server_key(options)
-    request = {"tasks": [[os.path.abspath(t[0]), *t[1:]] for t in tasks]}
+    # a fresh cache folder has no index facts (what the summary and the pre-tests read): the server has them
+    request = {"tasks": [[os.path.abspath(t[0]), *t[1:]] for t in tasks], "facts": not facts_ready()}
     answer = warm.ask(key, request)
-    if isinstance(answer, list) and len(answer) == len(tasks):
-        return [findings_from_dict(a) for a in answer]
+    if isinstance(answer, dict) and len(answer.get("findings") or ()) == len(tasks):
+        if isinstance(answer.get("facts"), dict):
+            store_facts(answer["facts"])
+        return [findings_from_dict(a) for a in answer["findings"]]
     try:
         warm.start(key, __name__, ["--idle", str(_idle_seconds())])
     except Exception:  # noqa: BLE001 - no server (an unusable runtime folder): this run works alone anyway
@@ -62,7 +66,7 @@ def _idle_seconds() -> float:
         return IDLE_SECONDS
 
 
-def _handle(request: dict) -> list[dict]:
+def _handle(request: dict) -> dict:
     forget_file_types()
     tasks = [tuple(task) for task in request["tasks"]]
     # in the server itself: workers forked per request would copy the index pages they touch and build
@@ -70,7 +74,7 @@ def _handle(request: dict) -> list[dict]:
     found = analyse_files(tasks, 1)
     answer = [to_jsonable(found[task[0]]) for task in tasks]
     print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} analysed {len(answer)} files", file=sys.stderr, flush=True)
-    return answer
+    return {"findings": answer, "facts": load_facts() if request.get("facts") else None}
 
 
 # what one analysis builds on first use (copyright grammar, licence symbols, automatons) is built once in

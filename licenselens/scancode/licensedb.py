@@ -75,9 +75,18 @@ def _build_facts() -> dict:
     }
 
 
+def _facts_path() -> Path:
+    return cache_dir() / f"scancode-facts-{index_version()}.json"
+
+
+def facts_ready() -> bool:
+    """Whether ``load_facts`` can read its file (else it loads ScanCode's index to derive them, seconds)."""
+    return _facts_path().exists()
+
+
 @cache
 def load_facts() -> dict:
-    path = cache_dir() / f"scancode-facts-{index_version()}.json"
+    path = _facts_path()
     if path.exists():
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -86,10 +95,19 @@ def load_facts() -> dict:
         except (OSError, ValueError):
             pass  # corrupt or partial: rebuild below
     data = _build_facts()
+    store_facts(data)
+    return data
+
+
+def store_facts(data: dict) -> bool:
+    """Keep facts derived elsewhere (the warm server) for ``load_facts``, if they are of this index and format."""
+    if data.get("format") != FACTS_FORMAT or data.get("index_version") != index_version():
+        return False
+    path = _facts_path()
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data), encoding="utf-8")
     os.replace(tmp, path)
-    return data
+    return True
 
 
 @dataclass(frozen=True)

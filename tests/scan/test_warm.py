@@ -130,6 +130,33 @@ def test_started_on_demand_same_answers_and_replaced_when_killed(project):
     assert _served(folder) == 3
 
 
+def test_a_fresh_cache_folder_gets_the_index_facts_from_the_server(project, tmp_path):
+    """Without the index's facts the client would load ScanCode's index itself to tell which files need it
+    and to summarise: the server, which has the index, sends them with its answer."""
+    from licenselens.scancode.licensedb import index_version, load_facts
+
+    root, folder, env = project
+    reference = _check(root, env, "reference.json")  # starts the server
+    _wait_for_socket(folder)
+    fresh = tmp_path / "fresh-cache"
+    args = [str(BIN), "check", "--warm-server", "--no-cache", "--policy", "permissive-only", "--format", "json"]
+    client = subprocess.Popen(
+        [*args, "-o", "fresh.json", "tagged.py", "COPYING", "console.py", "DOC"],
+        cwd=root,
+        env={**env, "LICENSELENS_CACHE_DIR": str(fresh)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(client.pid, 0)
+    client.returncode = os.waitstatus_to_exitcode(status)
+    assert client.returncode == reference.returncode
+    assert usage.ru_maxrss < 600 * 1024, "the client loaded ScanCode's index (over a GB) instead of asking"
+    assert _served(folder) == 1
+    assert _report(root, "fresh.json") == _report(root, "reference.json")
+    facts = json.loads((fresh / f"scancode-facts-{index_version()}.json").read_text(encoding="utf-8"))
+    assert facts == load_facts()
+
+
 def test_concurrent_commits_start_one_server(project):
     root, folder, env = project
     args = [str(BIN), "check", "--warm-server", "--no-cache", "--policy", "permissive-only", "--format", "json"]
@@ -150,14 +177,19 @@ def test_concurrent_commits_start_one_server(project):
     _wait_for_socket(folder)
     time.sleep(2)  # any second server started by the others has found the lock taken and gone
     key = next(folder.glob("*.lock")).stem
-    assert len(_servers(key)) == 1
+    assert len(_servers(key, folder)) == 1
 
 
-def _servers(key: str) -> list[str]:
+def _servers(key: str, folder: Path) -> list[str]:
+    """Servers of ``key`` for this runtime folder (other tests run servers of the same key in theirs)."""
     found = []
     for pid in os.listdir("/proc"):
         try:
-            if pid.isdigit() and key.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+            if (
+                pid.isdigit()
+                and key.encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+                and str(folder.parent).encode() in Path(f"/proc/{pid}/environ").read_bytes()
+            ):
                 found.append(pid)
         except OSError:
             pass  # gone meanwhile
@@ -166,6 +198,9 @@ def _servers(key: str) -> list[str]:
 
 def test_files_that_need_no_index_start_no_server(tmp_path):
     """The server only saves the index load: a commit of files none of whose detectors need it stays local."""
+    from licenselens.scancode.licensedb import load_facts
+
+    load_facts()  # in the session's cache folder, as after any earlier run: which files need the index is known
     runtime = Path(tempfile.mkdtemp(prefix="ll-warm-"))
     try:
         root = tmp_path / "plain"
