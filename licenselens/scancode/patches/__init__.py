@@ -11,6 +11,7 @@
 | pygmars.parse.Parser.parse                          | copyright_parsing.parse_tree        | tests/scancode/patches/test_copyright_parsing.py |
 | cluecode.copyrights.is_candidate                    | copyright_parsing.is_candidate      | tests/scancode/patches/test_copyright_parsing.py |
 | cluecode.copyrights.prepare_text_line               | copyright_parsing.prepare_text_line | tests/scancode/patches/test_copyright_parsing.py |
+| licensedcode.match.tokenize_matched_text            | matched_text.tokenize_matched_text  | tests/scancode/patches/test_matched_text.py      |
 
 ``PATCHES`` below is that table as data (tests/scancode/patches/test_table.py checks that installing
 replaces exactly these). They rely on the internals of the pinned toolkit, so ``install`` refuses any
@@ -45,6 +46,7 @@ PATCHES = (
     Patch("pygmars.parse:Parser.parse", f"{_HERE}.copyright_parsing", f"{_TESTS}/test_copyright_parsing.py"),
     Patch("cluecode.copyrights:is_candidate", f"{_HERE}.copyright_parsing", f"{_TESTS}/test_copyright_parsing.py"),
     Patch("cluecode.copyrights:prepare_text_line", f"{_HERE}.copyright_parsing", f"{_TESTS}/test_copyright_parsing.py"),
+    Patch("licensedcode.match:tokenize_matched_text", f"{_HERE}.matched_text", f"{_TESTS}/test_matched_text.py"),
 )
 
 

@@ -22,6 +22,7 @@ class QueryState:
     digits_owner: Any = None  # the Query whose runs' is_digits_only answers are kept
     digits_only: dict = field(default_factory=dict)
     runs: tuple | None = None  # sequence_blocks: the diagonal runs last built, with what they were built for
+    matched_tokens: tuple | None = None  # matched_text: (location, query string, start line), its tokens
 
 
 _current: ContextVar[QueryState | None] = ContextVar("licenselens_scancode_query", default=None)
