@@ -13,6 +13,7 @@ What goes in (deterministic: every k-th rule and licence in sorted order, styles
   as the whole file, and inside a docstring or a markup comment; encodings UTF-8, UTF-8 with a BOM,
   UTF-16 with a BOM, Latin-1 (where the text fits); line endings LF, CRLF and CR;
 * PDFs of licence texts written by a PDF library (fpdf2);
+* RTF documents of other licence texts written by pandoc (Debian package ``pandoc``; skipped without it);
 * compiled executables (the system C compiler) holding a licence notice as a string;
 * source files with a licence header and control bytes (NUL, SOH, ...) in a string literal;
 * one-line licence references: NuGet licence URLs, SPDX, OSI, GNU, Apache and Creative Commons URLs.
@@ -128,7 +129,7 @@ def write_text(path: Path, text: str, encoding: str, newline: str) -> str:
     return encoding
 
 
-def build(out: Path, rules: int, licences: int, pdfs: int, binaries: int) -> dict:
+def build(out: Path, rules: int, licences: int, pdfs: int, binaries: int, rtfs: int) -> dict:
     import licensedcode
 
     data = Path(licensedcode.__file__).parent / "data"
@@ -165,6 +166,22 @@ def build(out: Path, rules: int, licences: int, pdfs: int, binaries: int) -> dic
         pdf.multi_cell(0, 4, text)
         pdf.output(str(docs / f"{source.stem}.pdf"))
         add("pdf")
+
+    rich = out / "rtf"
+    rich.mkdir()
+    pandoc = shutil.which("pandoc")
+    for source in licence_files[pdfs : pdfs + rtfs] if pandoc else []:
+        text = body_of(source)
+        if not text.strip():
+            continue
+        # each paragraph as plain text (pandoc's markdown reader would read * and _ as emphasis)
+        subprocess.run(
+            [pandoc, "--from", "markdown-smart", "--to", "rtf", "--standalone", "-o", str(rich / f"{source.stem}.rtf")],
+            input=text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_"),
+            text=True,
+            check=True,
+        )
+        add("rtf")
 
     compiled = out / "bin"
     compiled.mkdir()
@@ -203,11 +220,12 @@ def main() -> int:
     parser.add_argument("--licences", type=int, default=80)
     parser.add_argument("--pdfs", type=int, default=20)
     parser.add_argument("--binaries", type=int, default=15)
+    parser.add_argument("--rtfs", type=int, default=20)
     args = parser.parse_args()
     if args.out.exists() and any(args.out.iterdir()):
         print(f"{args.out} is not empty", file=sys.stderr)
         return 2
-    counts = build(args.out, args.rules, args.licences, args.pdfs, args.binaries)
+    counts = build(args.out, args.rules, args.licences, args.pdfs, args.binaries, args.rtfs)
     print(json.dumps({"out": str(args.out), "files": sum(counts.values()), "by_kind": counts}, indent=1))
     return 0
 
