@@ -156,6 +156,17 @@ def _scores(matched: int, rule_length: int, query_length: int, threshold: float)
     )
 
 
+def _round1(values: np.ndarray) -> np.ndarray:
+    """Python's ``round(x, 1)`` of each value (the decimal nearest the double's exact value, halves to even):
+    numpy's own rounding scales by 10 first, which can cross a half; values that near one go to Python."""
+    scaled = values * 10.0
+    rounded = np.rint(scaled) / 10.0
+    near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    if near_half.any():
+        rounded[near_half] = [round(v, 1) for v in values[near_half].tolist()]
+    return rounded
+
+
 def _ranked(
     rids: np.ndarray,
     matched: np.ndarray,
@@ -165,23 +176,50 @@ def _ranked(
     high_resemblance: bool,
     limit: int,
 ) -> list[tuple]:
-    """(scores, rid), best first as ``sorted(..., reverse=True)`` orders them, at most ``limit``."""
+    """(scores, rid), best first as ``sorted(..., reverse=True)`` orders them, at most ``limit``.
+
+    The score vectors of each distinct (shared count, rule length) pair are computed on arrays with
+    ScanCode's arithmetic: int / int divisions are the same IEEE divisions, the square is Python's own, and
+    the rounding is Python's (``_round1``). Only the pairs of the candidates returned become ScoresVectors.
+    """
     keys, inverse = np.unique(matched << 32 | lengths, return_inverse=True)
     inverse = inverse.reshape(-1)
-    scores = [_scores(key >> 32, key & 0xFFFFFFFF, query_length, threshold) for key in keys.tolist()]
-    wanted = np.array(
-        [not high_resemblance or (s[0].is_highly_resemblant and s[1].is_highly_resemblant) for s in scores], dtype=bool
+    shared = (keys >> 32).astype(np.float64)
+    rule_length = (keys & 0xFFFFFFFF).astype(np.float64)
+    resemblance = shared / (query_length + rule_length - shared)
+    containment = shared / rule_length
+    amplified = np.array([r**2 for r in resemblance.tolist()], dtype=np.float64)
+    by_20 = shared / 20
+    resemblant, containment_1, amplified_1, by_20_1 = (
+        _round1(resemblance) >= threshold,
+        _round1(containment),
+        _round1(amplified),
+        _round1(by_20),
     )
-    rank = np.empty(len(scores), dtype=np.int64)
-    previous, position = None, -1
-    for k in sorted(range(len(scores)), key=scores.__getitem__):
-        if scores[k] != previous:
-            previous, position = scores[k], position + 1
-        rank[k] = position
-    keep = wanted[inverse]
-    rids, inverse = rids[keep], inverse[keep]
+    resemblant_full = resemblance >= threshold
+    # distinct pairs have distinct vectors (same shared count and containment: same length), so the order
+    # of the pairs is their rank; np.lexsort's last key sorts first
+    order = np.lexsort(
+        (shared, amplified, containment, resemblant_full, by_20_1, amplified_1, containment_1, resemblant)
+    )
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[order] = np.arange(len(keys))
+    if high_resemblance:
+        keep = (resemblant & resemblant_full)[inverse]
+        rids, inverse = rids[keep], inverse[keep]
     best = np.lexsort((rids, rank[inverse]))[::-1][:limit]
-    return [(scores[inverse[i]], int(rids[i])) for i in best.tolist()]
+    vectors: dict[int, tuple] = {}
+    ranked = []
+    for i in best.tolist():
+        k = int(inverse[i])
+        scores = vectors.get(k)
+        if scores is None:
+            scores = vectors[k] = (
+                ScoresVector(bool(resemblant[k]), float(containment_1[k]), float(amplified_1[k]), float(by_20_1[k])),
+                ScoresVector(bool(resemblant_full[k]), float(containment[k]), float(amplified[k]), int(keys[k] >> 32)),
+            )
+        ranked.append((scores, int(rids[i])))
+    return ranked
 
 
 def compute_candidates(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from licensedcode import match_set
 from licensedcode.cache import get_index
 from licensedcode.query import build_query
@@ -53,3 +55,53 @@ def test_candidates_identical_to_scancode_on_real_files():
 def test_install_replaces_scancode_function():
     candidates.install()
     assert match_set.compute_candidates is candidates.compute_candidates
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(0, 4000).flatmap(lambda n: st.integers(1, 5000).map(lambda d: n / d)),  # ScanCode's ratios
+            st.integers(0, 20000).map(lambda k: k / 20),  # halves (x.x5) and whole tenths
+            st.floats(0, 1000, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=50,
+    )
+)
+def test_arrays_round_as_python_rounds(values):
+    import numpy as np
+
+    assert candidates._round1(np.array(values, dtype=np.float64)).tolist() == [round(v, 1) for v in values]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 60), st.integers(0, 80)), min_size=1, max_size=120),
+    st.integers(1, 100),
+    st.booleans(),
+    st.integers(1, 30),
+)
+def test_ranking_on_arrays_is_pythons_sort_of_score_vectors(pairs, query_length, high_resemblance, limit):
+    import numpy as np
+
+    rows = [(min(m, length), length, rid) for rid, (m, length) in enumerate((m, max(length, 1)) for m, length in pairs)]
+    expected = sorted(
+        ((candidates._scores(m, length, query_length, 0.8), rid) for m, length, rid in rows), reverse=True
+    )
+    if high_resemblance:
+        expected = [(s, rid) for s, rid in expected if s[0].is_highly_resemblant and s[1].is_highly_resemblant]
+    actual = candidates._ranked(
+        np.array([r[2] for r in rows], dtype=np.int64),
+        np.array([r[0] for r in rows], dtype=np.int64),
+        np.array([r[1] for r in rows], dtype=np.int64),
+        query_length,
+        0.8,
+        high_resemblance,
+        limit,
+    )
+    assert actual == expected[:limit]
+    # the same types too (bool, float, int): ScanCode's callers compare and print them
+    assert [type(v) for s, _ in actual for vector in s for v in vector] == [
+        type(v) for s, _ in expected[:limit] for vector in s for v in vector
+    ]
