@@ -12,6 +12,9 @@
 | cluecode.copyrights.is_candidate                    | copyright_parsing.is_candidate      | tests/scancode/patches/test_copyright_parsing.py |
 | cluecode.copyrights.prepare_text_line               | copyright_parsing.prepare_text_line | tests/scancode/patches/test_copyright_parsing.py |
 | licensedcode.match.tokenize_matched_text            | matched_text.tokenize_matched_text  | tests/scancode/patches/test_matched_text.py      |
+| licensedcode.spans.Span.__init__                    | spans.__init__                      | tests/scancode/patches/test_spans.py             |
+| licensedcode.spans.Span.overlap                     | spans.overlap                       | tests/scancode/patches/test_spans.py             |
+| licensedcode.spans.Span.distance_to                 | spans.distance_to                   | tests/scancode/patches/test_spans.py             |
 
 ``PATCHES`` below is that table as data (tests/scancode/patches/test_table.py checks that installing
 replaces exactly these). They rely on the internals of the pinned toolkit, so ``install`` refuses any
@@ -47,6 +50,9 @@ PATCHES = (
     Patch("cluecode.copyrights:is_candidate", f"{_HERE}.copyright_parsing", f"{_TESTS}/test_copyright_parsing.py"),
     Patch("cluecode.copyrights:prepare_text_line", f"{_HERE}.copyright_parsing", f"{_TESTS}/test_copyright_parsing.py"),
     Patch("licensedcode.match:tokenize_matched_text", f"{_HERE}.matched_text", f"{_TESTS}/test_matched_text.py"),
+    Patch("licensedcode.spans:Span.__init__", f"{_HERE}.spans", f"{_TESTS}/test_spans.py"),
+    Patch("licensedcode.spans:Span.overlap", f"{_HERE}.spans", f"{_TESTS}/test_spans.py"),
+    Patch("licensedcode.spans:Span.distance_to", f"{_HERE}.spans", f"{_TESTS}/test_spans.py"),
 )
 
 
