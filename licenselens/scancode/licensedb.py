@@ -105,8 +105,12 @@ def store_facts(data: dict) -> bool:
         return False
     path = _facts_path()
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:  # a cache folder that cannot be written: derived again next time, nothing lost
+        tmp.unlink(missing_ok=True)
+        return False
     return True
 
 

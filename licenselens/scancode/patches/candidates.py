@@ -197,13 +197,17 @@ def _ranked(
         _round1(by_20),
     )
     resemblant_full = resemblance >= threshold
-    # distinct pairs have distinct vectors (same shared count and containment: same length), so the order
-    # of the pairs is their rank; np.lexsort's last key sorts first
-    order = np.lexsort(
-        (shared, amplified, containment, resemblant_full, by_20_1, amplified_1, containment_1, resemblant)
-    )
+    # the pairs ranked by their vectors, equal vectors sharing a rank (as Python compares tuples); np.lexsort's
+    # last key sorts first
+    vector = (resemblant, containment_1, amplified_1, by_20_1, resemblant_full, containment, amplified, shared)
+    order = np.lexsort(vector[::-1])
+    changes = np.zeros(len(keys), dtype=bool)
+    changes[0] = True
+    for column in vector:
+        ordered = column[order]
+        changes[1:] |= ordered[1:] != ordered[:-1]
     rank = np.empty(len(keys), dtype=np.int64)
-    rank[order] = np.arange(len(keys))
+    rank[order] = np.cumsum(changes)
     if high_resemblance:
         keep = (resemblant & resemblant_full)[inverse]
         rids, inverse = rids[keep], inverse[keep]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from licensedcode import match_set
 from licensedcode.cache import get_index
@@ -82,6 +82,7 @@ def test_arrays_round_as_python_rounds(values):
     st.booleans(),
     st.integers(1, 30),
 )
+@example([(0, 6), (0, 5), (3, 5)], 10, False, 5)  # no shared token: equal vectors of two lengths, rid decides
 def test_ranking_on_arrays_is_pythons_sort_of_score_vectors(pairs, query_length, high_resemblance, limit):
     import numpy as np
 
