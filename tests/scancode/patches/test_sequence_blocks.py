@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from cyseq import match_blocks as cyseq_match_blocks
 from hypothesis import given, settings
@@ -14,6 +12,7 @@ from licenselens.scancode.patches import query_runs, sequence_blocks
 from licenselens.scancode.patches.state import query_scope
 
 from ...conftest import SITE_PACKAGES
+from .licences import licences, licences_without
 
 LEN_GOOD = 4  # token ids below this are "legalese"
 
@@ -79,31 +78,13 @@ def long_real_files() -> list[str]:
 
 @pytest.mark.slow
 def test_licences_identical_with_and_without_the_fast_paths():
-    from licensedcode.cache import get_index
-    from scancode.api import get_licenses
-
     from licenselens.scancode.patches import candidates
 
-    get_index()
     candidates.install()
     files = long_real_files()
     assert len(files) >= 4
-
-    def run():
-        results = []
-        for f in files:
-            with query_scope():
-                results.append(json.dumps(get_licenses(f), sort_keys=True, default=str))
-        return results
-
-    sequence_blocks.uninstall()
-    query_runs.uninstall()
-    try:
-        expected = run()
-    finally:
-        sequence_blocks.install()
-        query_runs.install()
-    assert run() == expected
+    expected = licences_without([sequence_blocks, query_runs], files)
+    assert licences(files) == expected
     assert any('"license_detections": [{' in r for r in expected)
 
 

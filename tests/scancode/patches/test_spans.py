@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,9 +9,9 @@ from intbitset import intbitset
 from licensedcode.spans import Span
 
 from licenselens.scancode.patches import spans
-from licenselens.scancode.patches.state import query_scope
 
 from ...conftest import SITE_PACKAGES, scancode_licence_text
+from .licences import licences, licences_without
 
 positions = st.sets(st.integers(0, 400), max_size=60)
 
@@ -58,24 +56,8 @@ def test_a_span_made_from_a_set_is_a_copy():
 
 @pytest.mark.slow
 def test_licences_identical_with_and_without_it():
-    from licensedcode.cache import get_index
-    from scancode.api import get_licenses
-
-    get_index()
     files = [str(SITE_PACKAGES / n) for n in ("licensedcode/match.py", "rich/console.py", "pip/__init__.py")]
     files += [str(scancode_licence_text(k)) for k in ("apache-2.0", "gpl-2.0", "bsd-new")]
-
-    def run():
-        results = []
-        for f in files:
-            with query_scope():
-                results.append(json.dumps(get_licenses(f), sort_keys=True, default=str))
-        return results
-
-    spans.uninstall()
-    try:
-        expected = run()
-    finally:
-        spans.install()
-    assert run() == expected
+    expected = licences_without([spans], files)
+    assert licences(files) == expected
     assert sum('"identifier": "' in r for r in expected) >= 4
