@@ -4,7 +4,7 @@ most 1.5x the memory of 1), beside `scancode -l -c` with 1 and 2 processes.
 
 Run by hand from the repository root::
 
-    .venv/bin/python bench/scan_memory.py [TREE] [--files 200]
+    .venv/bin/python bench/scan_memory.py [TREE] [--skip-scancode]
 
 TREE defaults to this venv's `rich` package. Each command runs with a fresh cache; every 0.1 s the
 proportional set size (PSS: shared pages split between the processes that map them) of the command's whole
@@ -27,30 +27,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(HERE.parent))  # tests.scan.process_memory: the same measure as the memory test
 
-
-def _tree(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        try:
-            with open(f"/proc/{current}/task/{current}/children", encoding="ascii") as fh:
-                todo += [int(c) for c in fh.read().split()]
-        except OSError:
-            continue
-    return found
-
-
-def _pss(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+from tests.scan.process_memory import tree_pss  # noqa: E402
 
 
 def measure(command: list[str], env: dict) -> dict:
@@ -58,10 +37,9 @@ def measure(command: list[str], env: dict) -> dict:
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     peak, processes = 0, 0
     while proc.poll() is None:
-        pids = _tree(proc.pid)
-        total = sum(_pss(p) for p in pids)
+        total, count = tree_pss(proc.pid)
         if total > peak:
-            peak, processes = total, len(pids)
+            peak, processes = total, count
         time.sleep(0.1)
     seconds = time.perf_counter() - started
     if proc.returncode not in (0, 1):  # 1: findings (scancode and licenselens both may say so)

@@ -11,31 +11,10 @@ import time
 import pytest
 
 from ..conftest import REPO
+from .process_memory import tree_pss
 
 # a real package whose files keep both workers matching (ScanCode reads many of them): rich, a dependency
 RICH = os.path.dirname(__import__("rich").__file__)
-
-
-def _tree(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        try:
-            with open(f"/proc/{current}/task/{current}/children", encoding="ascii") as fh:
-                todo += [int(c) for c in fh.read().split()]
-        except OSError:
-            continue
-    return found
-
-
-def _pss(pid: int) -> int:
-    """Proportional set size: a page shared by n processes counts 1/n in each."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
-            return next(int(line.split()[1]) for line in fh if line.startswith("Pss:")) * 1024
-    except (OSError, StopIteration):
-        return 0
 
 
 def _peak_pss(jobs: int, cache: str) -> int:
@@ -44,7 +23,7 @@ def _peak_pss(jobs: int, cache: str) -> int:
     proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
     while proc.poll() is None:
-        peak = max(peak, sum(_pss(p) for p in _tree(proc.pid)))
+        peak = max(peak, tree_pss(proc.pid)[0])
         time.sleep(0.05)
     assert proc.returncode in (0, 1), proc.stderr.read().decode()[-2000:]
     return peak
