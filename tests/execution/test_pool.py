@@ -8,8 +8,9 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
-from licenselens.execution.pool import run_tasks
+from licenselens.execution.pool import HeadStart, run_tasks
 
 from ..conftest import REPO
 
@@ -38,19 +39,62 @@ def test_one_job_at_a_time_also_isolates(tmp_path):
     assert results == {1: 16} and list(lost) == [0]
 
 
+def test_a_head_start_shares_the_tasks_and_hands_back_the_one_it_died_on():
+    tasks = [(3, "")] + [(i, "") for i in range(4, 30)]  # the first kills whoever runs it
+    head = HeadStart(square_or_die, tasks)
+    time.sleep(1.0)  # it has taken the first task and died on it by now
+    drawn: list[int] = []
+
+    def rest():
+        for i in iter(head.take, None):
+            drawn.append(i)
+            yield tasks[i]
+
+    pooled: dict[int, int] = {}
+    run_tasks(square_or_die, rest(), 2, lambda i, v: pooled.__setitem__(drawn[i], v), lambda i, m: None)
+    early, unfinished = head.finish()
+    assert unfinished == [0] and early == [] and drawn == list(range(1, len(tasks)))
+    assert pooled == {i: tasks[i][0] ** 2 for i in range(1, len(tasks))}
+
+
+def test_a_head_start_and_a_pool_run_each_task_once():
+    tasks = [(i, "") for i in range(4, 200)]
+    head = HeadStart(square_or_die, tasks)
+    drawn: list[int] = []
+    pooled: dict[int, int] = {}
+
+    def rest():
+        for i in iter(head.take, None):
+            drawn.append(i)
+            yield tasks[i]
+
+    run_tasks(square_or_die, rest(), 2, lambda i, v: pooled.__setitem__(drawn[i], v), lambda i, m: None)
+    early, unfinished = head.finish()
+    assert unfinished == [] and not set(pooled) & {i for i, _ in early}
+    assert {**pooled, **dict(early)} == {i: t[0] ** 2 for i, t in enumerate(tasks)}
+
+
 # The fault is injected from outside, as a crash would come: licenselens runs unchanged in the child.
 FAULT = textwrap.dedent('''
     import os, signal
     import licenselens.scan.analyse as analyse
     import licenselens.corpus.analyser as signals
+    import licenselens.detectors.licensedcode as licensedcode
     def dies_on_poison(original):
         def wrapped(*args, **kwargs):
             if "poison" in repr(args):
                 os.kill(os.getpid(), signal.SIGSEGV)
             return original(*args, **kwargs)
         return wrapped
-    analyse.analyse_file = dies_on_poison(analyse.analyse_file)
+    analyse.examine = dies_on_poison(analyse.examine)
     signals.DocumentAnalyser.analyse = dies_on_poison(signals.DocumentAnalyser.analyse)
+    def dies_matching_licences(original):
+        def wrapped(location, *args, **kwargs):
+            if "licence-crash" in location:
+                os.kill(os.getpid(), signal.SIGSEGV)
+            return original(location, *args, **kwargs)
+        return wrapped
+    licensedcode.file_licenses = dies_matching_licences(licensedcode.file_licenses)
 ''')
 
 
@@ -78,6 +122,25 @@ def test_scan_reports_a_file_whose_worker_dies_and_scans_the_rest(tmp_path):
     files = {f["path"]: f for f in json.loads((tmp_path / "out.json").read_text())["files"]}
     assert [e["code"] for e in files["poison.py"]["errors"]] == ["worker-died"]
     assert all(files[f"f{i}.py"]["license_expression_spdx"] == "MIT" for i in range(6))
+
+
+def test_a_file_whose_licence_matching_kills_its_worker_keeps_its_copyright(tmp_path):
+    # a scan on 2 processes runs the copyright detector and ScanCode's licence matcher in separate tasks
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "licence-crash.py").write_text(
+        "# Copyright (c) 2020 Jane Doe\n# Licensed under the MIT License.\n", encoding="utf-8"
+    )
+    (tree / "fine.py").write_text("# Copyright (c) 2021 Joe Bloggs\n# Licensed under the MIT License.\n")
+    done = run(
+        ["scan", str(tree), "--format", "json", "-o", str(tmp_path / "out.json"), "-j", "2", "--no-cache"], tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    files = {f["path"]: f for f in json.loads((tmp_path / "out.json").read_text())["files"]}
+    crashed = files["licence-crash.py"]
+    assert [e["code"] for e in crashed["errors"]] == ["worker-died"] and crashed["detections"] == []
+    assert [c["value"] for c in crashed["copyrights"]] == ["Copyright (c) 2020 Jane Doe"]
+    assert files["fine.py"]["license_expression_spdx"] == "MIT" and files["fine.py"]["errors"] == []
 
 
 def test_corpus_names_the_shard_whose_worker_dies_and_a_rerun_finishes_it(tmp_path):
