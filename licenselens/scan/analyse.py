@@ -3,14 +3,16 @@ processes (``analyse_files``: the scan's local run and the warm server's)."""
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 
 from licenselens.detectors import DETECTORS, Content
 from licenselens.detectors.merge import one_per_statement
-from licenselens.execution.pool import run_tasks
+from licenselens.execution.pool import HeadStart, run_tasks
 from licenselens.scancode.api import text_scancode_reads
-from licenselens.scancode.calls import DEFAULT_MEMORY_ALLOWANCE, load_index
+from licenselens.scancode.calls import DEFAULT_MEMORY_ALLOWANCE, forget_file_types
 from licenselens.scancode.patches import install as install_scancode_patches
 from licenselens.sources.reading import classify, decode
 from licenselens.types.findings import FileError, Findings
@@ -34,18 +36,23 @@ def needs_index(location: str, name: str, detector_names: tuple[str, ...]) -> bo
     return any(DETECTORS[d].needs_index and DETECTORS[d]().wants(content) for d in detector_names)
 
 
-def analyse_file(
+Part = tuple[Findings, tuple[tuple[str, Findings], ...]]  # the file's own findings, then each detector's
+
+
+def examine(
     location: str,
     name: str,
     timeout: float,
     detector_names: tuple[str, ...],
     memory_allowance: int = DEFAULT_MEMORY_ALLOWANCE,
-) -> Findings:
+) -> Part:
+    """What reading the file found (its type, a decoding warning, why it was skipped, an error), and what
+    each of ``detector_names`` that wants it found, in that order."""
     try:
         with open(location, "rb") as fh:
             data = fh.read()
     except OSError as exc:
-        return Findings(errors=(FileError("unreadable", f"{exc.strerror or exc}"),), file_type="error")
+        return Findings(errors=(FileError("unreadable", f"{exc.strerror or exc}"),), file_type="error"), ()
     file_type = classify(data)
     replaced = False
     if file_type == "text":
@@ -54,35 +61,92 @@ def analyse_file(
         # ScanCode's detectors read what its typecode finds in such a file, so the pre-tests must see it too
         extracted, error = text_scancode_reads(location, timeout, memory_allowance)
         if error:
-            return Findings(errors=(error,), file_type=file_type)
+            return Findings(errors=(error,), file_type=file_type), ()
         if extracted is None:
-            return Findings(file_type=file_type, skipped=SKIP_REASONS[file_type])
+            return Findings(file_type=file_type, skipped=SKIP_REASONS[file_type]), ()
         text = extracted
     else:
-        return Findings(file_type=file_type, skipped=SKIP_REASONS[file_type])
-    findings = Findings(
+        return Findings(file_type=file_type, skipped=SKIP_REASONS[file_type]), ()
+    own = Findings(
         warnings=(FileError("decode", "undecodable bytes replaced with U+FFFD"),) if replaced else (),
         file_type=file_type,
     )
     content = Content(
         location=location, name=os.path.basename(name), text=text, timeout=timeout, memory_allowance=memory_allowance
     )
+    found: list[tuple[str, Findings]] = []
     for detector_name in detector_names:
         detector = DETECTORS[detector_name]()
         try:
             if detector.wants(content):
-                findings = findings.merged(detector.detect(content))
+                found.append((detector_name, detector.detect(content)))
         except Exception as exc:  # one detector failing must not lose the others' results
-            findings = findings.merged(
-                Findings(errors=(FileError("detector-failed", f"{type(exc).__name__}: {exc}", detector_name),))
-            )
+            error = FileError("detector-failed", f"{type(exc).__name__}: {exc}", detector_name)
+            found.append((detector_name, Findings(errors=(error,))))
+    return own, tuple(found)
+
+
+def combine(name: str, parts: list[Part], detector_names: tuple[str, ...]) -> Findings:
+    """One file's findings from its parts, detectors in the given order. Each part read the file itself: its
+    own findings are the first part's, plus any error only another part met (its worker died)."""
+    by_detector = dict(pair for part in parts for pair in part[1])
+    findings = parts[0][0]
+    for own, _ in parts[1:]:
+        findings = findings.merged(Findings(errors=tuple(e for e in own.errors if e not in findings.errors)))
+    for detector_name in detector_names:
+        if detector_name in by_detector:
+            findings = findings.merged(by_detector[detector_name])
     # a REUSE sidecar's tags are another file's licence (scan/reuse.py): kept as the tags say it
     return findings if name.endswith(".license") else one_per_statement(findings)
+
+
+def analyse_file(
+    location: str,
+    name: str,
+    timeout: float,
+    detector_names: tuple[str, ...],
+    memory_allowance: int = DEFAULT_MEMORY_ALLOWANCE,
+) -> Findings:
+    return combine(name, [examine(location, name, timeout, detector_names, memory_allowance)], detector_names)
+
+
+# one small file through the detector stack builds what ScanCode and the patches otherwise build on a
+# process's first file: the copyright grammar and lexer, licence symbols, the candidate selection arrays
+WARM_UP = (
+    "# SPDX-License-Identifier: MIT\n# Copyright (c) 2024 Example Org <dev@example.org>\n"
+    "# Licensed under the Apache License, Version 2.0 (the \"License\");\n"
+    "# you may not use this file except in compliance with the License.\n"
+    # altered on purpose: no rule matches it exactly, so the approximate matcher runs (its arrays are built)
+    "# Permission is granted, free of any charge, to every person who obtains a copy of this software\n"
+    "# and its documentation, to deal in it without restriction, subject to the conditions below.\n"
+    "\ndef main():\n    return 0\n"
+)
+
+
+def warm_up(detector_names: tuple[str, ...]) -> None:
+    """Build that state here, once, before processes fork: each would otherwise spend about a second of CPU
+    building its own copy (and keep it in its own memory). ScanCode's index is loaded when one of
+    ``detector_names`` needs it."""
+    with tempfile.TemporaryDirectory(prefix="licenselens-warm-") as folder:  # never in a scanned tree
+        sample = os.path.join(folder, "warm_up.py")
+        with open(sample, "w", encoding="utf-8") as fh:
+            fh.write(WARM_UP)
+        analyse_file(sample, "warm_up.py", 120.0, detector_names)
+    forget_file_types()
+    gc.freeze()  # the forked processes' collections then skip (and do not touch) what was built here
 
 
 def _work(task: Task) -> tuple[str, Findings]:
     location, name, timeout, detectors, max_memory = task
     return location, analyse_file(location, name, timeout, tuple(detectors), max_memory)
+
+
+Item = tuple[Task, int, tuple[str, ...]]  # a file's task, which part (0: no index needed, 1: the rest), detectors
+
+
+def _work_part(item: Item) -> Part:
+    (location, name, timeout, _, max_memory), _, detector_names = item
+    return examine(location, name, timeout, detector_names, max_memory)
 
 
 def analyse_files(tasks: list[Task], jobs: int, progress: Progress | None = None) -> dict[str, Findings]:
@@ -97,18 +161,64 @@ def analyse_files(tasks: list[Task], jobs: int, progress: Progress | None = None
                 progress(len(results), len(tasks))
         return results
 
-    if any(needs_index(task[0], task[1], task[3]) for task in tasks):
-        # loaded once, here: the forked workers share its pages (their memory is not one index each) and
-        # start matching at once, where each would otherwise load its own in the same seconds
-        load_index()
+    names = tuple(dict.fromkeys(name for task in tasks for name in task[3]))
+    plain = tuple(d for d in names if not DETECTORS[d].needs_index)
+    indexed = tuple(d for d in names if DETECTORS[d].needs_index)
+    parts: dict[str, list[Part | None]] = {task[0]: [None, None] for task in tasks}
 
-    def done(i: int, value: tuple[str, Findings]) -> None:
-        results[value[0]] = value[1]
-        if progress:
-            progress(len(results), len(tasks))
+    def done(item: Item, part: Part) -> None:
+        task, which = item[0], item[1]
+        parts[task[0]][which] = part
+        if all(p is not None for p in parts[task[0]]):
+            results[task[0]] = combine(task[1], parts[task[0]], task[3])  # type: ignore[arg-type]
+            if progress:
+                progress(len(results), len(tasks))
 
-    def lost(i: int, message: str) -> None:
-        done(i, (tasks[i][0], Findings(errors=(FileError("worker-died", message),), file_type="error")))
+    def died(item: Item, message: str) -> None:
+        done(item, (Findings(errors=(FileError("worker-died", message),), file_type="error"), ()))
 
-    run_tasks(_work, tasks, jobs, done, lost, install_scancode_patches)
+    # ScanCode's index takes seconds to load, here, once (forked workers then share its pages); meanwhile a
+    # process forked before the load runs the detectors that need no index, and the others join in after
+    first = [(task, 0, tuple(d for d in task[3] if d in plain)) for task in tasks]
+    head = HeadStart(_work_part, first, install_scancode_patches)
+    try:
+        if any(needs_index(task[0], task[1], task[3]) for task in tasks):
+            warm_up(names)
+            second: list[Item] = [(task, 1, tuple(d for d in task[3] if d in indexed)) for task in tasks]
+        else:  # no file needs them: their part is empty, as analyse_file would find
+            warm_up(plain)
+            for task in tasks:
+                done((task, 1, ()), (Findings(), ()))
+            second = []
+        drawn: list[Item] = []
+
+        def source() -> Iterator[Item]:
+            yield from second
+            yield from (first[i] for i in iter(head.take, None))
+
+        def drawing() -> Iterator[Item]:
+            for item in source():
+                drawn.append(item)
+                yield item
+
+        def on_result(i: int, part: Part) -> None:
+            done(drawn[i], part)
+            for j, early in head.ready():
+                done(first[j], early)
+
+        run_tasks(_work_part, drawing(), jobs, on_result, lambda i, m: died(drawn[i], m), install_scancode_patches)
+    finally:
+        found, unfinished = head.finish()
+    for j, early in found:
+        done(first[j], early)
+    if unfinished:  # its process died on one of these: judged again on runs of their own
+        retry = [first[j] for j in unfinished]
+        run_tasks(
+            _work_part,
+            retry,
+            jobs,
+            lambda i, part: done(retry[i], part),
+            lambda i, m: died(retry[i], m),
+            install_scancode_patches,
+        )
     return results

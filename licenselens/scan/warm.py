@@ -8,17 +8,16 @@ import argparse
 import hashlib
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import licenselens
 from licenselens.detectors import DETECTORS
 from licenselens.execution import warm
-from licenselens.scan.analyse import Task, analyse_file, analyse_files
+from licenselens.scan.analyse import Task, analyse_files, warm_up
 from licenselens.scan.cache import stack_version
 from licenselens.scan.options import ScanOptions
-from licenselens.scancode.calls import forget_file_types, load_index
+from licenselens.scancode.calls import forget_file_types
 from licenselens.scancode.licensedb import facts_ready, load_facts, store_facts
 from licenselens.scancode.patches import install as install_scancode_patches
 from licenselens.types.convert import to_jsonable
@@ -77,24 +76,9 @@ def _handle(request: dict) -> dict:
     return {"findings": answer, "facts": load_facts() if request.get("facts") else None}
 
 
-# what one analysis builds on first use (copyright grammar, licence symbols, automatons) is built once in
-# the server, before it forks workers for a request, or each request's workers would build it again (3 s)
-WARM_UP = (
-    "# SPDX-License-Identifier: MIT\n# Copyright (c) 2024 Example Org <dev@example.org>\n"
-    "# Licensed under the Apache License, Version 2.0 (the \"License\");\n"
-    "# you may not use this file except in compliance with the License.\n\ndef main():\n    return 0\n"
-)
-
-
 def _setup() -> None:
     install_scancode_patches()
-    load_index()
-    with tempfile.TemporaryDirectory(prefix="licenselens-warm-") as folder:
-        sample = os.path.join(folder, "warm_up.py")
-        with open(sample, "w", encoding="utf-8") as fh:
-            fh.write(WARM_UP)
-        analyse_file(sample, "warm_up.py", 120.0, tuple(DETECTORS))
-    forget_file_types()
+    warm_up(tuple(DETECTORS))  # once here: per request it would cost every commit about a second
 
 
 def main() -> int:
