@@ -15,7 +15,7 @@ import os
 import queue
 import signal
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -33,7 +33,7 @@ LOST = (
 
 def run_tasks(
     func: Callable[[Any], Any],
-    tasks: Iterable,
+    tasks: Sequence,
     jobs: int,
     on_result: Callable[[int, Any], None],
     on_lost: Callable[[int, str], None],
@@ -41,53 +41,31 @@ def run_tasks(
 ) -> None:
     """``func`` over ``tasks`` on ``jobs`` forked processes; ``on_result(i, value)`` as each finishes, in any
     order; ``on_lost(i, message)`` for a task that kills its worker even alone; ``setup()`` once in each worker
-    before its first task. Exceptions of ``func`` propagate. ``i`` counts tasks in the order they are drawn:
-    an iterator is drawn only as workers take tasks (so it can share its work with a ``HeadStart``)."""
+    before its first task. Exceptions of ``func`` propagate."""
     context = multiprocessing.get_context("fork")  # workers inherit loaded modules (and a loaded index)
-    if isinstance(tasks, Sequence):
-        jobs = min(jobs, len(tasks))
-    source = iter(tasks)
-    drawn: list = []
+    pending = deque(range(len(tasks)))
     suspects: deque[int] = deque()
-    ended = False
-
-    def draw() -> int | None:
-        nonlocal ended
-        if not ended:
-            for task in source:
-                drawn.append(task)
-                return len(drawn) - 1
-            ended = True
-        return None
-
-    while not ended:
-        with ProcessPoolExecutor(max(jobs, 1), mp_context=context, initializer=setup) as pool:
+    while pending:
+        with ProcessPoolExecutor(min(jobs, len(pending)), mp_context=context, initializer=setup) as pool:
             running: dict = {}
-            submitting: int | None = None  # a worker can die before submit returns: then a suspect too
             try:
-                while True:
-                    while len(running) < 2 * jobs:  # a few queued per worker, no more
-                        i = draw()
-                        if i is None:
-                            break
-                        submitting = i
-                        running[pool.submit(func, drawn[i])] = i
-                        submitting = None
-                    if not running:
-                        break
+                while pending or running:
+                    while pending and len(running) < 2 * jobs:  # a few queued per worker, no more
+                        # a worker can die before submit returns: the task stays pending until then
+                        future = pool.submit(func, tasks[pending[0]])
+                        running[future] = pending.popleft()
                     done, _ = wait(running, return_when=FIRST_COMPLETED)
                     for future in sorted(done, key=lambda f: running[f]):
                         value = future.result()  # BrokenProcessPool when a worker died
                         on_result(running.pop(future), value)
             except BrokenProcessPool:
-                # some of these were running when it died
-                suspects.extend(sorted({*running.values(), *([] if submitting is None else [submitting])}))
+                suspects.extend(sorted(running.values()))  # some of these were running when it died
         while suspects:
             i = suspects.popleft()
             for _ in range(ALONE_ATTEMPTS):
                 with ProcessPoolExecutor(1, mp_context=context, initializer=setup) as alone:
                     try:
-                        on_result(i, alone.submit(func, drawn[i]).result())
+                        on_result(i, alone.submit(func, tasks[i]).result())
                         break
                     except BrokenProcessPool:
                         continue
@@ -97,63 +75,52 @@ def run_tasks(
 
 class HeadStart:
     """One forked process that runs ``func`` over ``tasks`` from the front while this process is busy (loading
-    what the other workers will share); ``take`` hands the rest to them. The two sides share a counter in
-    shared memory, so this process need not feed the early one, and no thread runs while it forks others."""
+    what other workers will share), until ``stop``. It takes each task from a counter in shared memory, so this
+    process need not feed it (a busy process could not), and no thread runs while this one forks others."""
 
     def __init__(self, func: Callable[[Any], Any], tasks: Sequence, setup: Callable[[], None] | None = None):
         context = multiprocessing.get_context("fork")
-        self._tasks = tasks
+        self._count = len(tasks)
         self._next = context.Value("q", 0)
-        self._taken_here: set[int] = set()
+        self._taken: int | None = None
         self._results = context.Queue()  # its feeder thread buffers: the early process never waits for us
         self._process = context.Process(target=_head_start, args=(func, tasks, self._next, self._results, setup))
         self._process.start()
-        self._received: dict[int, Any] = {}
+        self._received: set[int] = set()
 
-    def take(self) -> int | None:
-        """The next task no process has taken, for this side (None when none is left)."""
-        with self._next.get_lock():
-            i = int(self._next.value)
-            if i >= len(self._tasks):
-                return None
-            self._next.value = i + 1
-        self._taken_here.add(i)
-        return i
+    def stop(self) -> int:
+        """Let it take no more tasks: it took (and finishes) the first n, n returned."""
+        if self._taken is None:
+            with self._next.get_lock():
+                self._taken = int(self._next.value)
+                self._next.value = self._count
+        return self._taken
 
-    def ready(self) -> list[tuple[int, Any]]:
-        """The early process's results received since the last call, without waiting."""
+    def ready(self, wait: bool = False) -> list[tuple[int, Any]]:
+        """Its results received since the last call: those at hand, or (``wait``) all until it ends."""
         found: list[tuple[int, Any]] = []
         while True:
             try:
-                item = self._results.get_nowait()
+                item = self._results.get(timeout=0.1) if wait else self._results.get_nowait()
             except queue.Empty:
+                if wait and self._process.is_alive():
+                    continue
+                if wait and not self._results.empty():
+                    continue
                 return found
-            if item is not None:
-                self._received[item[0]] = item[1]
-                found.append(item)
+            if item is None:  # it ended normally
+                return found
+            self._received.add(item[0])
+            found.append(item)
 
     def finish(self) -> tuple[list[tuple[int, Any]], list[int]]:
-        """Stop it taking tasks and wait for it: its last results, and the tasks it took without a result (it
-        died on one; ``run_tasks`` can then judge that task on runs of its own)."""
-        with self._next.get_lock():
-            taken = int(self._next.value)
-            self._next.value = len(self._tasks)
-        found: list[tuple[int, Any]] = []
-        while True:  # read before joining: a process that has put items waits until they are read
-            try:
-                item = self._results.get(timeout=0.1)
-            except queue.Empty:
-                if not self._process.is_alive():
-                    found.extend(self.ready())
-                    break
-                continue
-            if item is None:
-                break
-            self._received[item[0]] = item[1]
-            found.append(item)
+        """Stop it and wait for it (its results read first: a process that has put items waits until they are
+        read): its last results, and the tasks it took without a result (it died on one; ``run_tasks`` can
+        then judge that one on runs of its own)."""
+        taken = self.stop()
+        found = self.ready(wait=True)
         self._process.join()
-        unfinished = [i for i in range(taken) if i not in self._taken_here and i not in self._received]
-        return found, unfinished
+        return found, [i for i in range(taken) if i not in self._received]
 
 
 def _head_start(func, tasks, counter, results, setup) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from licenselens.detectors import DETECTORS, Content
 from licenselens.detectors.merge import one_per_statement
@@ -141,7 +141,8 @@ def _work(task: Task) -> tuple[str, Findings]:
     return location, analyse_file(location, name, timeout, tuple(detectors), max_memory)
 
 
-Item = tuple[Task, int, tuple[str, ...]]  # a file's task, which part (0: no index needed, 1: the rest), detectors
+# a file's task, which part (0: the detectors that need no index, 1: the others, 2: all), its detectors
+Item = tuple[Task, int, tuple[str, ...]]
 
 
 def _work_part(item: Item) -> Part:
@@ -163,50 +164,46 @@ def analyse_files(tasks: list[Task], jobs: int, progress: Progress | None = None
 
     names = tuple(dict.fromkeys(name for task in tasks for name in task[3]))
     plain = tuple(d for d in names if not DETECTORS[d].needs_index)
-    indexed = tuple(d for d in names if DETECTORS[d].needs_index)
-    parts: dict[str, list[Part | None]] = {task[0]: [None, None] for task in tasks}
+    parts: dict[str, dict[int, Part]] = {task[0]: {} for task in tasks}
+    expected = {task[0]: 1 for task in tasks}
 
     def done(item: Item, part: Part) -> None:
         task, which = item[0], item[1]
         parts[task[0]][which] = part
-        if all(p is not None for p in parts[task[0]]):
-            results[task[0]] = combine(task[1], parts[task[0]], task[3])  # type: ignore[arg-type]
+        if len(parts[task[0]]) == expected[task[0]]:
+            results[task[0]] = combine(task[1], [parts[task[0]][w] for w in sorted(parts[task[0]])], task[3])
             if progress:
                 progress(len(results), len(tasks))
 
     def died(item: Item, message: str) -> None:
         done(item, (Findings(errors=(FileError("worker-died", message),), file_type="error"), ()))
 
-    # ScanCode's index takes seconds to load, here, once (forked workers then share its pages); meanwhile a
-    # process forked before the load runs the detectors that need no index, and the others join in after
-    first = [(task, 0, tuple(d for d in task[3] if d in plain)) for task in tasks]
+    # ScanCode's index takes seconds to load, here, once (forked workers then share its pages). Meanwhile a
+    # process forked before the load runs the detectors that need no index on files from the front; the
+    # workers then run the other detectors on those files, and all detectors on the rest (each file's text
+    # and type read once there, not twice)
+    first: list[Item] = [(task, 0, tuple(d for d in task[3] if d in plain)) for task in tasks]
     head = HeadStart(_work_part, first, install_scancode_patches)
     try:
-        if any(needs_index(task[0], task[1], task[3]) for task in tasks):
-            warm_up(names)
-            second: list[Item] = [(task, 1, tuple(d for d in task[3] if d in indexed)) for task in tasks]
-        else:  # no file needs them: their part is empty, as analyse_file would find
-            warm_up(plain)
-            for task in tasks:
-                done((task, 1, ()), (Findings(), ()))
-            second = []
-        drawn: list[Item] = []
-
-        def source() -> Iterator[Item]:
-            yield from second
-            yield from (first[i] for i in iter(head.take, None))
-
-        def drawing() -> Iterator[Item]:
-            for item in source():
-                drawn.append(item)
-                yield item
+        index_needed = any(needs_index(task[0], task[1], task[3]) for task in tasks)
+        warm_up(names if index_needed else plain)
+        started = head.stop()
+        second: list[Item] = []
+        for task in tasks[:started]:
+            rest = tuple(d for d in task[3] if d not in plain) if index_needed else ()
+            if rest:  # (without the index none of them would want a file: analyse_file finds nothing either)
+                expected[task[0]] = 2
+                second.append((task, 1, rest))
+        second += [(task, 2, task[3]) for task in tasks[started:]]
+        for j, early in head.ready():
+            done(first[j], early)
 
         def on_result(i: int, part: Part) -> None:
-            done(drawn[i], part)
+            done(second[i], part)
             for j, early in head.ready():
                 done(first[j], early)
 
-        run_tasks(_work_part, drawing(), jobs, on_result, lambda i, m: died(drawn[i], m), install_scancode_patches)
+        run_tasks(_work_part, second, jobs, on_result, lambda i, m: died(second[i], m), install_scancode_patches)
     finally:
         found, unfinished = head.finish()
     for j, early in found:

@@ -39,39 +39,30 @@ def test_one_job_at_a_time_also_isolates(tmp_path):
     assert results == {1: 16} and list(lost) == [0]
 
 
-def test_a_head_start_shares_the_tasks_and_hands_back_the_one_it_died_on():
+def test_a_head_start_hands_back_the_task_it_died_on():
     tasks = [(3, "")] + [(i, "") for i in range(4, 30)]  # the first kills whoever runs it
     head = HeadStart(square_or_die, tasks)
     time.sleep(1.0)  # it has taken the first task and died on it by now
-    drawn: list[int] = []
-
-    def rest():
-        for i in iter(head.take, None):
-            drawn.append(i)
-            yield tasks[i]
-
-    pooled: dict[int, int] = {}
-    run_tasks(square_or_die, rest(), 2, lambda i, v: pooled.__setitem__(drawn[i], v), lambda i, m: None)
+    taken = head.stop()
     early, unfinished = head.finish()
-    assert unfinished == [0] and early == [] and drawn == list(range(1, len(tasks)))
-    assert pooled == {i: tasks[i][0] ** 2 for i in range(1, len(tasks))}
+    assert taken == 1 and early == [] and unfinished == [0]
 
 
-def test_a_head_start_and_a_pool_run_each_task_once():
-    tasks = [(i, "") for i in range(4, 200)]
-    head = HeadStart(square_or_die, tasks)
-    drawn: list[int] = []
-    pooled: dict[int, int] = {}
+def slow_square(value):
+    time.sleep(0.01)
+    return value * value
 
-    def rest():
-        for i in iter(head.take, None):
-            drawn.append(i)
-            yield tasks[i]
 
-    run_tasks(square_or_die, rest(), 2, lambda i, v: pooled.__setitem__(drawn[i], v), lambda i, m: None)
-    early, unfinished = head.finish()
-    assert unfinished == [] and not set(pooled) & {i for i, _ in early}
-    assert {**pooled, **dict(early)} == {i: t[0] ** 2 for i, t in enumerate(tasks)}
+def test_a_head_start_runs_the_tasks_it_took_before_it_was_stopped_each_once():
+    tasks = list(range(1000))
+    head = HeadStart(slow_square, tasks)
+    time.sleep(1.0)
+    taken = head.stop()
+    results = dict(head.ready())
+    late, unfinished = head.finish()
+    results.update(late)
+    assert 0 < taken < len(tasks) and unfinished == []
+    assert results == {i: i * i for i in range(taken)}
 
 
 # The fault is injected from outside, as a crash would come: licenselens runs unchanged in the child.
