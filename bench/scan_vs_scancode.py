@@ -143,6 +143,8 @@ def tool(name: str) -> str:
 def timed(label: str, cmd: list[str]) -> dict:
     print(f"[{label}] $ {shlex.join(cmd)}", flush=True)
     env = os.environ.copy()
+    # as on a user's machine: this sandbox sets it, so every run would compile the tools' modules anew
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     start = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, errors="replace")
     seconds = time.perf_counter() - start
