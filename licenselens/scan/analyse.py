@@ -186,7 +186,8 @@ def analyse_files(tasks: list[Task], jobs: int, progress: Progress | None = None
     head = HeadStart(_work_part, first, install_scancode_patches)
     try:
         index_needed = any(needs_index(task[0], task[1], task[3]) for task in tasks)
-        warm_up(names if index_needed else plain)
+        if index_needed:  # (the others' first-use state is built by each worker that needs it, side by side)
+            warm_up(tuple(d for d in names if d not in plain))
         started = head.stop()
         second: list[Item] = []
         for task in tasks[:started]:
