@@ -75,8 +75,13 @@ def _build_facts() -> dict:
     }
 
 
+def derived_path(kind: str, suffix: str) -> Path:
+    """Where something derived from ScanCode's installed index is kept in the cache folder, by index version."""
+    return cache_dir() / f"scancode-{kind}-{index_version()}{suffix}"
+
+
 def _facts_path() -> Path:
-    return cache_dir() / f"scancode-facts-{index_version()}.json"
+    return derived_path("facts", ".json")
 
 
 def facts_ready() -> bool:

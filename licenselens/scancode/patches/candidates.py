@@ -21,7 +21,9 @@ Candidates, their score vectors and their order are the ones ScanCode computes:
 
 from __future__ import annotations
 
+import os
 from itertools import chain
+from pathlib import Path
 
 import numpy as np
 from intbitset import intbitset
@@ -33,10 +35,55 @@ from licenselens.scancode.patches.arrays import gather, tokens_array
 _original_compute_candidates = match_set.compute_candidates
 
 
+# what RulePostings holds, as arrays; written to the cache folder next to the index facts, keyed by index
+POSTINGS_FORMAT = 1
+_ARRAYS = (
+    "set_offsets", "set_tids", "rids_sorted", "offsets", "min_high", "min_matched", "set_length", "length",
+    "min_containment", "mset_offsets", "mset_tids", "mset_counts", "mset_min_high", "mset_min_matched",
+)  # fmt: skip
+
+
 class RulePostings:
     """One loaded ScanCode index as arrays: rules by token for step one, rule multisets for step two."""
 
-    def __init__(self, idx):
+    def __init__(self, arrays: dict[str, np.ndarray], n_rules: int, n_tokens: int, len_legalese: int):
+        for name in _ARRAYS:
+            setattr(self, name, arrays[name])
+        self.n_rules, self.n_tokens, self.len_legalese = n_rules, n_tokens, len_legalese
+        self._matchable: tuple[object, np.ndarray] | None = None
+
+    @classmethod
+    def build(cls, idx) -> RulePostings:
+        self = cls.__new__(cls)
+        self._build(idx)
+        return self
+
+    def _shape(self) -> np.ndarray:
+        return np.array([POSTINGS_FORMAT, self.n_rules, self.n_tokens, self.len_legalese], dtype=np.int64)
+
+    def save(self, path: Path) -> None:
+        """Write the arrays to ``path`` (one file, replaced whole: a reader never sees half of it)."""
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, shape=self._shape(), **{name: getattr(self, name) for name in _ARRAYS})
+            os.replace(tmp, path)
+        except OSError:  # a cache folder that cannot be written: built again next time, nothing lost
+            tmp.unlink(missing_ok=True)
+
+    @classmethod
+    def load(cls, path: Path, idx) -> RulePostings | None:
+        """The arrays written for this index, or None (absent, damaged, or of another index or format)."""
+        try:
+            with np.load(path, allow_pickle=False) as stored:
+                shape = stored["shape"]
+                arrays = {name: stored[name] for name in _ARRAYS}
+        except Exception:  # absent, cut short, not an npz: built again
+            return None
+        postings = cls(arrays, len(idx.rules_by_rid), len(idx.tokens_by_tid), idx.len_legalese)
+        return postings if np.array_equal(shape, postings._shape()) else None
+
+    def _build(self, idx) -> None:
         n_rules = len(idx.rules_by_rid)
         sets = [np.fromiter(idx.sets_by_rid[rid] or (), dtype=np.int32) for rid in range(n_rules)]
         lengths = np.array([len(s) for s in sets], dtype=np.int64)
@@ -57,7 +104,7 @@ class RulePostings:
         self.n_tokens = len(idx.tokens_by_tid)
         self.len_legalese = idx.len_legalese
         self._multisets(idx, rules)
-        self._matchable: tuple[object, np.ndarray] | None = None
+        self._matchable = None
 
     def _multisets(self, idx, rules) -> None:
         msets = [m or {} for m in idx.msets_by_rid]
@@ -127,11 +174,30 @@ _postings: dict[int, tuple[object, RulePostings]] = {}
 
 
 def postings_for(idx) -> RulePostings:
-    """The postings of this index object, built on first use."""
+    """The postings of this index object: on first use, read from the cache folder if ScanCode's own loaded
+    index was written there before, else built (half a second) and, for that index, written there."""
     entry = _postings.get(id(idx))
     if entry is None or entry[0] is not idx:
-        entry = _postings[id(idx)] = (idx, RulePostings(idx))
+        path = _stored_path(idx)
+        postings = RulePostings.load(path, idx) if path else None
+        if postings is None:
+            postings = RulePostings.build(idx)
+            if path:
+                postings.save(path)
+        entry = _postings[id(idx)] = (idx, postings)
     return entry[1]
+
+
+def _stored_path(idx) -> Path | None:
+    """Where the postings of ScanCode's cached index are kept (None for any other index object)."""
+    import licensedcode.cache
+
+    from licenselens.scancode.licensedb import derived_path
+
+    loaded = licensedcode.cache._LICENSE_CACHE
+    if loaded is None or loaded.index is not idx:
+        return None
+    return derived_path(f"postings-v{POSTINGS_FORMAT}", ".npz")
 
 
 def _query_multiset(query_run) -> tuple[np.ndarray, np.ndarray]:

@@ -106,3 +106,44 @@ def test_ranking_on_arrays_is_pythons_sort_of_score_vectors(pairs, query_length,
     assert [type(v) for s, _ in actual for vector in s for v in vector] == [
         type(v) for s, _ in expected[:limit] for vector in s for v in vector
     ]
+
+
+def _same_postings(a, b) -> bool:
+    import numpy as np
+
+    return (a.n_rules, a.n_tokens, a.len_legalese) == (b.n_rules, b.n_tokens, b.len_legalese) and all(
+        getattr(a, name).dtype == getattr(b, name).dtype and np.array_equal(getattr(a, name), getattr(b, name))
+        for name in candidates._ARRAYS
+    )
+
+
+def test_postings_written_to_the_cache_folder_are_read_back_as_built(tmp_path, monkeypatch):
+    idx = get_index()
+    path = tmp_path / "postings.npz"
+    built = candidates.RulePostings.build(idx)
+    built.save(path)
+    assert _same_postings(candidates.RulePostings.load(path, idx), built)
+    # ScanCode's cached index: a new process reads them from the cache folder instead of building them
+    monkeypatch.setattr(candidates, "_stored_path", lambda i: path if i is idx else None)
+    monkeypatch.setattr(candidates, "_postings", {})
+    monkeypatch.setattr(candidates.RulePostings, "build", None)  # would fail if called
+    assert _same_postings(candidates.postings_for(idx), built)
+
+
+def test_damaged_or_foreign_postings_are_built_again(tmp_path, monkeypatch):
+    idx = get_index()
+    path = tmp_path / "postings.npz"
+    path.write_bytes(b"PK\x03\x04 cut short")
+    assert candidates.RulePostings.load(path, idx) is None
+    candidates.RulePostings.build(idx).save(path)
+    monkeypatch.setattr(idx, "len_legalese", idx.len_legalese + 1)  # another index than the one written
+    assert candidates.RulePostings.load(path, idx) is None
+
+
+def test_the_postings_of_scancodes_index_are_kept_beside_the_index_facts():
+    from licenselens.cachedir import cache_dir
+    from licenselens.scancode.licensedb import index_version
+
+    path = candidates._stored_path(get_index())
+    assert path is not None and path.parent == cache_dir() and index_version() in path.name
+    assert candidates._stored_path(object()) is None  # any other index object: built, never stored
