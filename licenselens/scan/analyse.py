@@ -178,6 +178,20 @@ def analyse_files(tasks: list[Task], jobs: int, progress: Progress | None = None
     def died(item: Item, message: str) -> None:
         done(item, (Findings(errors=(FileError("worker-died", message),), file_type="error"), ()))
 
+    def run(items: list[Item]) -> None:
+        run_tasks(
+            _work_part,
+            items,
+            jobs,
+            lambda i, part: done(items[i], part),
+            lambda i, m: died(items[i], m),
+            install_scancode_patches,
+        )
+
+    if not any(needs_index(task[0], task[1], task[3]) for task in tasks):
+        run([(task, 2, task[3]) for task in tasks])  # no index to load: nothing to do meanwhile
+        return results
+
     # ScanCode's index takes seconds to load, here, once (forked workers then share its pages). Meanwhile a
     # process forked before the load runs the detectors that need no index on files from the front; the
     # workers then run the other detectors on those files, and all detectors on the rest (each file's text
@@ -185,14 +199,12 @@ def analyse_files(tasks: list[Task], jobs: int, progress: Progress | None = None
     first: list[Item] = [(task, 0, tuple(d for d in task[3] if d in plain)) for task in tasks]
     head = HeadStart(_work_part, first, install_scancode_patches)
     try:
-        index_needed = any(needs_index(task[0], task[1], task[3]) for task in tasks)
-        if index_needed:  # (the others' first-use state is built by each worker that needs it, side by side)
-            warm_up(tuple(d for d in names if d not in plain))
+        warm_up(tuple(d for d in names if d not in plain))  # the others' state: built where they run
         started = head.stop()
         second: list[Item] = []
         for task in tasks[:started]:
-            rest = tuple(d for d in task[3] if d not in plain) if index_needed else ()
-            if rest:  # (without the index none of them would want a file: analyse_file finds nothing either)
+            rest = tuple(d for d in task[3] if d not in plain)
+            if rest:
                 expected[task[0]] = 2
                 second.append((task, 1, rest))
         second += [(task, 2, task[3]) for task in tasks[started:]]
@@ -209,14 +221,5 @@ def analyse_files(tasks: list[Task], jobs: int, progress: Progress | None = None
         found, unfinished = head.finish()
     for j, early in found:
         done(first[j], early)
-    if unfinished:  # its process died on one of these: judged again on runs of their own
-        retry = [first[j] for j in unfinished]
-        run_tasks(
-            _work_part,
-            retry,
-            jobs,
-            lambda i, part: done(retry[i], part),
-            lambda i, m: died(retry[i], m),
-            install_scancode_patches,
-        )
+    run([first[j] for j in unfinished])  # its process died on one of these: judged on runs of their own
     return results
