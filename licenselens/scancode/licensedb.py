@@ -10,10 +10,12 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
+from typing import BinaryIO
 
 from license_expression import OR, LicenseSymbol, LicenseWithExceptionSymbol, Licensing
 
@@ -80,6 +82,20 @@ def derived_path(kind: str, suffix: str) -> Path:
     return cache_dir() / f"scancode-{kind}-{index_version()}{suffix}"
 
 
+def write_derived(path: Path, write: Callable[[BinaryIO], object]) -> bool:
+    """``write`` into ``path`` as a whole (a reader never sees half of it); False if the cache folder cannot
+    be written, which loses nothing: the file is derived again next time."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            write(fh)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        return False
+    return True
+
+
 def _facts_path() -> Path:
     return derived_path("facts", ".json")
 
@@ -108,15 +124,7 @@ def store_facts(data: dict) -> bool:
     """Keep facts derived elsewhere (the warm server) for ``load_facts``, if they are of this index and format."""
     if data.get("format") != FACTS_FORMAT or data.get("index_version") != index_version():
         return False
-    path = _facts_path()
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    try:
-        tmp.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:  # a cache folder that cannot be written: derived again next time, nothing lost
-        tmp.unlink(missing_ok=True)
-        return False
-    return True
+    return write_derived(_facts_path(), lambda fh: fh.write(json.dumps(data).encode("utf-8")))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ Candidates, their score vectors and their order are the ones ScanCode computes:
 
 from __future__ import annotations
 
-import os
 from itertools import chain
 from pathlib import Path
 
@@ -62,14 +61,11 @@ class RulePostings:
         return np.array([POSTINGS_FORMAT, self.n_rules, self.n_tokens, self.len_legalese], dtype=np.int64)
 
     def save(self, path: Path) -> None:
-        """Write the arrays to ``path`` (one file, replaced whole: a reader never sees half of it)."""
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as fh:
-                np.savez(fh, shape=self._shape(), **{name: getattr(self, name) for name in _ARRAYS})
-            os.replace(tmp, path)
-        except OSError:  # a cache folder that cannot be written: built again next time, nothing lost
-            tmp.unlink(missing_ok=True)
+        """Write the arrays to ``path``, replaced whole (not written if the cache folder cannot be)."""
+        from licenselens.scancode.licensedb import write_derived
+
+        arrays = {name: getattr(self, name) for name in _ARRAYS}
+        write_derived(path, lambda fh: np.savez(fh, shape=self._shape(), **arrays))
 
     @classmethod
     def load(cls, path: Path, idx) -> RulePostings | None:
